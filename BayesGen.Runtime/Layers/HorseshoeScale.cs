@@ -1,0 +1,113 @@
+using BayesGen.Priors;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BayesGen.Layers;
+
+/// <summary>
+/// The group horseshoe's scale posterior in the non-centred parameterisation: z_i = s·z̃_i with
+/// s² = s_a·s_b (layer) and z̃_i² = α̃_i·β̃_i (group), where s_a ~ Gamma(½, b), s_b ~ InvGamma(½, 1),
+/// α̃ ~ Gamma(½, 1), β̃ ~ InvGamma(½, 1), and every auxiliary has a log-normal posterior LN(μ, σ²).
+/// Hence log z_i ~ N(m_i, v_i) with m_i = ½(μ_sa + μ_sb + μ_αi + μ_βi) and v_i = ¼(σ²_sa + σ²_sb + σ²_αi + σ²_βi).
+/// </summary>
+public sealed class HorseshoeScale : GroupScale
+{
+    private readonly Parameter sa_mu, sa_logvar, sb_mu, sb_logvar;
+    private readonly Parameter alpha_mu, alpha_logvar, beta_mu, beta_logvar;
+
+    /// <summary>
+    /// Creates the posterior. Initialisation (MATH.md's choice): μ_sa = log b (the Gamma scale) and
+    /// μ_sb = −μ_sa so that s ≈ 1 at the start, μ_α = μ_β = 0, every log-variance near
+    /// <paramref name="initialLogVariance"/>. Starting μ_sa at 0 with τ0 = 1e-5 would make KL_sa ≈ 1e10.
+    /// </summary>
+    public HorseshoeScale(long groups, double tau0, HorseshoeGlobalScale globalScale = HorseshoeGlobalScale.Published,
+        HorseshoeStatistic statistic = HorseshoeStatistic.MeanLogScale, Generator? generator = null, double initialLogVariance = -9.0)
+        : base(nameof(HorseshoeScale), groups)
+    {
+        if (!(tau0 > 0) || double.IsInfinity(tau0))
+            throw new ArgumentOutOfRangeException(nameof(tau0), tau0, "The horseshoe's global scale tau0 must be finite and greater than 0 (the paper uses 1e-5).");
+        Tau0 = tau0;
+        GlobalScale = globalScale;
+        Statistic = statistic;
+        LayerGammaScale = HorseshoeMath.LayerGammaScale(tau0, globalScale);
+        double logB = Math.Log(LayerGammaScale);
+        sa_mu = Parameters.Normal(new long[] { 1 }, logB, 1e-2, generator);
+        sa_logvar = Parameters.Normal(new long[] { 1 }, initialLogVariance, 1e-2, generator);
+        sb_mu = Parameters.Normal(new long[] { 1 }, -logB, 1e-2, generator);
+        sb_logvar = Parameters.Normal(new long[] { 1 }, initialLogVariance, 1e-2, generator);
+        alpha_mu = Parameters.Normal(new[] { groups }, 0.0, 1e-2, generator);
+        alpha_logvar = Parameters.Normal(new[] { groups }, initialLogVariance, 1e-2, generator);
+        beta_mu = Parameters.Normal(new[] { groups }, 0.0, 1e-2, generator);
+        beta_logvar = Parameters.Normal(new[] { groups }, initialLogVariance, 1e-2, generator);
+        RegisterComponents();
+    }
+
+    /// <summary>The global scale τ0.</summary>
+    public double Tau0 { get; }
+
+    /// <summary>Whether s_a's Gamma scale is τ0 (published) or τ0² (exact).</summary>
+    public HorseshoeGlobalScale GlobalScale { get; }
+
+    /// <summary>The statistic pruning uses.</summary>
+    public HorseshoeStatistic Statistic { get; }
+
+    /// <summary>The Gamma scale b of s_a (τ0 or τ0²).</summary>
+    public double LayerGammaScale { get; }
+
+    public override PriorKind Prior => PriorKind.Horseshoe;
+
+    public override PruneDirection Direction => Statistic == HorseshoeStatistic.MeanLogScale ? PruneDirection.Below : PruneDirection.Above;
+
+    public override string StatisticName => Statistic == HorseshoeStatistic.MeanLogScale ? "E[log z]" : "log(e^v − 1)";
+
+    /// <summary>The mean m and variance v of log z, each of shape <c>[Groups]</c>.</summary>
+    public (Tensor M, Tensor V) LogScaleMoments()
+    {
+        using var d = NewDisposeScope();
+        var m = (sa_mu + sb_mu + alpha_mu + beta_mu) * 0.5;
+        var v = (sa_logvar.exp() + sb_logvar.exp() + alpha_logvar.exp() + beta_logvar.exp()) * 0.25;
+        return (m.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
+    }
+
+    public override Tensor Sample(long batch, Generator? generator)
+    {
+        using var d = NewDisposeScope();
+        var (m, v) = LogScaleMoments();
+        var eps = randn(new[] { batch, Groups }, generator: generator);
+        return addcmul(m, eps, v.sqrt(), 1).exp().MoveToOuterDisposeScope();
+    }
+
+    public override Tensor Mean()
+    {
+        using var d = NewDisposeScope();
+        var (m, v) = LogScaleMoments();
+        return HorseshoeMath.LogNormalMoments(m, v).Mean.MoveToOuterDisposeScope();
+    }
+
+    public override Tensor Variance()
+    {
+        using var d = NewDisposeScope();
+        var (m, v) = LogScaleMoments();
+        return HorseshoeMath.LogNormalMoments(m, v).Variance.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>KL_sa(b) + KL_sb(1) + Σ_i [KL_αi(1) + KL_βi(1)].</summary>
+    public override Tensor KL()
+    {
+        using var d = NewDisposeScope();
+        var kl = HorseshoeMath.KLLogNormalGamma(sa_mu, sa_logvar, LayerGammaScale).sum()
+               + HorseshoeMath.KLLogNormalInverseGamma(sb_mu, sb_logvar, 1.0).sum()
+               + HorseshoeMath.KLLogNormalGamma(alpha_mu, alpha_logvar, 1.0).sum()
+               + HorseshoeMath.KLLogNormalInverseGamma(beta_mu, beta_logvar, 1.0).sum();
+        return kl.MoveToOuterDisposeScope();
+    }
+
+    public override Tensor PruningStatistic()
+    {
+        using var d = NewDisposeScope();
+        var (m, v) = LogScaleMoments();
+        var statistic = Statistic == HorseshoeStatistic.MeanLogScale ? m : v.expm1().log();
+        return statistic.MoveToOuterDisposeScope();
+    }
+}

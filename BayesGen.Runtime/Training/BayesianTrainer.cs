@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using BayesGen.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Training;
+
+/// <summary>
+/// Trains a <see cref="BayesianNetwork"/> by stochastic variational inference: per mini-batch it minimises
+/// mean cross-entropy + w·KL/N (N the training-set size, w the KL warm-up weight), with Adam, and applies
+/// the layers' variance clipping after every step. One dispose scope per step keeps memory flat; the
+/// optimiser works on flat parameter and gradient buffers (<see cref="FlatAdam"/>).
+/// </summary>
+public sealed class BayesianTrainer
+{
+    private readonly TrainingOptions options;
+    private readonly ITrainingObserver observer;
+
+    /// <summary>Creates a trainer; <paramref name="observer"/> receives progress.</summary>
+    public BayesianTrainer(TrainingOptions options, ITrainingObserver? observer = null)
+    {
+        options.Validate();
+        this.options = options;
+        this.observer = observer ?? new NullObserver();
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="train"/>, evaluating on <paramref name="test"/> after
+    /// every epoch. With <see cref="TrainingOptions.Resume"/> and an existing checkpoint it continues where the
+    /// checkpoint ended, exactly: shuffling and noise are seeded per epoch from the run's seed.
+    /// </summary>
+    public TrainingResult Train(BayesianNetwork model, ImageDataset train, ImageDataset test)
+    {
+        Torch.NativeMemory.TuneForTraining();
+        using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
+        var history = new List<EpochSummary>();
+        int firstEpoch = 1;
+        long steps = 0;
+        string modelName = model.GetType().FullName ?? model.GetType().Name;
+        if (options.Resume && options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
+        {
+            var state = Checkpoint.Load(options.CheckpointPath, model, optimizer);
+            CheckSameRun(state);
+            history.AddRange(state.History);
+            firstEpoch = state.EpochsDone + 1;
+            steps = state.Steps;
+            observer.Resumed(state.EpochsDone);
+        }
+
+        using var shuffleGenerator = new Generator();
+        using var noiseGenerator = new Generator();
+        var previousNoise = model.NoiseGenerator;
+        model.NoiseGenerator = noiseGenerator;
+        long n = train.Count;
+        int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
+        double trainSeconds = 0;
+        long trainSamples = 0;
+        try
+        {
+            for (int epoch = firstEpoch; epoch <= options.Epochs; epoch++)
+            {
+                if (options.MaxSteps is long max && steps >= max) break;
+                shuffleGenerator.manual_seed(EpochSeed(options.Seed, epoch, 0));
+                noiseGenerator.manual_seed(EpochSeed(options.Seed, epoch, 1));
+                observer.EpochStarted(epoch, stepsPerEpoch);
+                model.train();
+                double nllSum = 0;
+                int done = 0;
+                double klWeight = 1;
+                var clock = Stopwatch.StartNew();
+                using var permutation = randperm(n, generator: shuffleGenerator);
+                for (int step = 0; step < stepsPerEpoch; step++)
+                {
+                    if (options.MaxSteps is long limit && steps >= limit) break;
+                    long start = (long)step * options.BatchSize;
+                    long size = Math.Min(options.BatchSize, n - start);
+                    klWeight = KLWeight(epoch, step, stepsPerEpoch);
+                    var (loss, nll) = Step(model, optimizer, train, permutation, start, size, klWeight / n);
+                    if (!double.IsFinite(loss) || !double.IsFinite(nll))
+                        throw new TrainingDivergedException(
+                            $"The loss became {loss} at epoch {epoch}, step {step + 1}. " +
+                            (options.CheckpointPath is not null && File.Exists(options.CheckpointPath)
+                                ? $"The last good checkpoint ({options.CheckpointPath}, after epoch {epoch - 1}) is kept; resume from it with a lower learning rate."
+                                : "No checkpoint was written yet; restart with a lower learning rate (for example half of " + options.LearningRate + ")."));
+                    nllSum += nll;
+                    done++;
+                    steps++;
+                    trainSamples += size;
+                    observer.StepFinished(epoch, step + 1, nll);
+                }
+                clock.Stop();
+                trainSeconds += clock.Elapsed.TotalSeconds;
+                if (done == 0) break;
+
+                var summary = Summarise(model, test, epoch, nllSum / done, klWeight, n, clock.Elapsed.TotalSeconds, (long)done * options.BatchSize);
+                history.Add(summary);
+                if (options.CheckpointPath is not null)
+                {
+                    Checkpoint.Save(options.CheckpointPath, model, optimizer,
+                        new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history));
+                }
+                observer.EpochFinished(summary);
+            }
+        }
+        finally
+        {
+            model.NoiseGenerator = previousNoise;
+            model.eval();
+        }
+        return new TrainingResult(history, trainSeconds, trainSamples);
+    }
+
+    /// <returns>
+    /// The part of the loss autograd saw (cross-entropy + scale·scale-KL) and the cross-entropy; the weight
+    /// KL's value is not computed per step (only its gradient), and is added to the epoch's loss from the
+    /// KL at the epoch's end.
+    /// </returns>
+    private static (double Loss, double CrossEntropy) Step(BayesianNetwork model, FlatAdam optimizer, ImageDataset train,
+        Tensor permutation, long start, long size, double klScale)
+    {
+        using var scope = NewDisposeScope();
+        var index = permutation.narrow(0, start, size);
+        var x = train.Images.index_select(0, index);
+        var y = train.Labels.index_select(0, index);
+        var logits = model.forward(x);
+        var nll = nn.functional.cross_entropy(logits, y);
+        // The group-scale KL goes through autograd; the weight KL's gradient is added in closed form
+        // (BayesianLayer.AddWeightKLGradient): the same gradient as differentiating nll + scale·KL.
+        var loss = klScale == 0 ? nll : nll + model.ScaleKL() * klScale;
+        optimizer.ZeroGrad();
+        loss.backward();
+        model.AddWeightKLGradients(klScale);
+        optimizer.Step();
+        model.ClipVariances();
+        return (loss.item<float>(), nll.item<float>());
+    }
+
+    private EpochSummary Summarise(BayesianNetwork model, ImageDataset test, int epoch, double nll, double klWeight, long trainCount, double seconds, long samples)
+    {
+        double kl;
+        using (no_grad())
+        using (var k = model.KL())
+            kl = k.item<float>();
+        double loss = nll + klWeight * kl / trainCount;
+        double error = Evaluation.ErrorPercent(model, test, options.EvaluationBatchSize);
+        var kept = new List<KeptGroups>();
+        using (var masks = model.ComputeMasks())
+        {
+            foreach (var (name, layer) in model.BayesianLayers)
+            {
+                var m = masks[name];
+                long keptGroups = layer.Layout == Priors.GroupLayout.Columns ? m.KeptInputs : m.KeptOutputs;
+                kept.Add(new KeptGroups(name, keptGroups, layer.Groups));
+            }
+        }
+        return new EpochSummary(epoch, loss, nll, kl, klWeight, error, kept, seconds, seconds > 0 ? samples / seconds : 0);
+    }
+
+    private double KLWeight(int epoch, int step, int stepsPerEpoch)
+    {
+        if (options.KLWarmupEpochs <= 0) return 1.0;
+        double progress = (epoch - 1) + (double)(step + 1) / stepsPerEpoch;
+        return Math.Min(1.0, progress / options.KLWarmupEpochs);
+    }
+
+    private void CheckSameRun(Checkpoint.State state)
+    {
+        var differences = new List<string>();
+        if (state.Seed != options.Seed) differences.Add($"seed {state.Seed} (now {options.Seed})");
+        if (state.BatchSize != options.BatchSize) differences.Add($"batch size {state.BatchSize} (now {options.BatchSize})");
+        if (state.LearningRate != options.LearningRate) differences.Add($"learning rate {state.LearningRate} (now {options.LearningRate})");
+        if (state.KLWarmupEpochs != options.KLWarmupEpochs) differences.Add($"KL warm-up {state.KLWarmupEpochs} (now {options.KLWarmupEpochs})");
+        if (differences.Count > 0)
+            throw new ArgumentException(
+                $"The checkpoint {options.CheckpointPath} was written with {string.Join(", ", differences)}; resuming exactly needs the same settings " +
+                "(use them again, or start a new run with another checkpoint path).");
+    }
+
+    /// <summary>A seed for one epoch and stream, so that any epoch can be replayed without stored RNG state.</summary>
+    internal static long EpochSeed(long seed, int epoch, int stream)
+    {
+        unchecked
+        {
+            ulong h = (ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)epoch * 0xBF58476D1CE4E5B9UL ^ (ulong)stream * 0x94D049BB133111EBUL;
+            h ^= h >> 31;
+            h *= 0xD6E8FEB86659FD93UL;
+            h ^= h >> 32;
+            return (long)(h & 0x7FFFFFFFFFFFFFFFUL);
+        }
+    }
+
+    private sealed class NullObserver : ITrainingObserver { }
+}

@@ -1,0 +1,46 @@
+namespace BayesGen.Training;
+
+/// <summary>How <see cref="BayesianTrainer"/> trains: the reference settings by default (Adam, lr 1e-3, batch 128).</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Examples per optimiser step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Seeds the shuffling and the training noise; the same seed gives the same run.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Epochs over which the KL weight rises linearly from 0 to 1 (0: the full ELBO from the first step).
+    /// A warm-up lets the likelihood shape the weights before the prior starts pruning.
+    /// </summary>
+    public double KLWarmupEpochs { get; init; }
+
+    /// <summary>A checkpoint file written after every epoch (atomically), or null for none.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Examples per evaluation batch (evaluation needs no gradients, so larger is faster).</summary>
+    public int EvaluationBatchSize { get; init; } = 2000;
+
+    /// <summary>Stop after this many optimiser steps in total (for quick checks); null for no limit.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1 (got {Epochs}).");
+        if (BatchSize < 1) throw new ArgumentException($"The batch size must be at least 1 (got {BatchSize}).");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"The learning rate must be finite and > 0 (got {LearningRate}).");
+        if (KLWarmupEpochs < 0 || double.IsNaN(KLWarmupEpochs)) throw new ArgumentException($"The KL warm-up must be ≥ 0 epochs (got {KLWarmupEpochs}).");
+        if (EvaluationBatchSize < 1) throw new ArgumentException($"The evaluation batch size must be at least 1 (got {EvaluationBatchSize}).");
+        if (Resume && CheckpointPath is null) throw new ArgumentException("Resuming needs a checkpoint path.");
+    }
+}

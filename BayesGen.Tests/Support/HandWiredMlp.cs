@@ -1,0 +1,69 @@
+using BayesGen.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BayesGen.Tests.Support;
+
+/// <summary>
+/// A Bayesian MLP wired by hand on the runtime, without the generator: the reference the generated models
+/// are compared with, and the model the runtime's own tests train.
+/// </summary>
+public sealed class HandWiredMlp : BayesianNetwork
+{
+    private readonly BayesianLinear fc1, fc2, fc3;
+    private readonly (string, BayesianLayer)[] layers;
+
+    public HandWiredMlp(int inputs, int hidden1, int hidden2, int outputs, Generator? init = null, PriorKind prior = PriorKind.GroupNJ, double? clipFirst = 0.04)
+        : base(nameof(HandWiredMlp))
+    {
+        fc1 = Make(inputs, hidden1, init, prior, clipFirst);
+        fc2 = Make(hidden1, hidden2, init, prior, null);
+        fc3 = Make(hidden2, outputs, init, prior, null);
+        layers = new (string, BayesianLayer)[] { ("fc1", fc1), ("fc2", fc2), ("fc3", fc3) };
+        RegisterComponents();
+    }
+
+    private static BayesianLinear Make(int input, int output, Generator? init, PriorKind prior, double? clip)
+    {
+        using var plain = nn.Linear(input, output);
+        if (init is not null)
+        {
+            using var _ = no_grad();
+            double bound = 1.0 / Math.Sqrt(input);
+            plain.weight.uniform_(-bound, bound, init);
+            plain.bias!.uniform_(-bound, bound, init);
+        }
+        GroupScale scale = prior == PriorKind.GroupNJ
+            ? new GroupNJScale(input, init)
+            : new HorseshoeScale(input, 1e-5, generator: init);
+        return BayesianLinear.FromLinear(plain, scale, new LayerOptions { MaxVariance = clip, InitGenerator = init });
+    }
+
+    public override IReadOnlyList<(string Name, BayesianLayer Layer)> BayesianLayers => layers;
+
+    public override PriorKind Prior => fc1.Scale.Prior;
+
+    public override NetworkMasks ComputeMasks(BayesGen.Compression.PruningThresholds? thresholds = null)
+    {
+        var masks = new NetworkMasks();
+        var m1 = OwnMasks("fc1", thresholds);
+        var m2 = OwnMasks("fc2", thresholds);
+        var m3 = OwnMasks("fc3", thresholds);
+        BayesGen.Compression.MaskPropagation.Direct(m1, m2);
+        BayesGen.Compression.MaskPropagation.Direct(m2, m3);
+        masks.Add("fc1", m1);
+        masks.Add("fc2", m2);
+        masks.Add("fc3", m3);
+        return masks;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = x.flatten(1);
+        h = nn.functional.relu(fc1.forward(h));
+        h = nn.functional.relu(fc2.forward(h));
+        return fc3.forward(h).MoveToOuterDisposeScope();
+    }
+}
