@@ -1,0 +1,119 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace BayesGen.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic BayesGen reports, with stable IDs (never reused). Each message names the symbol, states
+/// the rule, and gives the fix in parentheses. Release tracking: AnalyzerReleases.*.md.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "BayesGen";
+    private static DiagnosticDescriptor Make(string id, string title, string message, DiagnosticSeverity severity)
+        => new(id, title, message, Category, severity, isEnabledByDefault: true,
+            description: "See docs/diagnostics.md in the BayesGen repository for " + id + ".");
+
+    public static readonly DiagnosticDescriptor NotPartial = Make("BG0001", "Network class must be partial",
+        "The network '{0}' must be declared partial so that BayesGen can add its Bayesian and Compressed models to it (add the 'partial' modifier)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor NotAModule = Make("BG0002", "Network must be a Module<Tensor, Tensor>",
+        "'{0}' must derive from torch.nn.Module<Tensor, Tensor> to be made Bayesian; BayesGen networks take one tensor and return one (derive from Module<Tensor, Tensor>)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ConflictingPriors = Make("BG0003", "Conflicting prior attributes",
+        "'{0}' carries both [GroupNJ] and [Horseshoe]; a network or a layer has one prior (remove one of the attributes)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidTau0 = Make("BG0004", "Invalid horseshoe scale",
+        "The horseshoe scale tau0 of '{0}' is {1}; it must be finite and greater than 0 (the paper uses 1e-5)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidClip = Make("BG0005", "Invalid variance clip",
+        "The variance clip of '{0}' is {1}; it must be finite and greater than 0 (the reference clips the first layer at 0.04)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidThreshold = Make("BG0006", "Invalid pruning threshold",
+        "The pruning threshold of '{0}' is {1}; it must be a finite number (omit it to use the prior's default)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedLayer = Make("BG0007", "Unsupported layer type",
+        "Field '{0}' of type '{1}' is used in forward, but BayesGen supports only {2} (replace it, or keep it outside this network)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor SizesNotConstant = Make("BG0008", "Layer sizes are not compile-time constants",
+        "The sizes of layer '{0}' are not compile-time constants, so BayesGen cannot check at compile time that it chains with its neighbours; the Bayesian model still reads the sizes from the network at run time (use constants to get the check)",
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor SizeMismatch = Make("BG0009", "Layer sizes do not chain",
+        "Layer '{0}' expects {1}, but {2} (make the sizes agree)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor FlowNotFollowed = Make("BG0010", "Data flow cannot be followed",
+        "BayesGen cannot follow the data flow of {0}.forward: {1}. The Bayesian model is generated, but masks are not propagated across layers and there is no Compressed model (write forward as one chain of layer calls and element-wise functions)",
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor HardCodedReshape = Make("BG0011", "Hard-coded reshape size",
+        "'{0}' reshapes to a fixed size, which pruning changes, so the compressed network would break (use flatten(1))",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LayerUnused = Make("BG0012", "Layer declared but not used",
+        "Layer '{0}' is declared but forward never uses it, so it is left out of the Bayesian model (remove it, or use it in forward)",
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor LayerUsedTwice = Make("BG0013", "Layer used more than once",
+        "Layer '{0}' is applied more than once in forward, so its groups would have two meanings (use a separate layer for each use)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ForwardMissing = Make("BG0014", "No forward method",
+        "'{0}' has no 'public override Tensor forward(Tensor)' method with a body, which BayesGen builds its models from (add the method)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MemberNotCopyable = Make("BG0015", "forward uses a member that cannot be carried over",
+        "forward uses '{0}', which BayesGen cannot carry into the generated models: they hold the layer fields and see static members only (make '{0}' static or const, or pass the value in another way)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LayerMemberAccess = Make("BG0016", "forward uses a layer other than by calling it",
+        "forward uses '{0}.{1}', but BayesGen replaces '{0}' by a Bayesian layer that can only be called (call it as {0}.forward(x))",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor NoBayesianLayer = Make("BG0017", "No Linear or Conv2d layer",
+        "'{0}' has no Linear or Conv2d layer used in forward, so there is nothing to make Bayesian (add one, or remove the prior attribute)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedConvolution = Make("BG0018", "Unsupported convolution option",
+        "Convolution '{0}' uses {1}, which BayesGen does not support (use zero padding given as numbers, and groups = 1)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor AttributeOnNonLayer = Make("BG0019", "Layer attribute on a field that is not a Linear or Conv2d layer",
+        "[{0}] on field '{1}' has no effect: it applies to Linear and Conv2d fields only (remove it)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PriorWithoutNetwork = Make("BG0020", "Field prior without a network prior",
+        "[{0}] on field '{1}' has no effect because '{2}' has no class-level [GroupNJ] or [Horseshoe] (put the prior on the class)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidInputShape = Make("BG0021", "Invalid input shape",
+        "[InputShape] of '{0}' must list 1 to 3 positive dimensions (for MNIST images: [InputShape(1, 28, 28)])",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Make("BG0022", "Containing type must be partial",
+        "'{0}' is nested in '{1}', which must be declared partial too (add the 'partial' modifier to '{1}')",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor NameCollision = Make("BG0023", "Generated name already in use",
+        "'{0}' already has a member named '{1}', the name of a class BayesGen generates into it (rename the member)",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InternalError = Make("BG0024", "Internal generator error",
+        "BayesGen failed while generating the models of '{0}': {1} (please report this with the network's source)",
+        DiagnosticSeverity.Error);
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => All[id];
+}

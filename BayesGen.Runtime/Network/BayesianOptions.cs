@@ -1,0 +1,19 @@
+using TorchSharp;
+
+namespace BayesGen;
+
+/// <summary>Run-time settings for building a generated Bayesian model from a plain network.</summary>
+public sealed record BayesianOptions
+{
+    /// <summary>The settings used when none are given.</summary>
+    public static BayesianOptions Default { get; } = new();
+
+    /// <summary>
+    /// The generator the initial variational parameters are drawn from (scale means, log-variances), or null
+    /// for TorchSharp's default generator. Weight means come from the plain network.
+    /// </summary>
+    public torch.Generator? InitGenerator { get; init; }
+
+    /// <summary>The initial log-variance of weights, biases and group scales (the reference uses −9).</summary>
+    public double InitialLogVariance { get; init; } = -9.0;
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BayesGen.Compression;
+
+namespace BayesGen.Reporting;
+
+/// <summary>
+/// The <c>report.json</c> a training run writes (snake_case keys; later versions add keys, never rename them).
+/// </summary>
+public sealed record RunReport
+{
+    public required string Model { get; init; }
+    public required string Prior { get; init; }
+    public required int Epochs { get; init; }
+    public required long Seed { get; init; }
+    public required DatasetInfoReport Dataset { get; init; }
+    /// <summary>Test error of the posterior-mean network before pruning, in percent.</summary>
+    public required double TestErrorPct { get; init; }
+    public required double TrainSeconds { get; init; }
+    public required double TrainSamplesPerSecond { get; init; }
+    public required IReadOnlyList<LayerReport> Layers { get; init; }
+    public required double KeptWeightPct { get; init; }
+    public required int ExponentBits { get; init; }
+    public required double CompressionPruning { get; init; }
+    /// <summary>CR with each kept weight costing its layer's total bits (the paper's accounting).</summary>
+    public required double CompressionPrecision { get; init; }
+    /// <summary>CR with each kept weight costing 1 + e + s_l bits (the tutorial's accounting).</summary>
+    public required double CompressionPrecisionTutorial { get; init; }
+    /// <summary>Test error of the pruned and quantised network, in percent.</summary>
+    public required double CompressedTestErrorPct { get; init; }
+    /// <summary>Test error of the pruned network with unrounded weights, in percent.</summary>
+    public double? PrunedTestErrorPct { get; init; }
+    public string? Quantization { get; init; }
+    public double? KLWarmupEpochs { get; init; }
+    public int? PretrainEpochs { get; init; }
+    /// <summary>Size of the compressed artifact file in bytes (null when the network has no compressed model).</summary>
+    public long? ArtifactBytes { get; init; }
+    /// <summary>Size of the original weights as float32 (biases excluded, as in the compression rates).</summary>
+    public long? DenseBytes { get; init; }
+    public IReadOnlyList<EpochReport>? History { get; init; }
+
+    /// <summary>The JSON options the report is written and read with.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes the report as indented JSON (through a temporary file and a rename).</summary>
+    public void Save(string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, JsonOptions));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a report.</summary>
+    public static RunReport Load(string path)
+        => JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), JsonOptions)
+           ?? throw new InvalidDataException($"{path} holds no report.");
+
+    /// <summary>The per-layer part of the report from a compression result.</summary>
+    public static IReadOnlyList<LayerReport> LayersOf(CompressionResult result)
+        => result.Layers.Select(l => new LayerReport(l.Name, l.Kind.ToString(), l.Groups, l.KeptGroups, l.Weights, l.KeptWeights,
+            l.SignificandBits, l.Quantized.TotalBits, l.Threshold)).ToArray();
+}
+
+/// <summary>Which data a run used.</summary>
+public sealed record DatasetInfoReport(string Name, long Train, long Test);
+
+/// <summary>One layer in the report.</summary>
+public sealed record LayerReport(string Name, string Kind, long Groups, long KeptGroups, long Weights, long KeptWeights,
+    int SignificandBits, int TotalBits, double Threshold);
+
+/// <summary>One epoch in the report's history.</summary>
+public sealed record EpochReport(int Epoch, double Loss, double CrossEntropy, double KL, double TestErrorPct, IReadOnlyList<long> KeptGroups, double Seconds);

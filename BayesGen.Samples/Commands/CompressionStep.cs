@@ -1,0 +1,99 @@
+using BayesGen.Compression;
+using BayesGen.Data;
+using BayesGen.Deployment;
+using BayesGen.Reporting;
+using BayesGen.Samples.Models;
+using BayesGen.Training;
+using Spectre.Console;
+
+namespace BayesGen.Samples.Commands;
+
+/// <summary>What compressing a trained network produced.</summary>
+public sealed record CompressionOutcome(CompressionResult Result, double PrunedErrorPct, double CompressedErrorPct, string? ArtifactPath, long? ArtifactBytes, long DenseBytes);
+
+/// <summary>
+/// Prunes a trained Bayesian network, reduces its precision, writes the compressed artifact, and measures
+/// the error of what is left: with unrounded weights (the Bayesian model with masks) and as deployed (the
+/// artifact loaded back and run by the physically smaller network).
+/// </summary>
+public static class CompressionStep
+{
+    public static CompressionOutcome Run(BayesianNetwork model, ModelEntry entry, ImageDataset test, PruningThresholds thresholds,
+        QuantizationMode mode, string outputDirectory)
+    {
+        using var masks = model.ComputeMasks(thresholds);
+        var result = NetworkCompression.Compress(model, masks, mode, thresholds);
+        long dense = 4 * result.Layers.Sum(l => l.Weights);
+
+        NetworkCompression.ApplyTo(model, masks, result, quantized: false);
+        double pruned = Evaluation.ErrorPercent(model, test);
+        NetworkCompression.ApplyTo(model, masks, result, quantized: true);
+        double quantizedBayesian = Evaluation.ErrorPercent(model, test);
+        model.ClearMasks();
+
+        if (model.Graph is null)
+            return new CompressionOutcome(result, pruned, quantizedBayesian, null, null, dense);
+
+        var artifact = Path.Combine(outputDirectory, "model.bgc");
+        CompressedModel.From(model, masks, result).Save(artifact);
+        // The figure reported is that of the deployment itself: the file read back into the generated class.
+        using var deployed = entry.CreateCompressed(CompressedModel.Load(artifact));
+        double compressed = Evaluation.ErrorPercent(deployed, test);
+        if (Math.Abs(compressed - quantizedBayesian) > 0.05)
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] the deployed network errs on {compressed:F2} % but the masked Bayesian model with the same weights on {quantizedBayesian:F2} %.");
+        return new CompressionOutcome(result, pruned, compressed, artifact, new FileInfo(artifact).Length, dense);
+    }
+
+    /// <summary>Prints the per-layer table and the compression rates.</summary>
+    public static void Print(IAnsiConsole console, CompressionOutcome outcome, double testError)
+    {
+        var r = outcome.Result;
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("layer", "kind", "kept groups", "kept weights", "threshold", "significand bits", "total bits");
+        foreach (var l in r.Layers)
+        {
+            table.AddRow(l.Name, l.Kind.ToString(), $"{l.KeptGroups} / {l.Groups}", $"{l.KeptWeights:N0} / {l.Weights:N0}",
+                double.IsInfinity(l.Threshold) ? "keep all" : l.Threshold.ToString("G4"), l.SignificandBits.ToString(), l.Quantized.TotalBits.ToString());
+        }
+        console.Write(table);
+        console.MarkupLine($"architecture {string.Join("-", r.Layers.Select(l => l.KeptGroups))} (of {string.Join("-", r.Layers.Select(l => l.Groups))}), " +
+                           $"{r.KeptWeightPercent:F2} % of the weights kept, exponent bits {r.ExponentBits}");
+        console.MarkupLine($"compression: pruning [bold]{r.PruningRate:F1}x[/], precision [bold]{r.PrecisionRate:F1}x[/] (paper accounting), {r.PrecisionRateTutorial:F1}x (tutorial accounting, 1 + e + s bits)");
+        console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode})");
+        if (outcome.ArtifactPath is not null)
+            console.MarkupLine($"artifact: {Markup.Escape(outcome.ArtifactPath)}, {outcome.ArtifactBytes:N0} bytes (dense float32 weights: {outcome.DenseBytes:N0} bytes)");
+    }
+
+    /// <summary>The report of a run.</summary>
+    public static RunReport Report(ModelEntry entry, TrainingOptions options, string dataset, ImageDataset train, ImageDataset test,
+        TrainingResult training, CompressionOutcome outcome, int pretrainEpochs)
+    {
+        var r = outcome.Result;
+        return new RunReport
+        {
+            Model = entry.Name,
+            Prior = entry.Prior,
+            Epochs = training.History.Count,
+            Seed = options.Seed,
+            Dataset = new DatasetInfoReport(dataset, train.Count, test.Count),
+            TestErrorPct = training.Last.TestErrorPercent,
+            TrainSeconds = Math.Round(training.TrainSeconds, 2),
+            TrainSamplesPerSecond = Math.Round(training.SamplesPerSecond, 1),
+            Layers = RunReport.LayersOf(r),
+            KeptWeightPct = r.KeptWeightPercent,
+            ExponentBits = r.ExponentBits,
+            CompressionPruning = r.PruningRate,
+            CompressionPrecision = r.PrecisionRate,
+            CompressionPrecisionTutorial = r.PrecisionRateTutorial,
+            CompressedTestErrorPct = outcome.CompressedErrorPct,
+            PrunedTestErrorPct = outcome.PrunedErrorPct,
+            Quantization = r.Mode.ToString(),
+            KLWarmupEpochs = options.KLWarmupEpochs,
+            PretrainEpochs = pretrainEpochs,
+            ArtifactBytes = outcome.ArtifactBytes,
+            DenseBytes = outcome.DenseBytes,
+            History = training.History.Select(h => new EpochReport(h.Epoch, h.Loss, h.CrossEntropy, h.KL, h.TestErrorPercent,
+                h.KeptGroups.Select(k => k.Kept).ToArray(), Math.Round(h.Seconds, 2))).ToArray(),
+        };
+    }
+}

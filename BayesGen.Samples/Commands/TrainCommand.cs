@@ -1,0 +1,90 @@
+using System.CommandLine;
+using BayesGen.Samples.Console;
+using BayesGen.Training;
+using Spectre.Console;
+using TorchSharp;
+
+namespace BayesGen.Samples.Commands;
+
+/// <summary>
+/// <c>bayesgen train</c>: trains a sample network's generated Bayesian model on MNIST, then prunes and
+/// compresses it, printing a per-layer summary and writing report.json, the checkpoint and the artifact.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new DataOptions();
+        var model = new ModelOptions();
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { Description = "Adam's learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<long>("--seed") { Description = "Seeds initialisation, shuffling and noise.", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<double>("--kl-warmup") { Description = "Epochs over which the KL weight rises from 0 to 1 (0: none).", DefaultValueFactory = _ => 0 };
+        var pretrain = new Option<int>("--pretrain-epochs") { Description = "First train the plain network this many epochs and start from its weights (0: none).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
+        foreach (var (option, name) in new[] { (epochs, "--epochs"), (batch, "--batch-size") })
+            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
+        lr.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v > 0) || double.IsInfinity(v)) r.AddError("--lr must be a finite number above 0."); });
+        warmup.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v >= 0) || double.IsInfinity(v)) r.AddError("--kl-warmup must be 0 or more."); });
+        pretrain.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--pretrain-epochs cannot be negative."); });
+
+        var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
+        model.AddModelTo(command);
+        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain }) command.Options.Add(o);
+        data.AddTo(command);
+        model.AddPruningTo(command);
+        foreach (var o in new Option[] { output, resume, threads }) command.Options.Add(o);
+
+        command.SetAction(parse =>
+        {
+            var console = AnsiConsole.Console;
+            var entry = model.Entry(parse);
+            var outDir = parse.GetValue(output)?.FullName ?? Path.Combine("runs", $"{entry.Name}-{entry.Prior}");
+            Directory.CreateDirectory(outDir);
+            if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
+            var (train, test, dataset) = data.Load(parse, System.Console.Out);
+            using var _ = train;
+            using var __ = test;
+            console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] on {dataset}: {train.Count:N0} training, {test.Count:N0} test images");
+
+            var options = new TrainingOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                Seed = parse.GetValue(seed),
+                KLWarmupEpochs = parse.GetValue(warmup),
+                CheckpointPath = Path.Combine(outDir, "checkpoint.bgck"),
+                Resume = parse.GetValue(resume),
+            };
+            torch.manual_seed(options.Seed);
+            using var init = new torch.Generator((ulong)options.Seed);
+            using var plain = entry.CreatePlain();
+            int pretrainEpochs = parse.GetValue(pretrain);
+            bool resuming = options.Resume && File.Exists(options.CheckpointPath);
+            if (pretrainEpochs > 0 && !resuming)
+            {
+                console.MarkupLine($"pretraining the plain network for {pretrainEpochs} epochs");
+                PlainTrainer.Train(plain, train, test, pretrainEpochs, options.BatchSize, options.LearningRate, options.Seed,
+                    (e, err) => console.MarkupLine($"  plain epoch {e}: test error {err:F2} %"));
+            }
+            using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = init });
+
+            var view = new TrainingView(console);
+            var result = view.Run(() => new BayesianTrainer(options, view).Train(bayesian, train, test));
+            console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
+
+            var outcome = CompressionStep.Run(bayesian, entry, test, model.ParsedThresholds(parse), model.Mode(parse), outDir);
+            CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
+            var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs);
+            var reportPath = Path.Combine(outDir, "report.json");
+            report.Save(reportPath);
+            console.MarkupLine($"report: {Markup.Escape(reportPath)}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,53 @@
+using BayesGen.Deployment;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Samples.Models;
+
+/// <summary>
+/// The networks the command line knows, by name and prior: how to make the plain network, its generated
+/// Bayesian model, and its generated compressed model.
+/// </summary>
+public sealed record ModelEntry(
+    string Name,
+    string Prior,
+    string Description,
+    Func<nn.Module<Tensor, Tensor>> CreatePlain,
+    Func<nn.Module<Tensor, Tensor>, BayesianOptions, BayesianNetwork> CreateBayesian,
+    Func<CompressedModel, nn.Module<Tensor, Tensor>> CreateCompressed);
+
+/// <summary>The catalogue of sample networks.</summary>
+public static class ModelCatalog
+{
+    /// <summary>Every model and prior combination.</summary>
+    public static IReadOnlyList<ModelEntry> All { get; } = new[]
+    {
+        new ModelEntry("lenet300", "gnj", "LeNet-300-100 (784-300-100-10), group Normal-Jeffreys",
+            () => new LeNet300(), (p, o) => new LeNet300.Bayesian((LeNet300)p, o), LeNet300.Compressed.From),
+        new ModelEntry("lenet300", "ghs", "LeNet-300-100 (784-300-100-10), group horseshoe (tau0 = 1e-5)",
+            () => new LeNet300Horseshoe(), (p, o) => new LeNet300Horseshoe.Bayesian((LeNet300Horseshoe)p, o), LeNet300Horseshoe.Compressed.From),
+        new ModelEntry("lenet5", "gnj", "LeNet-5-Caffe (conv 20, conv 50, 800-500-10), group Normal-Jeffreys",
+            () => new LeNet5(), (p, o) => new LeNet5.Bayesian((LeNet5)p, o), LeNet5.Compressed.From),
+        new ModelEntry("lenet5", "ghs", "LeNet-5-Caffe (conv 20, conv 50, 800-500-10), group horseshoe (tau0 = 1e-5)",
+            () => new LeNet5Horseshoe(), (p, o) => new LeNet5Horseshoe.Bayesian((LeNet5Horseshoe)p, o), LeNet5Horseshoe.Compressed.From),
+    };
+
+    /// <summary>The model names, for option validation.</summary>
+    public static string[] Names => All.Select(e => e.Name).Distinct().ToArray();
+
+    /// <summary>The entry for a model and prior; an <see cref="ArgumentException"/> lists the valid choices otherwise.</summary>
+    public static ModelEntry Find(string model, string prior)
+        => All.FirstOrDefault(e => e.Name == model.ToLowerInvariant() && e.Prior == prior.ToLowerInvariant())
+           ?? throw new ArgumentException($"No model '{model}' with prior '{prior}'. Choose --model {string.Join("|", Names)} and --prior gnj|ghs.");
+
+    /// <summary>The entry whose compressed class fits an artifact (by the model class name stored in it).</summary>
+    public static ModelEntry? ForArtifact(CompressedModel model)
+    {
+        foreach (var entry in All)
+        {
+            using var plain = entry.CreatePlain();
+            if (plain.GetType().Name == model.Model) return entry;
+        }
+        return null;
+    }
+}
