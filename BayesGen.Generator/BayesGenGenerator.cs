@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Immutable;
+using System.Linq;
 using BayesGen.Generator.Diagnostics;
 using BayesGen.Generator.Emit;
+using BayesGen.Generator.Helpers;
 using BayesGen.Generator.Model;
 using BayesGen.Generator.Parsing;
 using Microsoft.CodeAnalysis;
@@ -12,6 +15,12 @@ namespace BayesGen.Generator;
 /// The BayesGen source generator. It only wires the pipeline: discovery by attribute, parsing into equatable
 /// models (<see cref="NetworkParser"/>), and emission (<see cref="NetworkEmitter"/>).
 /// </summary>
+/// <remarks>
+/// Sources and diagnostics leave through two outputs. The source output sees only the equatable model, so an
+/// edit that does not change the model regenerates nothing. The diagnostic output pairs the diagnostics with
+/// the current compilation to give each one a location in a real syntax tree: a location made from a file path
+/// alone would escape #pragma warning disable.
+/// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed class BayesGenGenerator : IIncrementalGenerator
 {
@@ -22,6 +31,7 @@ public sealed class BayesGenGenerator : IIncrementalGenerator
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => NetworkParser.Parse(ctx, PriorKindModel.GroupNJ, ct))
             .Where(static r => r is not null)
+            .Select(static (r, _) => r!)
             .WithTrackingName(GeneratorStepNames.GroupNJNetworks);
 
         var horseshoe = context.SyntaxProvider
@@ -29,43 +39,56 @@ public sealed class BayesGenGenerator : IIncrementalGenerator
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => NetworkParser.Parse(ctx, PriorKindModel.Horseshoe, ct))
             .Where(static r => r is not null)
+            .Select(static (r, _) => r!)
             .WithTrackingName(GeneratorStepNames.HorseshoeNetworks);
 
-        var fieldPriorsNJ = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownTypes.GroupNJAttribute,
-                static (node, _) => node is VariableDeclaratorSyntax,
-                static (ctx, _) => FieldPriorCheck.Check(ctx))
-            .Where(static d => d is not null)
-            .WithTrackingName(GeneratorStepNames.FieldPriors);
+        var fieldPriors = FieldPriors(context, KnownTypes.GroupNJAttribute).Collect()
+            .Combine(FieldPriors(context, KnownTypes.HorseshoeAttribute).Collect())
+            .Select(static (pair, _) => pair.Left.AddRange(pair.Right));
 
-        var fieldPriorsHorseshoe = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownTypes.HorseshoeAttribute,
-                static (node, _) => node is VariableDeclaratorSyntax,
-                static (ctx, _) => FieldPriorCheck.Check(ctx))
-            .Where(static d => d is not null)
-            .WithTrackingName(GeneratorStepNames.FieldPriors);
+        foreach (var results in new[] { groupNJ, horseshoe })
+        {
+            var models = results
+                .Select(static (r, _) => r.Model)
+                .Where(static m => m is not null)
+                .WithTrackingName(GeneratorStepNames.Models);
+            context.RegisterSourceOutput(models, static (spc, model) => Produce(spc, model!));
+        }
 
-        context.RegisterSourceOutput(groupNJ, static (spc, result) => Produce(spc, result!));
-        context.RegisterSourceOutput(horseshoe, static (spc, result) => Produce(spc, result!));
-        context.RegisterSourceOutput(fieldPriorsNJ, static (spc, d) => spc.ReportDiagnostic(d!.ToDiagnostic()));
-        context.RegisterSourceOutput(fieldPriorsHorseshoe, static (spc, d) => spc.ReportDiagnostic(d!.ToDiagnostic()));
+        var diagnostics = groupNJ.Collect()
+            .Combine(horseshoe.Collect())
+            .Select(static (pair, _) => pair.Left.Concat(pair.Right).SelectMany(r => r.Diagnostics).ToImmutableArray())
+            .Combine(fieldPriors)
+            .Combine(context.CompilationProvider);
+        context.RegisterSourceOutput(diagnostics, static (spc, input) =>
+        {
+            var ((fromNetworks, fromFields), compilation) = input;
+            foreach (var d in fromNetworks.Concat(fromFields)) spc.ReportDiagnostic(d.ToDiagnostic(compilation));
+        });
     }
 
-    private static void Produce(SourceProductionContext context, ParseResult result)
+    private static IncrementalValuesProvider<DiagnosticInfo> FieldPriors(IncrementalGeneratorInitializationContext context, string attribute)
+        => context.SyntaxProvider
+            .ForAttributeWithMetadataName(attribute,
+                static (node, _) => node is VariableDeclaratorSyntax,
+                static (ctx, _) => FieldPriorCheck.Check(ctx))
+            .Where(static d => d is not null)
+            .Select(static (d, _) => d!)
+            .WithTrackingName(GeneratorStepNames.FieldPriors);
+
+    private static void Produce(SourceProductionContext context, NetworkModel model)
     {
-        foreach (var diagnostic in result.Diagnostics) context.ReportDiagnostic(diagnostic.ToDiagnostic());
-        if (result.Model is null) return;
         string source;
         try
         {
-            source = NetworkEmitter.Emit(result.Model);
+            source = NetworkEmitter.Emit(model);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Never let a generator bug surface as CS8785 with no context: say which network and what failed.
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, result.Model.ClassName, e.Message));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, model.ClassName, e.Message));
             return;
         }
-        context.AddSource(result.Model.HintName, source);
+        context.AddSource(model.HintName, source);
     }
 }

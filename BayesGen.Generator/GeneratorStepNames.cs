@@ -6,4 +6,5 @@ public static class GeneratorStepNames
     public const string GroupNJNetworks = "BayesGen.GroupNJNetworks";
     public const string HorseshoeNetworks = "BayesGen.HorseshoeNetworks";
     public const string FieldPriors = "BayesGen.FieldPriors";
+    public const string Models = "BayesGen.Models";
 }

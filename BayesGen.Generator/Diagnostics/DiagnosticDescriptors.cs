@@ -104,7 +104,7 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor NameCollision = Make("BG0023", "Generated name already in use",
-        "'{0}' already has a member named '{1}', the name of a class BayesGen generates into it (rename the member)",
+        "'{0}' has a member named '{1}', a name the generated Bayesian or Compressed class needs for itself (rename the member)",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor InternalError = Make("BG0024", "Internal generator error",

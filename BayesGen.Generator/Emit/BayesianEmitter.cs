@@ -25,37 +25,37 @@ internal static class BayesianEmitter
         w.Open($"{model.Accessibility} sealed partial class Bayesian : {Runtime}.BayesianNetwork");
 
         foreach (var layer in model.Layers)
-            w.Line($"private readonly {Layers}.{(layer.Kind == LayerKindModel.Linear ? "BayesianLinear" : "BayesianConv2d")} {layer.Name};");
+            w.Line($"private readonly {Layers}.{(layer.Kind == LayerKindModel.Linear ? "BayesianLinear" : "BayesianConv2d")} {NetworkEmitter.Id(layer.Name)};");
         foreach (var module in model.Modules)
-            w.Line($"private readonly {ModuleFieldType(module)} {module.Name};");
-        w.Line($"private readonly (string Name, {Layers}.BayesianLayer Layer)[] bayesianLayers;");
+            w.Line($"private readonly {ModuleFieldType(module)} {NetworkEmitter.Id(module.Name)};");
+        w.Line($"private readonly (string Name, {Layers}.BayesianLayer Layer)[] bayesGenLayers;");
         w.Line();
 
         if (model.HasParameterlessConstructor)
         {
             w.Summary($"Creates the model with fresh weights: the posterior means start at the initial weights of a new {name}.");
-            w.Line($"public Bayesian() : this(new {name}()) {{ }}");
+            w.Line($"public Bayesian() : this(new {model.SelfType}()) {{ }}");
             w.Line();
         }
 
         w.Summary($"Creates the model of a plain {name}: its weights become the posterior means (a pretrained start when it was trained).");
-        w.Open($"public Bayesian({name} source, {Runtime}.BayesianOptions? options = null) : base(\"{name}.Bayesian\")");
+        w.Open($"public Bayesian({model.SelfType} source, {Runtime}.BayesianOptions? options = null) : base(\"{name}.Bayesian\")");
         w.Line("if (source is null) throw new global::System.ArgumentNullException(nameof(source));");
         w.Line($"options ??= {Runtime}.BayesianOptions.Default;");
         foreach (var layer in model.Layers) EmitLayerConstruction(w, layer);
         foreach (var module in model.Modules)
         {
             w.Line(module.Kind is ModuleKind.BatchNorm1d or ModuleKind.BatchNorm2d
-                ? $"{module.Name} = new {Layers}.MaskedBatchNorm(source.{module.Name});"
-                : $"{module.Name} = {Layers}.ModuleCopies.Copy(source.{module.Name});");
+                ? $"{NetworkEmitter.This(module.Name)} = new {Layers}.MaskedBatchNorm(source.{NetworkEmitter.Id(module.Name)});"
+                : $"{NetworkEmitter.This(module.Name)} = {Layers}.ModuleCopies.Copy(source.{NetworkEmitter.Id(module.Name)});");
         }
-        w.Line($"bayesianLayers = new (string, {Layers}.BayesianLayer)[] {{ {string.Join(", ", model.Layers.Select(l => $"(\"{l.Name}\", {l.Name})"))} }};");
+        w.Line($"this.bayesGenLayers = new (string, {Layers}.BayesianLayer)[] {{ {string.Join(", ", model.Layers.Select(l => $"(\"{l.Name}\", {NetworkEmitter.This(l.Name)})"))} }};");
         w.Line("RegisterComponents();");
         w.Close();
         w.Line();
 
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override global::System.Collections.Generic.IReadOnlyList<(string Name, {Layers}.BayesianLayer Layer)> BayesianLayers => bayesianLayers;");
+        w.Line($"public override global::System.Collections.Generic.IReadOnlyList<(string Name, {Layers}.BayesianLayer Layer)> BayesianLayers => this.bayesGenLayers;");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public override {Layers}.PriorKind Prior => {Layers}.PriorKind.{model.Prior.Kind};");
@@ -102,7 +102,8 @@ internal static class BayesianEmitter
     private static void EmitLayerConstruction(SourceWriter w, LayerModel layer)
     {
         bool linear = layer.Kind == LayerKindModel.Linear;
-        var groups = linear ? $"source.{layer.Name}.in_features" : $"source.{layer.Name}.out_channels";
+        var source = "source." + NetworkEmitter.Id(layer.Name);
+        var groups = linear ? $"{source}.in_features" : $"{source}.out_channels";
         var scale = layer.Prior.Kind == PriorKindModel.GroupNJ
             ? $"{Layers}.GroupScales.GroupNJ({groups}, options)"
             : $"{Layers}.GroupScales.Horseshoe({groups}, {Literals.Double(layer.Prior.Tau0)}, {GlobalScale(layer.Prior.GlobalScale)}, {Statistic(layer.Prior.Statistic)}, options)";
@@ -112,7 +113,7 @@ internal static class BayesianEmitter
         settings.Add("InitialLogVariance = options.InitialLogVariance");
         settings.Add("InitGenerator = options.InitGenerator");
         var factory = linear ? "BayesianLinear.FromLinear" : "BayesianConv2d.FromConv2d";
-        w.Line($"{layer.Name} = {Layers}.{factory}(source.{layer.Name}, {scale},");
+        w.Line($"{NetworkEmitter.This(layer.Name)} = {Layers}.{factory}({source}, {scale},");
         w.Line($"    new {Layers}.LayerOptions {{ {string.Join(", ", settings)} }});");
     }
 
@@ -134,7 +135,7 @@ internal static class BayesianEmitter
     {
         FlowStepKind.Layer => $"new {Runtime}.LayerOp(\"{step.Field}\")",
         FlowStepKind.Norm => $"new {Runtime}.BatchNormOp(\"{step.Field}\", {(modules[step.Field!].Kind == ModuleKind.BatchNorm1d ? 1 : 2)})",
-        FlowStepKind.Module => $"{Layers}.ModuleCopies.Describe({step.Field})",
+        FlowStepKind.Module => $"{Layers}.ModuleCopies.Describe({NetworkEmitter.This(step.Field!)})",
         FlowStepKind.Relu => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.Relu)",
         FlowStepKind.Tanh => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.Tanh)",
         FlowStepKind.Sigmoid => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.Sigmoid)",
@@ -154,20 +155,20 @@ internal static class BayesianEmitter
         w.Summary($"KL(q ‖ p) of the whole network: the sum over {string.Join(", ", names)}.");
         w.Open($"public override {NetworkEmitter.Tensor} KL()");
         w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
-        w.Line($"var kl = {string.Join(" + ", names.Select(n => n + ".KL()"))};");
+        w.Line($"var kl = {string.Join(" + ", names.Select(n => NetworkEmitter.This(n) + ".KL()"))};");
         w.Line("return kl.MoveToOuterDisposeScope();");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Open($"public override {NetworkEmitter.Tensor} ScaleKL()");
         w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
-        w.Line($"var kl = {string.Join(" + ", names.Select(n => n + ".Scale.KL()"))};");
+        w.Line($"var kl = {string.Join(" + ", names.Select(n => NetworkEmitter.This(n) + ".Scale.KL()"))};");
         w.Line("return kl.MoveToOuterDisposeScope();");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Open("public override void AddWeightKLGradients(double scale)");
-        foreach (var n in names) w.Line($"{n}.AddWeightKLGradient(scale);");
+        foreach (var n in names) w.Line($"{NetworkEmitter.This(n)}.AddWeightKLGradient(scale);");
         w.Close();
     }
 
@@ -178,7 +179,7 @@ internal static class BayesianEmitter
             ? "Applies every layer's post-step constraints (no [ClipVariance] layer in this network)."
             : $"Applies every layer's post-step constraints: the weight variances of {string.Join(", ", clipped)} are clipped.");
         w.Open("public override void ClipVariances()");
-        foreach (var l in model.Layers) w.Line($"{l.Name}.ClipVariances();");
+        foreach (var l in model.Layers) w.Line($"{NetworkEmitter.This(l.Name)}.ClipVariances();");
         w.Close();
     }
 
@@ -206,7 +207,7 @@ internal static class BayesianEmitter
                 if (flatten)
                 {
                     w.Line($"// {path}: {current}'s input feature f comes from channel f / (H·W) of {previous}.");
-                    w.Line($"{Runtime}.Compression.MaskPropagation.Flatten({previous}Masks, {current}Masks, {current}.InFeatures / {previous}.OutChannels);");
+                    w.Line($"{Runtime}.Compression.MaskPropagation.Flatten({previous}Masks, {current}Masks, {NetworkEmitter.This(current)}.InFeatures / {NetworkEmitter.This(previous)}.OutChannels);");
                 }
                 else
                 {
@@ -229,13 +230,13 @@ internal static class BayesianEmitter
         w.Open($"public override void ApplyMasks({Runtime}.NetworkMasks masks)");
         w.Line("base.ApplyMasks(masks);");
         foreach (var (norm, producer) in norms)
-            w.Line(producer is null ? $"{norm}.ChannelMask = null;" : $"{norm}.ChannelMask = masks[\"{producer}\"].Output;");
+            w.Line(producer is null ? $"{NetworkEmitter.This(norm)}.ChannelMask = null;" : $"{NetworkEmitter.This(norm)}.ChannelMask = masks[\"{producer}\"].Output;");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Open("public override void ClearMasks()");
         w.Line("base.ClearMasks();");
-        foreach (var (norm, _) in norms) w.Line($"{norm}.ChannelMask = null;");
+        foreach (var (norm, _) in norms) w.Line($"{NetworkEmitter.This(norm)}.ChannelMask = null;");
         w.Close();
     }
 

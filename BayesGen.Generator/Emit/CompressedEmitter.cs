@@ -38,18 +38,18 @@ internal static class CompressedEmitter
             {
                 case FlowStepKind.Layer:
                     bool linear = model.Layers.First(l => l.Name == step.Field).Kind == LayerKindModel.Linear;
-                    w.Line($"private readonly global::TorchSharp.Modules.{(linear ? "Linear" : "Conv2d")} {step.Field};");
+                    w.Line($"private readonly global::TorchSharp.Modules.{(linear ? "Linear" : "Conv2d")} {NetworkEmitter.Id(step.Field!)};");
                     if (gatherLayers.Contains(step.Field!)) w.Line($"private readonly {NetworkEmitter.Tensor}? {step.Field}Inputs;");
                     break;
                 case FlowStepKind.Norm:
-                    w.Line($"private readonly {Module} {step.Field};");
+                    w.Line($"private readonly {Module} {NetworkEmitter.Id(step.Field!)};");
                     break;
                 case FlowStepKind.MaxPool:
                 case FlowStepKind.AvgPool:
                     w.Line($"private readonly {Module} pool{i};");
                     break;
                 case FlowStepKind.Module when modules[step.Field!].Kind is ModuleKind.MaxPool2d or ModuleKind.AvgPool2d:
-                    w.Line($"private readonly {Module} {step.Field};");
+                    w.Line($"private readonly {Module} {NetworkEmitter.Id(step.Field!)};");
                     break;
                 case FlowStepKind.Module when modules[step.Field!].Kind == ModuleKind.LeakyReLU:
                     w.Line($"private readonly double {step.Field}Slope;");
@@ -68,21 +68,21 @@ internal static class CompressedEmitter
             {
                 case FlowStepKind.Layer:
                     bool linear = model.Layers.First(l => l.Name == step.Field).Kind == LayerKindModel.Linear;
-                    w.Line($"{step.Field} = model.{(linear ? "CreateLinear" : "CreateConv2d")}(\"{step.Field}\");");
-                    if (gatherLayers.Contains(step.Field!)) w.Line($"{step.Field}Inputs = model.GatherIndices(\"{step.Field}\");");
+                    w.Line($"{NetworkEmitter.This(step.Field!)} = model.{(linear ? "CreateLinear" : "CreateConv2d")}(\"{step.Field}\");");
+                    if (gatherLayers.Contains(step.Field!)) w.Line($"this.{step.Field}Inputs = model.GatherIndices(\"{step.Field}\");");
                     break;
                 case FlowStepKind.Norm:
-                    w.Line($"{step.Field} = model.CreateBatchNorm(\"{step.Field}\");");
+                    w.Line($"{NetworkEmitter.This(step.Field!)} = model.CreateBatchNorm(\"{step.Field}\");");
                     break;
                 case FlowStepKind.MaxPool:
                 case FlowStepKind.AvgPool:
-                    w.Line($"pool{i} = {Deployment}.GraphOps.PoolModule(model.Op<global::BayesGen.PoolOp>({i}));");
+                    w.Line($"this.pool{i} = {Deployment}.GraphOps.PoolModule(model.Op<global::BayesGen.PoolOp>({i}));");
                     break;
                 case FlowStepKind.Module when modules[step.Field!].Kind is ModuleKind.MaxPool2d or ModuleKind.AvgPool2d:
-                    w.Line($"{step.Field} = {Deployment}.GraphOps.PoolModule(model.Op<global::BayesGen.PoolOp>({i}));");
+                    w.Line($"{NetworkEmitter.This(step.Field!)} = {Deployment}.GraphOps.PoolModule(model.Op<global::BayesGen.PoolOp>({i}));");
                     break;
                 case FlowStepKind.Module when modules[step.Field!].Kind == ModuleKind.LeakyReLU:
-                    w.Line($"{step.Field}Slope = model.Op<global::BayesGen.ActivationOp>({i}).Parameter;");
+                    w.Line($"this.{step.Field}Slope = model.Op<global::BayesGen.ActivationOp>({i}).Parameter;");
                     break;
             }
         }
@@ -122,15 +122,15 @@ internal static class CompressedEmitter
         {
             case FlowStepKind.Layer:
                 if (gathers.Contains(step.Field!))
-                    yield return $"if ({step.Field}Inputs is not null) x = x.index_select(1, {step.Field}Inputs);   // the input features {step.Field} still reads";
-                yield return $"x = {step.Field}.forward(x);";
+                    yield return $"if (this.{step.Field}Inputs is not null) x = x.index_select(1, this.{step.Field}Inputs);   // the input features {step.Field} still reads";
+                yield return $"x = {NetworkEmitter.This(step.Field!)}.forward(x);";
                 break;
             case FlowStepKind.Norm:
-                yield return $"x = {step.Field}.forward(x);";
+                yield return $"x = {NetworkEmitter.This(step.Field!)}.forward(x);";
                 break;
             case FlowStepKind.MaxPool:
             case FlowStepKind.AvgPool:
-                yield return $"x = pool{index}.forward(x);";
+                yield return $"x = this.pool{index}.forward(x);";
                 break;
             case FlowStepKind.Relu:
                 yield return $"x = {F}.relu(x);";
@@ -163,11 +163,11 @@ internal static class CompressedEmitter
                     case ModuleKind.ReLU: yield return $"x = {F}.relu(x);   // {field}"; break;
                     case ModuleKind.Tanh: yield return $"x = x.tanh();   // {field}"; break;
                     case ModuleKind.Sigmoid: yield return $"x = x.sigmoid();   // {field}"; break;
-                    case ModuleKind.LeakyReLU: yield return $"x = {F}.leaky_relu(x, {field}Slope);"; break;
+                    case ModuleKind.LeakyReLU: yield return $"x = {F}.leaky_relu(x, this.{field}Slope);"; break;
                     case ModuleKind.Dropout:
                     case ModuleKind.Identity: yield return $"// {field}: the identity in evaluation"; break;
                     case ModuleKind.MaxPool2d:
-                    case ModuleKind.AvgPool2d: yield return $"x = {field}.forward(x);"; break;
+                    case ModuleKind.AvgPool2d: yield return $"x = {NetworkEmitter.This(field)}.forward(x);"; break;
                     case ModuleKind.Flatten: yield return $"x = x.flatten(1);   // {field}"; break;
                     case ModuleKind.LogSoftmax: yield return $"x = {F}.log_softmax(x, 1);   // {field}"; break;
                     case ModuleKind.Softmax: yield return $"x = {F}.softmax(x, 1);   // {field}"; break;

@@ -26,7 +26,7 @@ internal static class NetworkEmitter
         foreach (var u in model.Forward.NamespaceUsings) w.Line(u);
         if (model.Forward.NamespaceUsings.Count > 0) w.Line();
         foreach (var outer in model.ContainingTypes) w.Open(outer);
-        w.Open($"partial class {model.ClassName}");
+        w.Open($"partial class {model.SelfType}");
         BayesianEmitter.Emit(w, model);
         if (model.Flow.Followable)
         {
@@ -38,6 +38,14 @@ internal static class NetworkEmitter
         if (model.Namespace is not null) w.Close();
         return w.ToString();
     }
+
+    /// <summary>A field name as an identifier (a keyword gets its @).</summary>
+    public static string Id(string name)
+        => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+           || Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetContextualKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>A field of the generated class: always through <c>this.</c>, so no local or parameter can shadow it.</summary>
+    public static string This(string name) => "this." + Id(name);
 
     /// <summary>The prior's name as prose for documentation.</summary>
     public static string PriorProse(PriorModel prior) => prior.Kind == PriorKindModel.GroupNJ

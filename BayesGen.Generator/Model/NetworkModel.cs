@@ -6,6 +6,7 @@ namespace BayesGen.Generator.Model;
 /// <param name="Namespace">The namespace, or null for the global namespace.</param>
 /// <param name="ContainingTypes">Enclosing type declarations, outermost first (e.g. "partial class Outer").</param>
 /// <param name="ClassName">The network class's name.</param>
+/// <param name="TypeParameters">Its type parameter list ("&lt;T&gt;"), or empty.</param>
 /// <param name="Accessibility">"public", "internal", ...: the generated nested classes use the same.</param>
 /// <param name="Prior">The class-level prior.</param>
 /// <param name="Layers">The Linear and Conv2d fields made Bayesian, in data-flow (or declaration) order.</param>
@@ -18,6 +19,7 @@ internal sealed record NetworkModel(
     string? Namespace,
     EquatableArray<string> ContainingTypes,
     string ClassName,
+    string TypeParameters,
     string Accessibility,
     PriorModel Prior,
     EquatableArray<LayerModel> Layers,
@@ -27,6 +29,9 @@ internal sealed record NetworkModel(
     ForwardModel Forward,
     bool HasParameterlessConstructor)
 {
+    /// <summary>The class as a type reference inside its own declaration ("Net" or "Net&lt;T&gt;").</summary>
+    public string SelfType => ClassName + TypeParameters;
+
     /// <summary>The file name of the generated source: unique per type.</summary>
     public string HintName
     {
@@ -35,8 +40,8 @@ internal sealed record NetworkModel(
             var parts = new System.Collections.Generic.List<string>();
             if (Namespace is not null) parts.Add(Namespace);
             foreach (var c in ContainingTypes) parts.Add(c.Substring(c.LastIndexOf(' ') + 1));
-            parts.Add(ClassName);
-            return string.Join(".", parts).Replace('<', '{').Replace('>', '}') + ".BayesGen.g.cs";
+            parts.Add(ClassName + TypeParameters);
+            return string.Join(".", parts).Replace('<', '{').Replace('>', '}').Replace(" ", "") + ".BayesGen.g.cs";
         }
     }
 }

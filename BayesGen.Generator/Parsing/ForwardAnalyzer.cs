@@ -46,6 +46,9 @@ internal sealed class ForwardAnalyzer
     /// <summary>Fields forward calls, with where (in order of appearance).</summary>
     public Dictionary<string, List<LocationInfo?>> Uses { get; } = new();
 
+    /// <summary>Layer and module fields forward mentions in any way (called or not).</summary>
+    public HashSet<string> Referenced { get; } = new();
+
     /// <summary>The location of each step of a followed chain.</summary>
     public IReadOnlyList<LocationInfo?> StepLocations => stepLocations;
 
@@ -99,6 +102,7 @@ internal sealed class ForwardAnalyzer
     {
         var name = f.Field.Name;
         bool isLayer = layers.ContainsKey(name) || modules.ContainsKey(name);
+        if (isLayer) Referenced.Add(name);
         if (!isLayer)
         {
             if (known.IsModule(f.Field.Type))

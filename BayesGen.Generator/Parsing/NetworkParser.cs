@@ -107,6 +107,12 @@ internal static class NetworkParser
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
         var forwardModel = context.SemanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
+        if (UserCodeHasErrors(declaration, forwardSyntax, forwardModel, cancellationToken))
+        {
+            // The compiler already reports the user's errors; generating from broken code would only repeat them
+            // inside generated files. The next edit that fixes them regenerates.
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
         var bodyOperation = forwardModel.GetOperation(forwardSyntax, cancellationToken);
         if (bodyOperation is null)
         {
@@ -129,13 +135,13 @@ internal static class NetworkParser
                 ok = false;
             }
         }
-        foreach (var name in layerKinds.Keys.Where(n => !analyzer.Uses.ContainsKey(n)))
+        foreach (var name in layerKinds.Keys.Where(n => !analyzer.Referenced.Contains(n)))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerUnused, LocationInfo.From(fields[name].Declarator?.Identifier.GetLocation()), name));
 
         var usedLayers = flow.Followable
             ? flow.Steps.Where(s => s.Kind == FlowStepKind.Layer).Select(s => s.Field!).ToList()
-            : analyzer.Uses.Keys.Where(layerKinds.ContainsKey).ToList();
-        if (usedLayers.Count == 0)
+            : layerKinds.Keys.Where(analyzer.Uses.ContainsKey).ToList();   // declaration order
+        if (usedLayers.Count == 0 && !layerKinds.Keys.Any(analyzer.Referenced.Contains))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBayesianLayer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
             ok = false;
@@ -172,8 +178,9 @@ internal static class NetworkParser
                 }
                 threshold = value;
             }
+            int before = diagnostics.Count;
             var layerSizes = ReadSizes(field, layerKinds[name], diagnostics, inSizeLocations, ref ok);
-            if (layerSizes is null)
+            if (layerSizes is null && diagnostics.Count == before)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesNotConstant, LocationInfo.From(field.Declarator?.Identifier.GetLocation()), name));
             sizes[name] = layerSizes;
             if (layerPrior is not null)
@@ -201,17 +208,25 @@ internal static class NetworkParser
             modules.Add(new ModuleFieldModel(name, kind, field.Symbol.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), features));
         }
 
+        CheckReservedNames(usedLayers.Concat(modules.Select(m => m.Name)), flow, fields, type, diagnostics);
+
         if (flow.Followable)
             new SizeChecker(sizes, layerKinds, normFeatures, moduleKinds, modulePools, inSizeLocations, diagnostics).Check(flow, inputShape);
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error)) ok = false;
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (!ok || prior is null) return new ParseResult(null, diagnostics.ToEquatableArray());
+        if (!ok || prior is null)
+        {
+            // With an error nothing is generated, so "the flow cannot be followed" would only repeat it.
+            diagnostics.RemoveAll(d => d.Id == DiagnosticDescriptors.FlowNotFollowed.Id);
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
 
         var model = new NetworkModel(
             type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
             ContainingTypes(declaration),
             type.Name,
+            declaration.TypeParameterList?.WithoutTrivia().ToString() ?? "",
             SyntaxFacts.GetText(type.DeclaredAccessibility == Accessibility.NotApplicable ? Accessibility.Internal : type.DeclaredAccessibility),
             prior,
             layers.ToEquatableArray(),
@@ -221,6 +236,55 @@ internal static class NetworkParser
             ReadForward(forwardSyntax, forward.Parameters[0].Name),
             HasParameterlessConstructor(type));
         return new ParseResult(model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Whether the parts the generated code copies or depends on have compile errors: syntax errors anywhere in
+    /// the class or its file's usings, and any error inside forward (its body and usings are carried over).
+    /// </summary>
+    private static bool UserCodeHasErrors(ClassDeclarationSyntax declaration, MethodDeclarationSyntax forward, SemanticModel model, CancellationToken cancellationToken)
+    {
+        bool IsError(Diagnostic d) => d.Severity == DiagnosticSeverity.Error;
+        if (declaration.GetDiagnostics().Any(IsError) || forward.GetDiagnostics().Any(IsError)) return true;
+        foreach (var ns in declaration.Ancestors().OfType<BaseNamespaceDeclarationSyntax>())
+            if (ns.Name.GetDiagnostics().Any(IsError) || ns.Name.IsMissing) return true;
+        foreach (var outer in declaration.Ancestors().OfType<TypeDeclarationSyntax>())
+            if (outer.Identifier.IsMissing) return true;
+        if (forward.SyntaxTree.GetRoot(cancellationToken) is CompilationUnitSyntax unit)
+        {
+            foreach (var u in unit.Usings)
+                if (u.GetDiagnostics().Any(IsError) || model.GetDiagnostics(u.Span, cancellationToken).Any(IsError)) return true;
+        }
+        foreach (var ns in forward.Ancestors().OfType<BaseNamespaceDeclarationSyntax>())
+            foreach (var u in ns.Usings)
+                if (u.GetDiagnostics().Any(IsError) || model.GetDiagnostics(u.Span, cancellationToken).Any(IsError)) return true;
+        return model.GetDiagnostics(forward.Span, cancellationToken).Any(IsError);
+    }
+
+    /// <summary>Members of the generated classes (and their base classes) that a layer field must not be named like.</summary>
+    private static readonly string[] ReservedNames =
+    {
+        "bayesGenLayers", "BayesianLayers", "Prior", "InputShape", "Graph", "KL", "ScaleKL", "AddWeightKLGradients", "ClipVariances",
+        "ComputeMasks", "ApplyMasks", "ClearMasks", "NoiseGenerator", "ResolveThreshold", "OwnMasks", "Layer",
+        "ExpectedOps", "Model", "Load", "From", "Bayesian", "Compressed",
+    };
+
+    private static void CheckReservedNames(IEnumerable<string> fieldNames, FlowModel flow, Dictionary<string, FieldInfo> fields, INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        var reserved = new HashSet<string>(ReservedNames);
+        for (int i = 0; i < flow.Steps.Count; i++)
+        {
+            var step = flow.Steps[i];
+            if (step.Kind == FlowStepKind.Layer) reserved.Add(step.Field + "Inputs");
+            if (step.Kind is FlowStepKind.MaxPool or FlowStepKind.AvgPool) reserved.Add("pool" + i);
+            if (step.Kind == FlowStepKind.Module) reserved.Add(step.Field + "Slope");
+        }
+        foreach (var name in fieldNames.Distinct())
+        {
+            if (!reserved.Contains(name)) continue;
+            var at = fields.TryGetValue(name, out var f) ? LocationInfo.From(f.Declarator?.Identifier.GetLocation()) : null;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameCollision, at, type.Name, name));
+        }
     }
 
     private static List<int> ReadInputShape(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, ref bool ok)

@@ -6,7 +6,7 @@ namespace BayesGen.Tests.Layers;
 
 public class BayesianConv2dTests
 {
-    private static BayesianConv2d NoisyConv(Generator gen, long padding = 0)
+    private static BayesianConv2d NoisyConv(torch.Generator gen, long padding = 0)
     {
         var scale = new GroupNJScale(2, gen);
         var layer = new BayesianConv2d(randn(2, 1, 3, 3, generator: gen) * 0.4, randn(2, generator: gen) * 0.2, scale, ConvGeometry.Square(3, padding: padding));
@@ -21,7 +21,7 @@ public class BayesianConv2dTests
     [Fact]
     public void Training_forward_mean_and_variance_match_monte_carlo_over_weights()
     {
-        using var gen = new Generator(21);
+        using var gen = new torch.Generator(21);
         using var layer = NoisyConv(gen);
         layer.NoiseGenerator = gen;
         layer.train();
@@ -53,7 +53,7 @@ public class BayesianConv2dTests
     [Fact]
     public void Evaluation_forward_scales_the_bias_by_the_mean_channel_scale()
     {
-        using var gen = new Generator(22);
+        using var gen = new torch.Generator(22);
         using var layer = NoisyConv(gen, padding: 1);
         layer.eval();
         using var x = randn(3, 1, 5, 5, generator: gen);
@@ -66,7 +66,7 @@ public class BayesianConv2dTests
     [Fact]
     public void Posterior_variance_broadcasts_over_filters()
     {
-        using var gen = new Generator(23);
+        using var gen = new torch.Generator(23);
         using var layer = NoisyConv(gen);
         using var variance = layer.WeightVariance();
         using var ez = layer.Scale.Mean().detach();

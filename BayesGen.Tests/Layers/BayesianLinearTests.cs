@@ -7,7 +7,7 @@ namespace BayesGen.Tests.Layers;
 public class BayesianLinearTests
 {
     /// <summary>A 5→3 GNJ layer with noisy scales and weights, so every variance term matters.</summary>
-    private static BayesianLinear NoisyLayer(Generator gen)
+    private static BayesianLinear NoisyLayer(torch.Generator gen)
     {
         var scale = new GroupNJScale(5, gen);
         var layer = new BayesianLinear(randn(3, 5, generator: gen) * 0.5, randn(3, generator: gen) * 0.1, scale);
@@ -22,7 +22,7 @@ public class BayesianLinearTests
     [Fact]
     public void Training_forward_mean_and_variance_match_monte_carlo_over_weights()
     {
-        using var gen = new Generator(3);
+        using var gen = new torch.Generator(3);
         using var layer = NoisyLayer(gen);
         layer.NoiseGenerator = gen;
         layer.train();
@@ -59,7 +59,7 @@ public class BayesianLinearTests
     [Fact]
     public void Evaluation_forward_is_linear_with_posterior_mean_weights()
     {
-        using var gen = new Generator(5);
+        using var gen = new torch.Generator(5);
         using var layer = NoisyLayer(gen);
         layer.eval();
         using var x = randn(4, 5, generator: gen);
@@ -73,7 +73,7 @@ public class BayesianLinearTests
     [Fact]
     public void Evaluation_forward_with_masks_zeroes_pruned_rows_and_columns()
     {
-        using var gen = new Generator(6);
+        using var gen = new torch.Generator(6);
         using var layer = NoisyLayer(gen);
         layer.eval();
         layer.SetMasks(tensor(new[] { true, false, true, true, false }), tensor(new[] { true, true, false }));
@@ -94,7 +94,7 @@ public class BayesianLinearTests
     [Fact]
     public void Closed_form_weight_KL_gradient_equals_autograd()
     {
-        using var gen = new Generator(8);
+        using var gen = new torch.Generator(8);
         using var layer = NoisyLayer(gen);
         const double scale = 0.37;
         using (var kl = layer.WeightKL() * scale)
@@ -113,7 +113,7 @@ public class BayesianLinearTests
     [Fact]
     public void Variance_clipping_caps_weight_log_variances()
     {
-        using var gen = new Generator(9);
+        using var gen = new torch.Generator(9);
         var scale = new GroupNJScale(4, gen);
         using var layer = new BayesianLinear(randn(2, 4, generator: gen), null, scale, new LayerOptions { MaxVariance = 0.04 });
         using (no_grad()) layer.WeightLogVariance.fill_(0.5);

@@ -22,7 +22,7 @@ public class GaussianKLTests
     {
         // KL(q‖p) = E_q[log q(w) − log p(w)], estimated with 400,000 draws from q = N(0.3, 0.2²).
         const double mu = 0.3, sd = 0.2;
-        using var gen = new Generator(11);
+        using var gen = new torch.Generator(11);
         using var w = randn(400_000, dtype: ScalarType.Float64, generator: gen) * sd + mu;
         using var logQ = -0.5 * ((w - mu) / sd).square() - Math.Log(sd) - 0.5 * Math.Log(2 * Math.PI);
         using var logP = -0.5 * w.square() - 0.5 * Math.Log(2 * Math.PI);

@@ -14,7 +14,7 @@ public sealed class HandWiredMlp : BayesianNetwork
     private readonly BayesianLinear fc1, fc2, fc3;
     private readonly (string, BayesianLayer)[] layers;
 
-    public HandWiredMlp(int inputs, int hidden1, int hidden2, int outputs, Generator? init = null, PriorKind prior = PriorKind.GroupNJ, double? clipFirst = 0.04)
+    public HandWiredMlp(int inputs, int hidden1, int hidden2, int outputs, torch.Generator? init = null, PriorKind prior = PriorKind.GroupNJ, double? clipFirst = 0.04)
         : base(nameof(HandWiredMlp))
     {
         fc1 = Make(inputs, hidden1, init, prior, clipFirst);
@@ -24,7 +24,7 @@ public sealed class HandWiredMlp : BayesianNetwork
         RegisterComponents();
     }
 
-    private static BayesianLinear Make(int input, int output, Generator? init, PriorKind prior, double? clip)
+    private static BayesianLinear Make(int input, int output, torch.Generator? init, PriorKind prior, double? clip)
     {
         using var plain = nn.Linear(input, output);
         if (init is not null)

@@ -12,7 +12,7 @@ public sealed class TrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static HandWiredMlp Mlp(ulong seed) => new(784, 300, 100, 10, new Generator(seed));
+    private static HandWiredMlp Mlp(ulong seed) => new(784, 300, 100, 10, new torch.Generator(seed));
 
     [Fact]
     public void Short_training_on_real_MNIST_reaches_the_stated_error()

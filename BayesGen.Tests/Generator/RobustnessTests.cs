@@ -1,0 +1,67 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace BayesGen.Tests.SourceGeneration;
+
+/// <summary>
+/// A corpus of broken and half-typed networks, as an editor sees them while someone types: the generator must
+/// never throw, and whatever it emits must compile (errors may only be in the user's own code).
+/// </summary>
+public class RobustnessTests
+{
+    public static IEnumerable<object[]> Corpus()
+    {
+        var bases = new[] { Sources.Mlp, Sources.ConvBn, Sources.Residual };
+        foreach (var (source, index) in bases.Select((s, i) => (s, i)))
+        {
+            // Truncated at many points: every prefix an editor shows while the file is typed top to bottom.
+            for (int cut = Sources.Usings.Length; cut < source.Length; cut += 37)
+                yield return new object[] { $"base {index} cut at {cut}", source.Substring(0, cut) };
+            // One token deleted at a time (a sample of positions).
+            var tokens = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantTokens().ToArray();
+            var random = new Random(index);
+            for (int k = 0; k < 40; k++)
+            {
+                var token = tokens[random.Next(tokens.Length)];
+                yield return new object[] { $"base {index} without '{token.Text}' at {token.SpanStart}", source.Remove(token.SpanStart, token.Span.Length) };
+            }
+        }
+        foreach (var (name, text) in Oddities())
+            yield return new object[] { name, Sources.Usings + text };
+    }
+
+    private static IEnumerable<(string, string)> Oddities()
+    {
+        yield return ("generic network", "[GroupNJ] public partial class Net<T> : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("nested in partial types", "public partial class A { public partial struct B { [GroupNJ] internal partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); } } }");
+        yield return ("global namespace", "[Horseshoe(1e-5)] public partial class GlobalNet : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public GlobalNet() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("attribute with a wrong argument", "[Horseshoe(\"big\")] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("empty input shape", "[GroupNJ, InputShape] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("missing layer type", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Lineer fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("field without initializer", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc; public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("static class", "[GroupNJ] public static partial class Net { }");
+        yield return ("record", "[GroupNJ] public partial record Net(int A);");
+        yield return ("no parameterless constructor", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net(string n) : base(n) { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("private constructor", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); private Net() : base(\"n\") { } public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("forward with two parameters", "[GroupNJ] public partial class Net : Module<Tensor, Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x, Tensor y) => fc.forward(x); }");
+        yield return ("keyword-named field", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear @class = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => @class.forward(x); }");
+        yield return ("layer in a property", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private Linear Fc { get; } = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) => Fc.forward(x); }");
+        yield return ("two partial declarations", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } } public partial class Net { public override Tensor forward(Tensor x) => fc.forward(x); }");
+        yield return ("forward with a lambda", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) { System.Func<Tensor, Tensor> f = t => fc.forward(t); return f(x); } }");
+        yield return ("local function", "[GroupNJ] public partial class Net : Module<Tensor, Tensor> { private readonly Linear fc = Linear(2, 2); public Net() : base(\"n\") { } public override Tensor forward(Tensor x) { return F(x); Tensor F(Tensor t) => fc.forward(t); } }");
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Never_throws_and_never_emits_code_that_fails_to_compile(string name, string source)
+    {
+        var (output, _, result) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        var generated = result.GeneratedTrees.ToHashSet();
+        var errors = output.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree is { } tree && generated.Contains(tree))
+            .Select(d => d.ToString())
+            .ToList();
+        Assert.True(errors.Count == 0, $"{name}: generated code does not compile:\n{string.Join("\n", errors.Take(5))}");
+    }
+}
