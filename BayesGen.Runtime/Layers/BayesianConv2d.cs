@@ -16,6 +16,9 @@ namespace BayesGen.Layers;
 /// </summary>
 public sealed class BayesianConv2d : BayesianLayer
 {
+    // LibTorch's oneDNN convolution backward can return wrong input gradients on CPU; see LibTorchFixes.
+    static BayesianConv2d() => Torch.LibTorchFixes.Apply();
+
     /// <summary>Creates the layer around initial weight means <c>[C_out, C_in/groups, kH, kW]</c>.</summary>
     public BayesianConv2d(Tensor weightMean, Tensor? biasMean, GroupScale scale, ConvGeometry geometry, LayerOptions? options = null)
         : base(nameof(BayesianConv2d), weightMean, biasMean, scale, options ?? new LayerOptions())
@@ -82,9 +85,9 @@ public sealed class BayesianConv2d : BayesianLayer
         var mean = Convolve(input, WeightMu, BiasMu);
         var variance = Convolve(input.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
         var eps = randn(mean.shape, generator: NoiseGenerator);
-        var noisy = mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1);
+        var noisy = mean.addcmul((variance + VarianceFloor).sqrt(), eps, 1);
         var z = Scale.Sample(mean.shape[0], NoiseGenerator).view(mean.shape[0], OutChannels, 1, 1);
-        return noisy.mul_(z).MoveToOuterDisposeScope();
+        return (noisy * z).MoveToOuterDisposeScope();
     }
 
     private Tensor Convolve(Tensor input, Tensor weight, Tensor? bias)

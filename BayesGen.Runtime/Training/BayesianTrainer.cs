@@ -32,6 +32,7 @@ public sealed class BayesianTrainer
     public TrainingResult Train(BayesianNetwork model, ImageDataset train, ImageDataset test)
     {
         Torch.NativeMemory.TuneForTraining();
+        Torch.LibTorchFixes.Apply();
         using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
         var history = new List<EpochSummary>();
         int firstEpoch = 1;

@@ -17,6 +17,7 @@ public static class PlainTrainer
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Epochs cannot be negative.");
         if (epochs == 0) return Evaluation.ErrorPercent(network, test);
         Torch.NativeMemory.TuneForTraining();
+        Torch.LibTorchFixes.Apply();
         using var optimizer = new FlatAdam(network.parameters(), learningRate);
         using var shuffle = new Generator();
         long n = train.Count;

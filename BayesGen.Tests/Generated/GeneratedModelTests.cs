@@ -1,0 +1,255 @@
+using BayesGen.Compression;
+using BayesGen.Deployment;
+using BayesGen.Layers;
+using BayesGen.Tests.Support;
+using BayesGen.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Tests.Generated;
+
+/// <summary>
+/// The generated code compiled into this assembly, run: Bayesian models train, masks follow the data flow
+/// index by index, and the compressed deployment model computes exactly what the masked Bayesian model does.
+/// </summary>
+[Collection(HeavyCollection.Name)]
+public sealed class GeneratedModelTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("bayesgen-gen-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static BayesianOptions Seeded(ulong seed) => new() { InitGenerator = new torch.Generator(seed) };
+
+    /// <summary>Makes group <paramref name="group"/> of a GNJ layer noise: log α = 5.</summary>
+    private static void PruneGnj(BayesianLayer layer, params int[] groups)
+    {
+        var scale = (GroupNJScale)layer.Scale;
+        using var _ = no_grad();
+        foreach (var g in groups)
+        {
+            scale.MeanParameter[g] = 1.0f;
+            scale.LogVarianceParameter[g] = 5.0f;
+        }
+    }
+
+    private static int[] Bits(Tensor mask) => mask.data<bool>().ToArray().Select(b => b ? 1 : 0).ToArray();
+
+    [Fact]
+    public void Generated_Bayesian_model_has_the_layers_in_data_flow_order_and_runs_in_both_modes()
+    {
+        using var model = new WideMlp.Bayesian(new WideMlp(), Seeded(1));
+        Assert.Equal(new[] { "fc1", "fc2", "fc3", "fc4" }, model.BayesianLayers.Select(l => l.Name).ToArray());
+        Assert.Equal(PriorKind.GroupNJ, model.Prior);
+        Assert.Equal(new long[] { 1, 28, 28 }, model.InputShape);
+        Assert.Equal(0.05, model.Layer("fc1").Options.MaxVariance);
+        Assert.Equal(-2.0, model.Layer("fc3").Options.Threshold);
+        using var x = randn(5, 1, 28, 28);
+        model.train();
+        using var a = model.forward(x);
+        using var b = model.forward(x);
+        Assert.False(a.allclose(b), "training forward must sample");
+        model.eval();
+        using var c = model.forward(x);
+        using var d = model.forward(x);
+        Assert.True(c.allclose(d, 0, 0), "evaluation forward must be deterministic");
+        Assert.Equal(new long[] { 5, 10 }, c.shape);
+    }
+
+    [Fact]
+    public void Generated_KL_is_the_sum_of_the_layer_KLs()
+    {
+        using var model = new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(2));
+        using var generated = model.KL();
+        double sum = model.BayesianLayers.Sum(l => { using var k = l.Layer.KL(); return (double)k.item<float>(); });
+        Assert.InRange(generated.item<float>(), sum * (1 - 1e-5), sum * (1 + 1e-5));
+        Assert.Equal(PriorKind.Horseshoe, model.Layer("conv1").Scale.Prior);
+        Assert.Equal(PriorKind.GroupNJ, model.Layer("head").Scale.Prior);
+    }
+
+    [Fact]
+    public void The_Bayesian_model_starts_from_the_plain_networks_weights()
+    {
+        using var plain = new TinyLeNet();
+        using var model = new TinyLeNet.Bayesian(plain, Seeded(3));
+        var plainState = plain.state_dict();
+        Assert.True(model.Layer("conv2").WeightMu.allclose(plainState["conv2.weight"], 0, 0));
+        Assert.True(model.Layer("fc1").BiasMu!.allclose(plainState["fc1.bias"], 0, 0));
+    }
+
+    [Fact]
+    public void Masks_follow_conv_flatten_linear_index_by_index()
+    {
+        using var model = new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(4));
+        // conv1 loses filter 1, conv2 loses filters 0 and 5; fc1 (96 inputs = 6 channels × 16 positions) loses
+        // input 20 (channel 1, position 4) and all of channel 3's positions 48..63; fc2 loses input 2.
+        PruneGnj(model.Layer("conv1"), 1);
+        PruneGnj(model.Layer("conv2"), 0, 5);
+        PruneGnj(model.Layer("fc1"), new[] { 20 }.Concat(Enumerable.Range(48, 16)).ToArray());
+        PruneGnj(model.Layer("fc2"), 2);
+        using var masks = model.ComputeMasks();
+
+        Assert.Equal(new[] { 1, 0, 1, 1 }, Bits(masks["conv1"].Output));
+        Assert.Equal(new[] { 1, 0, 1, 1 }, Bits(masks["conv2"].Input));
+        // Channel 3 has no feature left in fc1, so conv2 drops it too.
+        Assert.Equal(new[] { 0, 1, 1, 0, 1, 0 }, Bits(masks["conv2"].Output));
+        var expectedFc1 = Enumerable.Range(0, 96).Select(f => f / 16 is 1 or 2 or 4 && f != 20 ? 1 : 0).ToArray();
+        Assert.Equal(expectedFc1, Bits(masks["fc1"].Input));
+        Assert.Equal(new[] { 1, 1, 0, 1, 1 }, Bits(masks["fc1"].Output));
+        Assert.Equal(new[] { 1, 1, 0, 1, 1 }, Bits(masks["fc2"].Input));
+        Assert.Equal(new[] { 1, 1, 1 }, Bits(masks["fc2"].Output));
+    }
+
+    [Fact]
+    public void BatchNorm_channels_follow_the_convolution_before_them()
+    {
+        using var model = new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(5));
+        using var statistic = model.Layer("conv1").Scale.PruningStatistic();
+        // Horseshoe: prune the two groups with the lowest E[log z] by a threshold between them and the rest.
+        var values = statistic.data<float>().ToArray();
+        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
+        double threshold = 0.5 * (values[order[1]] + values[order[2]]);
+        using var masks = model.ComputeMasks(new PruningThresholds().Set("conv1", threshold));
+        var expected = Enumerable.Range(0, 8).Select(i => i == order[0] || i == order[1] ? 0 : 1).ToArray();
+        Assert.Equal(expected, Bits(masks["conv1"].Output));
+        Assert.Equal(expected, Bits(masks["conv2"].Input));
+        model.ApplyMasks(masks);
+        model.eval();
+        // In evaluation, the BatchNorm output of a removed channel is zero (the channel no longer exists).
+        var bn1 = model.named_modules().Single(m => m.name == "bn1").module as MaskedBatchNorm;
+        Assert.Equal(expected.Select(e => (float)e).ToArray(), bn1!.ChannelMask!.data<float>().ToArray());
+    }
+
+    public static TheoryData<string> Networks => new() { "WideMlp", "ConvBnNet", "TinyLeNet" };
+
+    private static (BayesianNetwork Model, Func<CompressedModel, nn.Module<Tensor, Tensor>> Deploy, long[] Input) Create(string name, ulong seed) => name switch
+    {
+        "WideMlp" => (new WideMlp.Bayesian(new WideMlp(), Seeded(seed)), m => WideMlp.Compressed.From(m), new long[] { 1, 28, 28 }),
+        "ConvBnNet" => (new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(seed)), m => ConvBnNet.Compressed.From(m), new long[] { 1, 28, 28 }),
+        "TinyLeNet" => (new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(seed)), m => TinyLeNet.Compressed.From(m), new long[] { 1, 14, 14 }),
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>Prunes about a third of every layer's groups through its own statistic (works for both priors).</summary>
+    private static PruningThresholds PruneAThird(BayesianNetwork model)
+    {
+        var thresholds = new PruningThresholds();
+        foreach (var (name, layer) in model.BayesianLayers)
+        {
+            using var s = layer.Scale.PruningStatistic();
+            var sorted = s.data<float>().ToArray().OrderBy(v => v).ToArray();
+            int k = sorted.Length / 3;
+            double cut = layer.Scale.Direction == PruneDirection.Above ? sorted[^(k + 1)] + 1e-6 : sorted[k - 1] + 1e-6;
+            thresholds.Set(name, cut);
+        }
+        return thresholds;
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Compressed_model_equals_the_masked_Bayesian_posterior_mean(string name)
+    {
+        var (model, deploy, shape) = Create(name, 6);
+        using var _ = model;
+        // Spread the scale posteriors so that the statistics differ and a third of each layer goes.
+        using (no_grad())
+            foreach (var (_, layer) in model.BayesianLayers)
+                foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: new torch.Generator(7)) * 0.5);
+        var thresholds = PruneAThird(model);
+        using var masks = model.ComputeMasks(thresholds);
+        var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
+        using var x = randn(new[] { 16L }.Concat(shape).ToArray(), generator: new torch.Generator(8));
+
+        // Unrounded weights: the deployment reproduces the Bayesian posterior-mean forward with the same masks.
+        model.eval();
+        model.ApplyMasks(masks);
+        using var expected = model.forward(x);
+        using var compressed = deploy(CompressedModel.From(model, masks, result, quantized: false));
+        using var actual = compressed.forward(x);
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
+
+        // Quantised weights: the same, against the Bayesian model running the quantised weights.
+        NetworkCompression.ApplyTo(model, masks, result, quantized: true);
+        using var expectedQ = model.forward(x);
+        using var compressedQ = deploy(CompressedModel.From(model, masks, result));
+        using var actualQ = compressedQ.forward(x);
+        Assert.True(actualQ.allclose(expectedQ, rtol: 0, atol: 1e-5), $"max difference {(actualQ - expectedQ).abs().max().item<float>()}");
+
+        // The layers are physically smaller: every kept block has the kept counts.
+        var parameters = compressed.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        foreach (var layer in result.Layers)
+            Assert.Equal(layer.KeptShape, parameters[layer.Name + ".weight"]);
+        Assert.True(result.PruningRate > 1.2, $"pruning rate {result.PruningRate}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Artifact_round_trips_bit_exactly_and_the_generic_loader_agrees(string name)
+    {
+        var (model, deploy, shape) = Create(name, 9);
+        using var _ = model;
+        var thresholds = PruneAThird(model);
+        using var masks = model.ComputeMasks(thresholds);
+        var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
+        var original = CompressedModel.From(model, masks, result);
+        var path = Path.Combine(dir, name + ".bgc");
+        original.Save(path);
+        var loaded = CompressedModel.Load(path);
+        foreach (var (a, b) in original.Layers.Zip(loaded.Layers))
+        {
+            Assert.Equal(a.Codes, b.Codes);
+            Assert.Equal(a.Weights, b.Weights);
+            Assert.Equal(a.Bias, b.Bias);
+            Assert.Equal(a.KeptInputs, b.KeptInputs);
+            Assert.Equal(a.KeptOutputs, b.KeptOutputs);
+        }
+        using var x = randn(new[] { 4L }.Concat(shape).ToArray());
+        using var generated = deploy(loaded);
+        using var generic = loaded.CreateNetwork();
+        using var y1 = generated.forward(x);
+        using var y2 = generic.forward(x);
+        Assert.True(y1.allclose(y2, 0, 0));
+    }
+
+    [Fact]
+    public void A_compressed_model_of_another_network_is_refused_with_the_difference()
+    {
+        using var model = new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(10));
+        using var masks = model.ComputeMasks();
+        var compressed = CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks));
+        var e = Assert.Throws<InvalidDataException>(() => WideMlp.Compressed.From(compressed));
+        Assert.Contains("does not fit WideMlp.Compressed", e.Message);
+        Assert.Contains("'layer:conv1'", e.Message);
+    }
+
+    [Fact]
+    public void A_network_whose_flow_cannot_be_followed_trains_and_prunes_each_layer_on_its_own()
+    {
+        using var model = new ResidualMlp.Bayesian(new ResidualMlp(), Seeded(11));
+        Assert.Null(model.Graph);
+        PruneGnj(model.Layer("fc1"), 3);
+        using var masks = model.ComputeMasks();
+        Assert.Equal(new[] { 1, 1, 1, 0, 1, 1 }, Bits(masks["fc1"].Input));
+        Assert.Equal(new[] { 1, 1, 1, 1, 1, 1 }, Bits(masks["fc1"].Output));   // no propagation
+        var e = Assert.Throws<InvalidOperationException>(() => CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks)));
+        Assert.Contains("could not be followed", e.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Training")]
+    public void Generated_models_train_prune_and_deploy_on_MNIST()
+    {
+        using var train = Mnist.Train.Take(3_000);
+        using var test = Mnist.Test.Take(1_000);
+        using var model = new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(12));
+        var result = new BayesianTrainer(new TrainingOptions { Epochs = 2, BatchSize = 64 }).Train(model, train, test);
+        Assert.All(result.History, h => Assert.True(double.IsFinite(h.Loss)));
+        Assert.True(result.Last.TestErrorPercent < 30, $"test error {result.Last.TestErrorPercent} %");
+        using var masks = model.ComputeMasks();
+        var compression = NetworkCompression.Compress(model, masks);
+        using var deployed = ConvBnNet.Compressed.From(CompressedModel.From(model, masks, compression));
+        double deployedError = Evaluation.ErrorPercent(deployed, test);
+        NetworkCompression.ApplyTo(model, masks, compression);
+        Assert.Equal(Evaluation.ErrorPercent(model, test), deployedError, 1);
+    }
+}
