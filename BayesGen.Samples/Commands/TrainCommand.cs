@@ -22,6 +22,7 @@ public static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Seeds initialisation, shuffling and noise.", DefaultValueFactory = _ => 1 };
         var warmup = new Option<double>("--kl-warmup") { Description = "Epochs over which the KL weight rises from 0 to 1 (0: none).", DefaultValueFactory = _ => 0 };
         var pretrain = new Option<int>("--pretrain-epochs") { Description = "First train the plain network this many epochs and start from its weights (0: none).", DefaultValueFactory = _ => 0 };
+        var initLogVar = new Option<double>("--init-logvar") { Description = "Initial log-variance of weights and group scales (the reference uses -9; higher starts pruning sooner).", DefaultValueFactory = _ => -9.0 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
@@ -30,10 +31,11 @@ public static class TrainCommand
         lr.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v > 0) || double.IsInfinity(v)) r.AddError("--lr must be a finite number above 0."); });
         warmup.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v >= 0) || double.IsInfinity(v)) r.AddError("--kl-warmup must be 0 or more."); });
         pretrain.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--pretrain-epochs cannot be negative."); });
+        initLogVar.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!double.IsFinite(v) || v > 0 || v < -30) r.AddError("--init-logvar must lie between -30 and 0."); });
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
         model.AddModelTo(command);
-        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain }) command.Options.Add(o);
+        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
         foreach (var o in new Option[] { output, resume, threads }) command.Options.Add(o);
@@ -71,7 +73,7 @@ public static class TrainCommand
                 PlainTrainer.Train(plain, train, test, pretrainEpochs, options.BatchSize, options.LearningRate, options.Seed,
                     (e, err) => console.MarkupLine($"  plain epoch {e}: test error {err:F2} %"));
             }
-            using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = init });
+            using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = init, InitialLogVariance = parse.GetValue(initLogVar) });
 
             var view = new TrainingView(console);
             var result = view.Run(() => new BayesianTrainer(options, view).Train(bayesian, train, test));
