@@ -9,13 +9,14 @@ if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = 2
 
 var root = new RootCommand("bayesgen: Bayesian compression (Louizos, Ullrich & Welling 2017) for TorchSharp networks.");
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(CompressCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is DatasetNotFoundException or InvalidDataException or FileNotFoundException or TrainingDivergedException or ArgumentException or NotSupportedException)
+catch (Exception e) when (e is DatasetNotFoundException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException or NotSupportedException or InvalidOperationException)
 {
     // Expected failures (missing data, a damaged file, bad settings): the message says what and how to fix it.
     AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");

@@ -106,7 +106,7 @@ internal static class BayesianEmitter
         var groups = linear ? $"{source}.in_features" : $"{source}.out_channels";
         var scale = layer.Prior.Kind == PriorKindModel.GroupNJ
             ? $"{Layers}.GroupScales.GroupNJ({groups}, options)"
-            : $"{Layers}.GroupScales.Horseshoe({groups}, {Literals.Double(layer.Prior.Tau0)}, {GlobalScale(layer.Prior.GlobalScale)}, {Statistic(layer.Prior.Statistic)}, options)";
+            : $"{Layers}.GroupScales.Horseshoe({groups}, {Literals.Double(layer.Prior.Tau0)}, {GlobalScale(layer.Prior.GlobalScale)}, {Statistic(layer.Prior.Statistic)}, {Initialization(layer.Prior.Initialization)}, options)";
         var settings = new List<string>();
         if (layer.MaxVariance is double clip) settings.Add($"MaxVariance = {Literals.Double(clip)}");
         if (layer.Threshold is double threshold) settings.Add($"Threshold = {Literals.Double(threshold)}");
@@ -118,6 +118,8 @@ internal static class BayesianEmitter
     }
 
     private static string GlobalScale(int value) => "global::BayesGen.HorseshoeGlobalScale." + (value == 1 ? "Exact" : "Published");
+
+    private static string Initialization(int value) => "global::BayesGen.HorseshoeInitialization." + (value == 1 ? "PriorScale" : "UnitScale");
 
     private static string Statistic(int value) => "global::BayesGen.HorseshoeStatistic." + (value == 1 ? "LogNoiseToSignal" : "MeanLogScale");
 

@@ -52,7 +52,8 @@ internal sealed record NetworkModel(
 /// <param name="GlobalScale">HorseshoeGlobalScale as an integer.</param>
 /// <param name="Statistic">HorseshoeStatistic as an integer.</param>
 /// <param name="Threshold">The attribute's threshold, or NaN for the default.</param>
-internal sealed record PriorModel(PriorKindModel Kind, double Tau0, int GlobalScale, int Statistic, double Threshold);
+/// <param name="Initialization">HorseshoeInitialization as an integer.</param>
+internal sealed record PriorModel(PriorKindModel Kind, double Tau0, int GlobalScale, int Statistic, double Threshold, int Initialization = 0);
 
 internal enum PriorKindModel
 {

@@ -62,8 +62,9 @@ internal static class AttributeReader
             }
             int globalScale = NamedInt(horseshoe, "GlobalScale");
             int statistic = NamedInt(horseshoe, "Statistic");
+            int initialization = NamedInt(horseshoe, "Initialization");
             var threshold = NamedDouble(horseshoe, "Threshold", double.NaN, symbol, diagnostics, ref valid);
-            return new PriorModel(PriorKindModel.Horseshoe, tau0, globalScale, statistic, threshold);
+            return new PriorModel(PriorKindModel.Horseshoe, tau0, globalScale, statistic, threshold, initialization);
         }
         return null;
     }

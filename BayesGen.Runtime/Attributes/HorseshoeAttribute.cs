@@ -28,6 +28,9 @@ public sealed class HorseshoeAttribute : Attribute
     /// <summary>The statistic groups are pruned on; see <see cref="HorseshoeStatistic"/>.</summary>
     public HorseshoeStatistic Statistic { get; set; } = HorseshoeStatistic.MeanLogScale;
 
+    /// <summary>How the scale posteriors start; see <see cref="HorseshoeInitialization"/>.</summary>
+    public HorseshoeInitialization Initialization { get; set; } = HorseshoeInitialization.UnitScale;
+
     /// <summary>
     /// Pruning threshold on the statistic; NaN (the default) picks it from the widest gap of the
     /// statistic's histogram each time masks are computed.
@@ -56,4 +59,22 @@ public enum HorseshoeStatistic
     /// when it reaches the threshold.
     /// </summary>
     LogNoiseToSignal = 1,
+}
+
+/// <summary>Where the horseshoe's variational parameters start. Both start every group with z ≈ 1.</summary>
+public enum HorseshoeInitialization
+{
+    /// <summary>
+    /// MATH.md's default: μ_sa = log b, μ_sb = −μ_sa (layer scale s ≈ 1), μ_α = μ_β = 0. The layer scale must then
+    /// travel to the small values the prior wants (log s ≈ ½ log τ0) before kept and pruned groups separate.
+    /// </summary>
+    UnitScale = 0,
+
+    /// <summary>
+    /// The layer scale starts at the prior's optimum (μ_sa = log(b/2), μ_sb = log 2) and α̃ at its own (μ_α = −log 2);
+    /// β̃, whose inverse-Gamma tail makes large values cheap, carries each group's compensation so that z ≈ 1:
+    /// μ_β = −(μ_sa + μ_sb + μ_α). Groups the data does not need lose that compensation at the KL's pace,
+    /// without first waiting for the layer scale.
+    /// </summary>
+    PriorScale = 1,
 }

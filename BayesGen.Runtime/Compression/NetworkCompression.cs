@@ -78,8 +78,16 @@ public static class NetworkCompression
     /// Computes, for every layer, the kept block of posterior means and variances, its significand bits
     /// (from the variances), the network's exponent bits, and the quantised weights.
     /// </summary>
-    public static CompressionResult Compress(BayesianNetwork network, NetworkMasks masks, QuantizationMode mode = QuantizationMode.LayerScaled, PruningThresholds? thresholds = null)
+    /// <param name="network">The trained network.</param>
+    /// <param name="masks">Its masks (see <see cref="BayesianNetwork.ComputeMasks"/>).</param>
+    /// <param name="mode">How weights are rounded.</param>
+    /// <param name="thresholds">The threshold overrides the masks were made with (recorded in the result).</param>
+    /// <param name="extraSignificandBits">Bits added to every layer's s_l (0: the posterior's choice exactly).</param>
+    public static CompressionResult Compress(BayesianNetwork network, NetworkMasks masks, QuantizationMode mode = QuantizationMode.LayerScaled,
+        PruningThresholds? thresholds = null, int extraSignificandBits = 0)
     {
+        if (extraSignificandBits < 0 || extraSignificandBits > 16)
+            throw new ArgumentOutOfRangeException(nameof(extraSignificandBits), extraSignificandBits, "Extra bits must lie between 0 and 16.");
         var staged = new List<(string Name, BayesianLayer Layer, long[] In, long[] Out, float[] Means, float[] Variances, float[]? Bias, double Threshold)>();
         using (no_grad())
         {
@@ -108,7 +116,7 @@ public static class NetworkCompression
         var layers = new List<CompressedLayer>();
         foreach (var s in staged)
         {
-            int bits = BitPrecision.LayerSignificandBits(s.Variances);
+            int bits = Math.Min(BitPrecision.MaxSignificandBits, BitPrecision.LayerSignificandBits(s.Variances) + extraSignificandBits);
             var quantized = Quantization.Quantize(s.Means, bits, mode);
             long keptGroups = s.Layer.Layout == Priors.GroupLayout.Columns ? s.In.LongLength : s.Out.LongLength;
             layers.Add(new CompressedLayer(

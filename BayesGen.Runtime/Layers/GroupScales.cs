@@ -8,6 +8,8 @@ public static class GroupScales
         => new GroupNJScale(groups, options.InitGenerator, options.InitialLogVariance);
 
     /// <summary>A group horseshoe posterior for <paramref name="groups"/> groups with global scale <paramref name="tau0"/>.</summary>
-    public static GroupScale Horseshoe(long groups, double tau0, HorseshoeGlobalScale globalScale, HorseshoeStatistic statistic, BayesianOptions options)
-        => new HorseshoeScale(groups, tau0, globalScale, statistic, options.InitGenerator, options.InitialLogVariance);
+    public static GroupScale Horseshoe(long groups, double tau0, HorseshoeGlobalScale globalScale, HorseshoeStatistic statistic,
+        HorseshoeInitialization initialization, BayesianOptions options)
+        => new HorseshoeScale(groups, tau0, globalScale, statistic, options.InitGenerator, options.InitialLogVariance,
+            options.HorseshoeInitialization ?? initialization);
 }

@@ -17,12 +17,14 @@ public sealed class HorseshoeScale : GroupScale
     private readonly Parameter alpha_mu, alpha_logvar, beta_mu, beta_logvar;
 
     /// <summary>
-    /// Creates the posterior. Initialisation (MATH.md's choice): μ_sa = log b (the Gamma scale) and
-    /// μ_sb = −μ_sa so that s ≈ 1 at the start, μ_α = μ_β = 0, every log-variance near
-    /// <paramref name="initialLogVariance"/>. Starting μ_sa at 0 with τ0 = 1e-5 would make KL_sa ≈ 1e10.
+    /// Creates the posterior. Initialisation (<see cref="HorseshoeInitialization"/>): by default MATH.md's choice,
+    /// μ_sa = log b (the Gamma scale) and μ_sb = −μ_sa so that s ≈ 1 at the start, μ_α = μ_β = 0; every
+    /// log-variance near <paramref name="initialLogVariance"/>. Starting μ_sa at 0 with τ0 = 1e-5 would make
+    /// KL_sa ≈ 1e10.
     /// </summary>
     public HorseshoeScale(long groups, double tau0, HorseshoeGlobalScale globalScale = HorseshoeGlobalScale.Published,
-        HorseshoeStatistic statistic = HorseshoeStatistic.MeanLogScale, Generator? generator = null, double initialLogVariance = -9.0)
+        HorseshoeStatistic statistic = HorseshoeStatistic.MeanLogScale, Generator? generator = null, double initialLogVariance = -9.0,
+        HorseshoeInitialization initialization = HorseshoeInitialization.UnitScale)
         : base(nameof(HorseshoeScale), groups)
     {
         if (!(tau0 > 0) || double.IsInfinity(tau0))
@@ -31,17 +33,35 @@ public sealed class HorseshoeScale : GroupScale
         GlobalScale = globalScale;
         Statistic = statistic;
         LayerGammaScale = HorseshoeMath.LayerGammaScale(tau0, globalScale);
+        Initialization = initialization;
         double logB = Math.Log(LayerGammaScale);
-        sa_mu = Parameters.Normal(new long[] { 1 }, logB, 1e-2, generator);
+        double log2 = Math.Log(2.0);
+        var (saMu, sbMu, alphaMu) = initialization == HorseshoeInitialization.PriorScale
+            ? (logB - log2, log2, -log2)
+            : (logB, -logB, 0.0);
+        double betaMu = -(saMu + sbMu + alphaMu);   // m = ½(μ_sa + μ_sb + μ_α + μ_β) = 0: z ≈ 1 for every group
+        sa_mu = Parameters.Normal(new long[] { 1 }, saMu, 1e-2, generator);
         sa_logvar = Parameters.Normal(new long[] { 1 }, initialLogVariance, 1e-2, generator);
-        sb_mu = Parameters.Normal(new long[] { 1 }, -logB, 1e-2, generator);
+        sb_mu = Parameters.Normal(new long[] { 1 }, sbMu, 1e-2, generator);
         sb_logvar = Parameters.Normal(new long[] { 1 }, initialLogVariance, 1e-2, generator);
-        alpha_mu = Parameters.Normal(new[] { groups }, 0.0, 1e-2, generator);
+        alpha_mu = Parameters.Normal(new[] { groups }, alphaMu, 1e-2, generator);
         alpha_logvar = Parameters.Normal(new[] { groups }, initialLogVariance, 1e-2, generator);
-        beta_mu = Parameters.Normal(new[] { groups }, 0.0, 1e-2, generator);
+        beta_mu = Parameters.Normal(new[] { groups }, betaMu, 1e-2, generator);
         beta_logvar = Parameters.Normal(new[] { groups }, initialLogVariance, 1e-2, generator);
         RegisterComponents();
     }
+
+    /// <summary>The posterior LN(μ, σ²) of the layer auxiliary s_a (Gamma prior): mean and log-variance parameters.</summary>
+    public (Parameter Mu, Parameter LogVariance) LayerGamma => (sa_mu, sa_logvar);
+
+    /// <summary>The posterior of the layer auxiliary s_b (inverse-Gamma prior).</summary>
+    public (Parameter Mu, Parameter LogVariance) LayerInverseGamma => (sb_mu, sb_logvar);
+
+    /// <summary>The posteriors of the group auxiliaries α̃_i (Gamma prior), one entry per group.</summary>
+    public (Parameter Mu, Parameter LogVariance) GroupGamma => (alpha_mu, alpha_logvar);
+
+    /// <summary>The posteriors of the group auxiliaries β̃_i (inverse-Gamma prior), one entry per group.</summary>
+    public (Parameter Mu, Parameter LogVariance) GroupInverseGamma => (beta_mu, beta_logvar);
 
     /// <summary>The global scale τ0.</summary>
     public double Tau0 { get; }
@@ -49,8 +69,11 @@ public sealed class HorseshoeScale : GroupScale
     /// <summary>Whether s_a's Gamma scale is τ0 (published) or τ0² (exact).</summary>
     public HorseshoeGlobalScale GlobalScale { get; }
 
-    /// <summary>The statistic pruning uses.</summary>
-    public HorseshoeStatistic Statistic { get; }
+    /// <summary>How the variational parameters started.</summary>
+    public HorseshoeInitialization Initialization { get; }
+
+    /// <summary>The statistic pruning uses (it can be changed after training: it only affects pruning).</summary>
+    public HorseshoeStatistic Statistic { get; set; }
 
     /// <summary>The Gamma scale b of s_a (τ0 or τ0²).</summary>
     public double LayerGammaScale { get; }

@@ -101,7 +101,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         if (!auto && layer.Scale.Prior == PriorKind.GroupNJ) return GroupNJAttribute.DefaultThreshold;
         using var statistic = layer.Scale.PruningStatistic().detach().cpu();
         var values = statistic.data<float>().ToArray();
-        return ThresholdSelection.WidestGap(values) ?? ThresholdSelection.KeepAll(values, layer.Scale.Direction);
+        return ThresholdSelection.HistogramGap(values) ?? ThresholdSelection.KeepAll(values, layer.Scale.Direction);
     }
 
     /// <summary>

@@ -16,4 +16,7 @@ public sealed record BayesianOptions
 
     /// <summary>The initial log-variance of weights, biases and group scales (the reference uses −9).</summary>
     public double InitialLogVariance { get; init; } = -9.0;
+
+    /// <summary>Overrides the horseshoe initialisation the attributes chose (null: keep theirs).</summary>
+    public HorseshoeInitialization? HorseshoeInitialization { get; init; }
 }

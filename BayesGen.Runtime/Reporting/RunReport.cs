@@ -31,6 +31,8 @@ public sealed record RunReport
     /// <summary>Test error of the pruned network with unrounded weights, in percent.</summary>
     public double? PrunedTestErrorPct { get; init; }
     public string? Quantization { get; init; }
+    /// <summary>Bits added to every layer's significand bits beyond the posterior's choice.</summary>
+    public int? ExtraSignificandBits { get; init; }
     public double? KLWarmupEpochs { get; init; }
     public int? PretrainEpochs { get; init; }
     /// <summary>Size of the compressed artifact file in bytes (null when the network has no compressed model).</summary>

@@ -47,13 +47,27 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Restores the model and optimizer from <paramref name="path"/> and returns the recorded state.
-    /// Throws <see cref="InvalidDataException"/> naming the file when it is not a checkpoint of this model.
+    /// Restores only the model from a checkpoint (for compressing or evaluating a trained network); returns the
+    /// recorded state. Throws <see cref="InvalidDataException"/> naming the file when it does not fit the model.
     /// </summary>
-    public static State Load(string path, nn.Module model, FlatAdam optimizer)
+    public static State LoadModel(string path, nn.Module model)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
+        var state = ReadHeader(reader, path, model);
+        try
+        {
+            model.load(reader, strict: true);
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint does not match the model ({e.Message}).", e);
+        }
+        return state;
+    }
+
+    private static State ReadHeader(BinaryReader reader, string path, nn.Module model)
+    {
         var magic = reader.ReadBytes(Magic.Length);
         if (!magic.AsSpan().SequenceEqual(Magic))
             throw new InvalidDataException($"{path} is not a BayesGen training checkpoint (wrong magic).");
@@ -65,6 +79,18 @@ public static class Checkpoint
         var modelName = model.GetType().FullName ?? model.GetType().Name;
         if (state.Model != modelName)
             throw new InvalidDataException($"{path} holds a checkpoint of {state.Model}, not of {modelName}.");
+        return state;
+    }
+
+    /// <summary>
+    /// Restores the model and optimizer from <paramref name="path"/> and returns the recorded state.
+    /// Throws <see cref="InvalidDataException"/> naming the file when it is not a checkpoint of this model.
+    /// </summary>
+    public static State Load(string path, nn.Module model, FlatAdam optimizer)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        var state = ReadHeader(reader, path, model);
         try
         {
             model.load(reader, strict: true);

@@ -19,10 +19,10 @@ public sealed record CompressionOutcome(CompressionResult Result, double PrunedE
 public static class CompressionStep
 {
     public static CompressionOutcome Run(BayesianNetwork model, ModelEntry entry, ImageDataset test, PruningThresholds thresholds,
-        QuantizationMode mode, string outputDirectory)
+        QuantizationMode mode, string outputDirectory, int extraBits = 0)
     {
         using var masks = model.ComputeMasks(thresholds);
-        var result = NetworkCompression.Compress(model, masks, mode, thresholds);
+        var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits);
         long dense = 4 * result.Layers.Sum(l => l.Weights);
 
         NetworkCompression.ApplyTo(model, masks, result, quantized: false);

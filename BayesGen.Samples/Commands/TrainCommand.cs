@@ -23,6 +23,8 @@ public static class TrainCommand
         var warmup = new Option<double>("--kl-warmup") { Description = "Epochs over which the KL weight rises from 0 to 1 (0: none).", DefaultValueFactory = _ => 0 };
         var pretrain = new Option<int>("--pretrain-epochs") { Description = "First train the plain network this many epochs and start from its weights (0: none).", DefaultValueFactory = _ => 0 };
         var initLogVar = new Option<double>("--init-logvar") { Description = "Initial log-variance of weights and group scales (the reference uses -9; higher starts pruning sooner).", DefaultValueFactory = _ => -9.0 };
+        var horseshoeInit = new Option<string?>("--horseshoe-init") { Description = "Horseshoe initialisation: unit-scale (MATH.md's default: s starts at 1) or prior-scale (s starts at the prior's scale; groups compensate)." };
+        horseshoeInit.AcceptOnlyFromAmong("unit-scale", "prior-scale");
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
@@ -35,7 +37,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
         model.AddModelTo(command);
-        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar }) command.Options.Add(o);
+        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
         foreach (var o in new Option[] { output, resume, threads }) command.Options.Add(o);
@@ -73,7 +75,17 @@ public static class TrainCommand
                 PlainTrainer.Train(plain, train, test, pretrainEpochs, options.BatchSize, options.LearningRate, options.Seed,
                     (e, err) => console.MarkupLine($"  plain epoch {e}: test error {err:F2} %"));
             }
-            using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = init, InitialLogVariance = parse.GetValue(initLogVar) });
+            using var bayesian = entry.CreateBayesian(plain, new BayesianOptions
+            {
+                InitGenerator = init,
+                InitialLogVariance = parse.GetValue(initLogVar),
+                HorseshoeInitialization = parse.GetValue(horseshoeInit) switch
+                {
+                    "unit-scale" => HorseshoeInitialization.UnitScale,
+                    "prior-scale" => HorseshoeInitialization.PriorScale,
+                    _ => null,
+                },
+            });
 
             var view = new TrainingView(console);
             var result = view.Run(() => new BayesianTrainer(options, view).Train(bayesian, train, test));
