@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.RegularExpressions;
+using BayesGen.Compression;
+using BayesGen.Deployment;
+using BayesGen.Tests.Generated;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Tests.Deployment;
+
+/// <summary>
+/// The artifact file: its size is what the compression rate says, and no damage — wrong magic, another
+/// version, truncation anywhere, flipped bits, a manifest at odds with its payload, absurd sizes — gets past
+/// the reader as anything but an InvalidDataException that says what is wrong.
+/// </summary>
+public sealed class ArtifactFormatTests
+{
+    private static readonly Lazy<(CompressedModel Model, CompressionResult Result, byte[] Bytes)> Sample = new(() =>
+    {
+        using var model = new ConvBnNet.Bayesian(new ConvBnNet(), new BayesianOptions { InitGenerator = new torch.Generator(41) });
+        using (no_grad())
+            foreach (var (_, layer) in model.BayesianLayers)
+                foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: new torch.Generator(42)) * 0.5);
+        var thresholds = new PruningThresholds();
+        foreach (var (name, layer) in model.BayesianLayers)
+        {
+            using var s = layer.Scale.PruningStatistic();
+            var sorted = s.data<float>().ToArray().OrderBy(v => v).ToArray();
+            thresholds.Set(name, layer.Scale.Direction == BayesGen.Layers.PruneDirection.Above ? sorted[^4] + 1e-6 : sorted[2] + 1e-6);
+        }
+        using var masks = model.ComputeMasks(thresholds);
+        var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
+        var compressed = CompressedModel.From(model, masks, result);
+        using var stream = new MemoryStream();
+        ArtifactFormat.Write(compressed, stream);
+        return (compressed, result, stream.ToArray());
+    });
+
+    private static CompressedModel Read(byte[] bytes) => ArtifactFormat.Read(new MemoryStream(bytes));
+
+    private static byte[] WithChecksum(byte[] body)
+    {
+        var bytes = new byte[body.Length + 4];
+        body.CopyTo(bytes, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(body.Length), Crc32.Compute(body));
+        return bytes;
+    }
+
+    /// <summary>Rewrites the manifest (and the length and checksum), so that only its content is wrong.</summary>
+    private static byte[] WithManifest(byte[] original, Func<string, string> edit)
+    {
+        int length = BinaryPrimitives.ReadInt32LittleEndian(original.AsSpan(12));
+        var manifest = Encoding.UTF8.GetString(original, 16, length);
+        var edited = Encoding.UTF8.GetBytes(edit(manifest));
+        Assert.NotEqual(manifest, Encoding.UTF8.GetString(edited));
+        var body = new List<byte>();
+        body.AddRange(original.Take(12));
+        body.AddRange(BitConverter.GetBytes(edited.Length));
+        body.AddRange(edited);
+        body.AddRange(original.Skip(16 + length).Take(original.Length - 16 - length - 4));
+        return WithChecksum(body.ToArray());
+    }
+
+    [Fact]
+    public void Quantised_weights_round_trip_bit_exactly()
+    {
+        var (model, _, bytes) = Sample.Value;
+        var read = Read(bytes);
+        foreach (var (a, b) in model.Layers.Zip(read.Layers))
+        {
+            Assert.Equal(a.Codes, b.Codes);
+            Assert.Equal(a.Weights.Select(BitConverter.SingleToInt32Bits), b.Weights.Select(BitConverter.SingleToInt32Bits));
+        }
+        foreach (var (a, b) in model.Norms.Zip(read.Norms))
+            Assert.Equal(a.RunningVariance, b.RunningVariance);
+    }
+
+    [Fact]
+    public void File_size_matches_the_precision_compression_rate_plus_the_header()
+    {
+        var (model, result, bytes) = Sample.Value;
+        long dense = 4 * result.Layers.Sum(l => l.Weights);
+        double weightBytes = dense / result.PrecisionRate;           // what CR_precision says the weights take
+        int manifest = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        long biases = 4 * model.Layers.Sum(l => l.Bias?.Length ?? 0) + 16L * model.Norms.Sum(n => n.KeptChannels.Length);
+        long header = ArtifactFormat.PreambleLength + manifest + 4 + biases;
+        Assert.InRange(bytes.Length - header, weightBytes * 0.98, weightBytes * 1.02 + model.Layers.Count);
+    }
+
+    public static IEnumerable<object[]> Truncations()
+    {
+        var bytes = Sample.Value.Bytes;
+        foreach (var cut in new[] { 0, 1, 7, 8, 11, 15, 16, 17, 100 }.Concat(Enumerable.Range(1, 25).Select(k => k * bytes.Length / 26)).Concat(new[] { bytes.Length - 5, bytes.Length - 1 }).Distinct())
+            yield return new object[] { cut };
+    }
+
+    [Theory]
+    [MemberData(nameof(Truncations))]
+    public void Truncation_anywhere_is_reported(int cut)
+    {
+        var bytes = Sample.Value.Bytes;
+        var e = Assert.Throws<InvalidDataException>(() => Read(bytes.Take(cut).ToArray()));
+        Assert.Matches("truncated|checksum|magic|shorter", e.Message);
+    }
+
+    [Fact]
+    public void Every_single_flipped_bit_is_caught()
+    {
+        var bytes = Sample.Value.Bytes;
+        var random = new Random(5);
+        for (int k = 0; k < 300; k++)
+        {
+            var damaged = (byte[])bytes.Clone();
+            int position = k < 100 ? k : random.Next(bytes.Length);
+            damaged[position] ^= (byte)(1 << random.Next(8));
+            var e = Assert.Throws<InvalidDataException>(() => Read(damaged));
+            Assert.Matches("checksum|magic|version", e.Message);
+        }
+    }
+
+    [Fact]
+    public void Wrong_magic_and_unknown_version_say_so()
+    {
+        var bytes = (byte[])Sample.Value.Bytes.Clone();
+        bytes[0] = (byte)'X';
+        Assert.Contains("wrong magic", Assert.Throws<InvalidDataException>(() => Read(bytes)).Message);
+        var newer = (byte[])Sample.Value.Bytes.Clone();
+        newer[8] = 7;
+        Assert.Contains("format version 7 is not supported", Assert.Throws<InvalidDataException>(() => Read(newer)).Message);
+        Assert.Contains("shorter than any artifact", Assert.Throws<InvalidDataException>(() => Read("BAYESGEN"u8.ToArray())).Message);
+    }
+
+    public static TheoryData<string, string, string> ManifestDamage => new()
+    {
+        { "more bits than the payload holds", "\"total_bits\":", "payload is shorter" },
+        { "a layer bigger than 2^31 weights", "\"weight_shape\":[", "too large|invalid weight shape|bytes for" },
+        { "a dimension of zero", "\"weight_shape\":[", "invalid weight shape" },
+        { "an unknown operation", "\"op\":\"relu\"", "unknown operation" },
+        { "not JSON", "{", "not valid JSON" },
+        { "a kept set with a stray bit", "\"kept_outputs\":\"", "marks unit|bytes for" },
+        { "an unknown layer kind", "\"kind\":\"Conv2d\"", "unknown kind" },
+        { "a BatchNorm with another channel set", "\"kept\":\"", "keeps other channels|bytes for|marks unit|payload" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ManifestDamage))]
+    public void A_manifest_at_odds_with_its_payload_is_reported(string what, string anchor, string expected)
+    {
+        var bytes = WithManifest(Sample.Value.Bytes, manifest =>
+        {
+            int at = manifest.IndexOf(anchor, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{what}: '{anchor}' not in the manifest");
+            int after = at + anchor.Length;
+            return what switch
+            {
+                "more bits than the payload holds" => Regex.Replace(manifest, "\"total_bits\":(\\d+)", m => $"\"total_bits\":{int.Parse(m.Groups[1].Value) + 1}"),
+                "a layer bigger than 2^31 weights" => new Regex("\"weight_shape\":\\[\\d+,\\d+").Replace(manifest, "\"weight_shape\":[16777216,16777216", 1),
+                "a dimension of zero" => manifest[..after] + "0" + manifest[manifest.IndexOf(',', after)..],
+                "an unknown operation" => manifest[..at] + "\"op\":\"gelu\"" + manifest[after..],
+                "not JSON" => "[" + manifest,
+                "a kept set with a stray bit" => new Regex("\"kept_outputs\":\"[^\"]*\"").Replace(manifest, "\"kept_outputs\":\"/////w==\"", 1),
+                "an unknown layer kind" => manifest[..at] + "\"kind\":\"Conv3d\"" + manifest[after..],
+                _ => manifest[..after] + "AA" + manifest[(after + 2)..],
+            };
+        });
+        var e = Assert.Throws<InvalidDataException>(() => Read(bytes));
+        Assert.Matches(expected, e.Message);
+    }
+
+    [Fact]
+    public void Absurd_dimensions_fail_before_any_large_allocation()
+    {
+        var bytes = WithManifest(Sample.Value.Bytes, manifest => manifest.Replace("\"weight_shape\":[10,", "\"weight_shape\":[16000000,"));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidDataException>(() => Read(bytes));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 64L * 1024 * 1024, $"reading the damaged file allocated {allocated / 1048576} MiB");
+    }
+
+    [Fact]
+    public void A_file_of_another_network_is_refused_by_the_generated_class()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, Sample.Value.Bytes);
+            var e = Assert.Throws<InvalidDataException>(() => TinyLeNet.Compressed.Load(path));
+            Assert.Contains("does not fit TinyLeNet.Compressed", e.Message);
+            File.WriteAllBytes(path, new byte[] { 1, 2, 3 });
+            var f = Assert.Throws<InvalidDataException>(() => CompressedModel.Load(path));
+            Assert.StartsWith(path, f.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
