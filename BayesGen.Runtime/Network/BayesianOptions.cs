@@ -17,6 +17,9 @@ public sealed record BayesianOptions
     /// <summary>The initial log-variance of weights, biases and group scales (the reference uses −9).</summary>
     public double InitialLogVariance { get; init; } = -9.0;
 
+    /// <summary>Overrides the horseshoe global scale τ0 the attributes chose (null: keep theirs); for τ0 sweeps.</summary>
+    public double? HorseshoeTau0 { get; init; }
+
     /// <summary>Overrides the horseshoe initialisation the attributes chose (null: keep theirs).</summary>
     public HorseshoeInitialization? HorseshoeInitialization { get; init; }
 }

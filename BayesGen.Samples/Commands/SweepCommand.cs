@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Text.Json;
+using BayesGen.Compression;
+using BayesGen.Layers;
+using BayesGen.Reporting;
+using BayesGen.Samples.Console;
+using BayesGen.Samples.Plots;
+using BayesGen.Training;
+using Spectre.Console;
+
+namespace BayesGen.Samples.Commands;
+
+/// <summary>
+/// <c>bayesgen sweep</c>: the error/compression trade-off. Without retraining, every layer's threshold is shifted
+/// together over a range (towards pruning more, or less) and each setting is pruned, quantised and evaluated.
+/// With <c>--tau0</c>, horseshoe networks are retrained for each global scale.
+/// </summary>
+public static class SweepCommand
+{
+    public static Command Create()
+    {
+        var data = new DataOptions();
+        var model = new ModelOptions();
+        var run = new Option<DirectoryInfo?>("--run") { Description = "The trained run whose thresholds are swept." };
+        var shifts = new Option<string>("--shifts") { Description = "Threshold shifts in units of the statistic (positive prunes more).", DefaultValueFactory = _ => "-2,-1,-0.5,0,0.5,1,2,3,4" };
+        var tau0 = new Option<string?>("--tau0") { Description = "Retrain a horseshoe network for each of these global scales, e.g. 1e-6,1e-5,1e-4 (needs --model, --epochs)." };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per tau0 when retraining.", DefaultValueFactory = _ => 10 };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Where sweep.json and sweep.png go (default: the run directory, or runs/sweep-<model>)." };
+        var command = new Command("sweep", "Error against compression: a threshold sweep without retraining, or a tau0 grid with retraining.");
+        command.Options.Add(run);
+        command.Options.Add(shifts);
+        command.Options.Add(tau0);
+        model.AddModelTo(command);
+        command.Options.Add(epochs);
+        command.Options.Add(output);
+        model.AddPruningTo(command);
+        data.AddTo(command);
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(tau0) is string grid) return Tau0Grid(parse, data, model, grid, parse.GetValue(epochs), parse.GetValue(output)?.FullName);
+            var runDir = parse.GetValue(run)?.FullName ?? throw new ArgumentException("Give --run DIR for a threshold sweep, or --tau0 for a retraining sweep.");
+            var values = ParseList(parse.GetValue(shifts)!, "--shifts");
+            using var ctx = RunContext.Open(runDir, data, parse);
+            var baseThresholds = model.ParsedThresholds(parse);
+            var mode = model.Mode(parse);
+            double baseline = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
+            var table = new Table().AddColumns("shift", "kept groups", "CR pruning", "CR precision", "error %");
+            var points = new List<(double, double, double, double)>();
+            foreach (var shift in values)
+            {
+                var thresholds = new PruningThresholds();
+                foreach (var (name, layer) in ctx.Model.BayesianLayers)
+                {
+                    double t = ctx.Model.ResolveThreshold(name, baseThresholds);
+                    thresholds.Set(name, layer.Scale.Direction == PruneDirection.Above ? t - shift : t + shift);
+                }
+                using var masks = ctx.Model.ComputeMasks(thresholds);
+                if (masks.Layers.Any(l => l.Masks.KeptInputs == 0 || l.Masks.KeptOutputs == 0))
+                {
+                    table.AddRow(shift.ToString("+0.##;-0.##;0"), "a layer lost every unit", "", "", "");
+                    continue;
+                }
+                var result = NetworkCompression.Compress(ctx.Model, masks, mode, thresholds);
+                NetworkCompression.ApplyTo(ctx.Model, masks, result);
+                double error = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
+                ctx.Model.ClearMasks();
+                points.Add((shift, result.PruningRate, result.PrecisionRate, error));
+                table.AddRow(shift.ToString("+0.##;-0.##;0"), string.Join("-", result.Layers.Select(l => l.KeptGroups)),
+                    result.PruningRate.ToString("F1"), result.PrecisionRate.ToString("F1"), error.ToString("F2"));
+            }
+            AnsiConsole.Write(table);
+            var dir = parse.GetValue(output)?.FullName ?? runDir;
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "sweep.json"), JsonSerializer.Serialize(
+                points.Select(p => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, compressed_test_error_pct = p.Item4 }),
+                RunReport.JsonOptions));
+            RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline).Save(Path.Combine(dir, "sweep.png"));
+            AnsiConsole.MarkupLine($"unpruned error {baseline:F2} %; wrote {Markup.Escape(Path.Combine(dir, "sweep.json"))} and sweep.png");
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Tau0Grid(ParseResult parse, DataOptions data, ModelOptions model, string grid, int epochs, string? output)
+    {
+        var entry = model.Entry(parse);
+        if (entry.Prior != "ghs") throw new ArgumentException("A tau0 sweep needs a horseshoe model: add --prior ghs.");
+        var (train, test, _) = data.Load(parse, System.Console.Out);
+        using var _1 = train;
+        using var _2 = test;
+        var table = new Table().AddColumns("tau0", "test error %", "kept groups", "CR pruning", "CR precision", "compressed error %");
+        var rows = new List<object>();
+        foreach (var tau in ParseList(grid, "--tau0"))
+        {
+            if (!(tau > 0)) throw new ArgumentException($"tau0 {tau} must be greater than 0.");
+            TorchSharp.torch.manual_seed(1);
+            using var plain = entry.CreatePlain();
+            using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = new TorchSharp.torch.Generator(1), HorseshoeTau0 = tau });
+            var result = new BayesianTrainer(new TrainingOptions { Epochs = epochs }).Train(bayesian, train, test);
+            var thresholds = model.ParsedThresholds(parse);
+            using var masks = bayesian.ComputeMasks(thresholds);
+            var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds);
+            NetworkCompression.ApplyTo(bayesian, masks, compression);
+            double error = Evaluation.ErrorPercent(bayesian, test);
+            table.AddRow(tau.ToString("G3"), result.Last.TestErrorPercent.ToString("F2"), string.Join("-", compression.Layers.Select(l => l.KeptGroups)),
+                compression.PruningRate.ToString("F1"), compression.PrecisionRate.ToString("F1"), error.ToString("F2"));
+            rows.Add(new { tau0 = tau, epochs, test_error_pct = result.Last.TestErrorPercent, kept_groups = compression.Layers.Select(l => l.KeptGroups).ToArray(),
+                compression_pruning = compression.PruningRate, compression_precision = compression.PrecisionRate, compressed_test_error_pct = error });
+        }
+        AnsiConsole.Write(table);
+        var dir = output ?? Path.Combine("runs", $"sweep-{entry.Name}-tau0");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "tau0-sweep.json"), JsonSerializer.Serialize(rows, RunReport.JsonOptions));
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(dir, "tau0-sweep.json"))}");
+        return 0;
+    }
+
+    private static List<double> ParseList(string text, string option)
+    {
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                throw new ArgumentException($"'{part}' in {option} is not a number.");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new ArgumentException($"{option} lists no value.");
+        return values;
+    }
+}
