@@ -13,7 +13,12 @@ internal sealed class KnownTypes
     public const string PruneThresholdAttribute = "BayesGen.PruneThresholdAttribute";
     public const string InputShapeAttribute = "BayesGen.InputShapeAttribute";
 
-    public KnownTypes(Compilation compilation)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, KnownTypes> Cache = new();
+
+    /// <summary>The known types of a compilation, resolved once however many networks it holds.</summary>
+    public static KnownTypes For(Compilation compilation) => Cache.GetValue(compilation, c => new KnownTypes(c));
+
+    private KnownTypes(Compilation compilation)
     {
         Tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
         ModuleOfT = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module`2");

@@ -32,7 +32,7 @@ internal static class NetworkParser
             return null;
 
         var diagnostics = new List<DiagnosticInfo>();
-        var known = new KnownTypes(context.SemanticModel.Compilation);
+        var known = KnownTypes.For(context.SemanticModel.Compilation);
         bool ok = true;
 
         var prior = AttributeReader.ReadPrior(type, diagnostics, out var priorValid);

@@ -9,6 +9,8 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Benchmarks: training throughput, generator time, inference speed.");
         command.Subcommands.Add(TrainBenchmark.Create());
+        command.Subcommands.Add(GeneratorBenchmark.Create());
+        command.Subcommands.Add(InferenceBenchmark.Create());
         return command;
     }
 }

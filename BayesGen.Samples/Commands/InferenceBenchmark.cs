@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Diagnostics;
+using BayesGen.Compression;
+using BayesGen.Deployment;
+using BayesGen.Samples.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Samples.Commands;
+
+/// <summary>
+/// <c>bayesgen bench inference</c>: the original network against its compressed deployment on one batch (8,192
+/// images, as in the paper), on the CPU, with TorchSharp and with ONNX Runtime. All variants run in alternating
+/// rounds in one process and the table gives medians and the ratios between them.
+/// </summary>
+public static class InferenceBenchmark
+{
+    public static Command Create()
+    {
+        var data = new DataOptions();
+        var artifact = new Option<FileInfo>("--artifact") { Description = "The compressed model (model.bgc of a trained run).", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8192 };
+        var rounds = new Option<int>("--rounds") { Description = "Timed rounds.", DefaultValueFactory = _ => 15 };
+        var command = new Command("inference", "Dense versus compressed inference speed, TorchSharp and ONNX Runtime.");
+        command.Options.Add(artifact);
+        command.Options.Add(batch);
+        command.Options.Add(rounds);
+        data.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var compressed = CompressedModel.Load(parse.GetValue(artifact)!.FullName);
+            var entry = ModelCatalog.ForArtifact(compressed) ?? throw new ArgumentException($"'{compressed.Model}' is not one of the sample networks.");
+            int n = parse.GetValue(batch), r = parse.GetValue(rounds);
+            var (train, test, _) = data.Load(parse, System.Console.Out);
+            using var _1 = train;
+            using var _2 = test;
+            long copies = (n + test.Count - 1) / test.Count;
+            using var images = test.Images.repeat(copies, 1, 1, 1).narrow(0, 0, n).contiguous();
+
+            // The dense network: every unit kept, float32 weights, run by the same code as the compressed one.
+            using var plain = entry.CreatePlain();
+            using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
+            var keepAll = new PruningThresholds();
+            foreach (var (name, layer) in bayesian.BayesianLayers)
+                keepAll.Set(name, layer.Scale.Direction == Layers.PruneDirection.Above ? double.MaxValue : double.MinValue);
+            using var masks = bayesian.ComputeMasks(keepAll);
+            var dense = CompressedModel.From(bayesian, masks, NetworkCompression.Compress(bayesian, masks, QuantizationMode.LayerScaled, keepAll), quantized: false, compressed.InputShape);
+            plain.eval();
+            using var denseTorch = entry.CreateCompressed(dense);
+            using var smallTorch = entry.CreateCompressed(compressed);
+            using var denseOnnx = new InferenceSession(OnnxExport.Export(dense));
+            using var smallOnnx = new InferenceSession(OnnxExport.Export(compressed));
+            var input = new DenseTensor<float>(images.data<float>().ToArray(), images.shape.Select(d => (int)d).ToArray());
+            var onnxInputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
+
+            var variants = new (string Name, Action Run)[]
+            {
+                ("TorchSharp, plain network", () => { using var _ = no_grad(); using var y = plain.forward(images); }),
+                ("TorchSharp, dense (all units)", () => { using var _ = no_grad(); using var y = denseTorch.forward(images); }),
+                ("TorchSharp, compressed", () => { using var _ = no_grad(); using var y = smallTorch.forward(images); }),
+                ("ONNX Runtime, dense", () => { using var y = denseOnnx.Run(onnxInputs); }),
+                ("ONNX Runtime, compressed", () => { using var y = smallOnnx.Run(onnxInputs); }),
+            };
+            foreach (var v in variants) for (int i = 0; i < 3; i++) v.Run();
+            var times = variants.Select(_ => new List<double>()).ToArray();
+            for (int i = 0; i < r; i++)
+                for (int v = 0; v < variants.Length; v++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    variants[v].Run();
+                    times[v].Add(clock.Elapsed.TotalMilliseconds);
+                }
+            double Median(List<double> t) { var s = t.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+            var medians = times.Select(Median).ToArray();
+            AnsiConsole.MarkupLine($"{Markup.Escape(compressed.Model)}, batch {n}, {r} alternating rounds, {torch.get_num_threads()} TorchSharp threads, {Environment.ProcessorCount} cores; " +
+                                   $"kept {string.Join("-", compressed.Layers.Select(l => l.Kind == Layers.LayerKind.Linear ? l.KeptInputs.Length : l.KeptOutputs.Length))}");
+            var table = new Table().AddColumns("variant", "median ms per batch", "images/s");
+            for (int v = 0; v < variants.Length; v++)
+                table.AddRow(variants[v].Name, medians[v].ToString("F1"), (n / medians[v] * 1000).ToString("N0"));
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"speed-up of the compressed network: TorchSharp [bold]{medians[1] / medians[2]:F1}x[/] (vs the plain network {medians[0] / medians[2]:F1}x), ONNX Runtime [bold]{medians[3] / medians[4]:F1}x[/]");
+            return 0;
+        });
+        return command;
+    }
+}
