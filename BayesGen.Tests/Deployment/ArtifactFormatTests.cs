@@ -18,7 +18,11 @@ public sealed class ArtifactFormatTests
 {
     private static readonly Lazy<(CompressedModel Model, CompressionResult Result, byte[] Bytes)> Sample = new(() =>
     {
-        using var model = new ConvBnNet.Bayesian(new ConvBnNet(), new BayesianOptions { InitGenerator = new torch.Generator(41) });
+        // Every value seeded: the plain network's own initialisation uses the global generator, which parallel tests share.
+        using var plain = new ConvBnNet();
+        using (no_grad())
+            foreach (var p in plain.parameters()) p.uniform_(-0.2, 0.2, new torch.Generator(40));
+        using var model = new ConvBnNet.Bayesian(plain, new BayesianOptions { InitGenerator = new torch.Generator(41) });
         using (no_grad())
             foreach (var (_, layer) in model.BayesianLayers)
                 foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: new torch.Generator(42)) * 0.5);
@@ -133,7 +137,7 @@ public sealed class ArtifactFormatTests
 
     public static TheoryData<string, string, string> ManifestDamage => new()
     {
-        { "more bits than the payload holds", "\"total_bits\":", "payload is shorter" },
+        { "more bits than the payload holds", "\"total_bits\":", "payload is shorter|not a finite number" },
         { "a layer bigger than 2^31 weights", "\"weight_shape\":[", "too large|invalid weight shape|bytes for" },
         { "a dimension of zero", "\"weight_shape\":[", "invalid weight shape" },
         { "an unknown operation", "\"op\":\"relu\"", "unknown operation" },
