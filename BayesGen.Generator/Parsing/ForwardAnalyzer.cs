@@ -328,7 +328,7 @@ internal sealed class ForwardAnalyzer
         if (IsDisposeScope(invocation)) return null;
 
         bool onTensor = method.ContainingType is not null && known.IsTensor(method.ContainingType) && invocation.Instance is not null;
-        bool isStatic = method.IsStatic && (known.Is(method.ContainingType, known.Functional) || known.Is(method.ContainingType, known.Torch));
+        bool isStatic = method.IsStatic && (known.IsFunctional(method.ContainingType) || known.IsTorch(method.ContainingType));
         if (!onTensor && !isStatic)
         {
             Fail($"it calls '{method.ContainingType?.Name}.{method.Name}', which BayesGen does not follow", invocation);

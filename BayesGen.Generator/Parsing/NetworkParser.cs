@@ -32,7 +32,7 @@ internal static class NetworkParser
             return null;
 
         var diagnostics = new List<DiagnosticInfo>();
-        var known = KnownTypes.For(context.SemanticModel.Compilation);
+        var known = KnownTypes.Instance;
         bool ok = true;
 
         var prior = AttributeReader.ReadPrior(type, diagnostics, out var priorValid);
@@ -51,7 +51,7 @@ internal static class NetworkParser
                 ok = false;
             }
         }
-        if (known.ModuleOfT is null || !known.IsTensorModule(type))
+        if (!known.IsTensorModule(type))
         {
             var at = (SyntaxNode?)declaration.BaseList ?? declaration;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAModule,
@@ -77,10 +77,10 @@ internal static class NetworkParser
         foreach (var field in type.GetMembers().OfType<IFieldSymbol>())
         {
             if (field.IsStatic || field.IsImplicitlyDeclared) continue;
-            var info = ReadField(field, type, context.SemanticModel.Compilation, cancellationToken);
+            var info = ReadField(field, type, context.SemanticModel, cancellationToken);
             fields[field.Name] = info;
-            if (known.Is(field.Type, known.Linear)) layerKinds[field.Name] = LayerKindModel.Linear;
-            else if (known.Is(field.Type, known.Conv2d)) layerKinds[field.Name] = LayerKindModel.Conv2d;
+            if (known.IsLinear(field.Type)) layerKinds[field.Name] = LayerKindModel.Linear;
+            else if (known.IsConv2d(field.Type)) layerKinds[field.Name] = LayerKindModel.Conv2d;
             else
             {
                 if (known.ModuleKindOf(field.Type) is ModuleKind kind) moduleKinds[field.Name] = kind;
@@ -106,17 +106,17 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForwardMissing, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
-        var forwardModel = context.SemanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
-        if (UserCodeHasErrors(declaration, forwardSyntax, forwardModel, cancellationToken))
-        {
-            // The compiler already reports the user's errors; generating from broken code would only repeat them
-            // inside generated files. The next edit that fixes them regenerates.
-            return new ParseResult(null, diagnostics.ToEquatableArray());
-        }
+        var forwardModel = ModelFor(context.SemanticModel, forwardSyntax.SyntaxTree);
         var bodyOperation = forwardModel.GetOperation(forwardSyntax, cancellationToken);
         if (bodyOperation is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForwardMissing, LocationInfo.From(forwardSyntax.Identifier.GetLocation()), type.Name));
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
+        if (UserCodeHasErrors(declaration, forwardSyntax, forwardModel, bodyOperation, cancellationToken))
+        {
+            // The compiler already reports the user's errors; generating from broken code would only repeat them
+            // inside generated files. The next edit that fixes them regenerates.
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
         cancellationToken.ThrowIfCancellationRequested();
@@ -242,23 +242,28 @@ internal static class NetworkParser
     /// Whether the parts the generated code copies or depends on have compile errors: syntax errors anywhere in
     /// the class or its file's usings, and any error inside forward (its body and usings are carried over).
     /// </summary>
-    private static bool UserCodeHasErrors(ClassDeclarationSyntax declaration, MethodDeclarationSyntax forward, SemanticModel model, CancellationToken cancellationToken)
+    private static bool UserCodeHasErrors(ClassDeclarationSyntax declaration, MethodDeclarationSyntax forward, SemanticModel model, IOperation body, CancellationToken cancellationToken)
     {
         bool IsError(Diagnostic d) => d.Severity == DiagnosticSeverity.Error;
+        // Syntax errors: cheap, from the trees themselves.
         if (declaration.GetDiagnostics().Any(IsError) || forward.GetDiagnostics().Any(IsError)) return true;
         foreach (var ns in declaration.Ancestors().OfType<BaseNamespaceDeclarationSyntax>())
             if (ns.Name.GetDiagnostics().Any(IsError) || ns.Name.IsMissing) return true;
         foreach (var outer in declaration.Ancestors().OfType<TypeDeclarationSyntax>())
             if (outer.Identifier.IsMissing) return true;
-        if (forward.SyntaxTree.GetRoot(cancellationToken) is CompilationUnitSyntax unit)
+        // Semantic errors in forward show as invalid operations or error types in its (already bound) operation tree.
+        foreach (var op in body.DescendantsAndSelf())
+            if (op is IInvalidOperation || op.Type?.TypeKind == TypeKind.Error) return true;
+        // Usings the body relies on must resolve.
+        var usings = (forward.SyntaxTree.GetRoot(cancellationToken) as CompilationUnitSyntax)?.Usings.AsEnumerable() ?? Enumerable.Empty<UsingDirectiveSyntax>();
+        usings = usings.Concat(forward.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().SelectMany(ns => ns.Usings));
+        foreach (var u in usings)
         {
-            foreach (var u in unit.Usings)
-                if (u.GetDiagnostics().Any(IsError) || model.GetDiagnostics(u.Span, cancellationToken).Any(IsError)) return true;
+            if (u.GetDiagnostics().Any(IsError)) return true;
+            var target = u.NamespaceOrType;
+            if (target is not null && model.GetSymbolInfo(target, cancellationToken).Symbol is null) return true;
         }
-        foreach (var ns in forward.Ancestors().OfType<BaseNamespaceDeclarationSyntax>())
-            foreach (var u in ns.Usings)
-                if (u.GetDiagnostics().Any(IsError) || model.GetDiagnostics(u.Span, cancellationToken).Any(IsError)) return true;
-        return model.GetDiagnostics(forward.Span, cancellationToken).Any(IsError);
+        return false;
     }
 
     /// <summary>Members of the generated classes (and their base classes) that a layer field must not be named like.</summary>
@@ -308,7 +313,14 @@ internal static class NetworkParser
         return shape;
     }
 
-    private static FieldInfo ReadField(IFieldSymbol field, INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    /// <summary>
+    /// The semantic model of <paramref name="tree"/>: the one the pipeline handed over when it is the same tree
+    /// (it has already bound what the attribute lookup needed, and keeps what it binds), a new one otherwise.
+    /// </summary>
+    private static SemanticModel ModelFor(SemanticModel model, SyntaxTree tree)
+        => model.SyntaxTree == tree ? model : model.Compilation.GetSemanticModel(tree);
+
+    private static FieldInfo ReadField(IFieldSymbol field, INamedTypeSymbol type, SemanticModel model, CancellationToken cancellationToken)
     {
         var declarator = field.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<VariableDeclaratorSyntax>().FirstOrDefault();
         ExpressionSyntax? expression = declarator?.Initializer?.Value;
@@ -327,7 +339,7 @@ internal static class NetworkParser
                 }
             }
         }
-        var operation = expression is null ? null : compilation.GetSemanticModel(expression.SyntaxTree).GetOperation(expression, cancellationToken);
+        var operation = expression is null ? null : ModelFor(model, expression.SyntaxTree).GetOperation(expression, cancellationToken);
         return new FieldInfo(field, operation, declarator);
     }
 
