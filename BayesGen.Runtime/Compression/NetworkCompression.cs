@@ -16,7 +16,8 @@ namespace BayesGen.Compression;
 /// <param name="SignificandBits">s_l from the posterior variances of the kept weights.</param>
 /// <param name="Quantized">The kept block's integer codes, step and bits per weight.</param>
 /// <param name="KeptWeightMeans">The kept block of E[w] before quantisation, row-major.</param>
-/// <param name="KeptBias">The bias at the kept outputs (E[z]·μ_b for a convolution), or null.</param>
+/// <param name="KeptBias">The bias at the kept outputs (E[z]·μ_b for a convolution, plus the removed inputs' mean
+/// contribution when compressed with <see cref="InputMeans"/>), or null.</param>
 /// <param name="Geometry">Kernel, stride and padding for a convolution; null for Linear.</param>
 public sealed record CompressedLayer(
     string Name,
@@ -53,7 +54,8 @@ public sealed record CompressedLayer(
 /// <param name="Layers">The Bayesian layers in data-flow order.</param>
 /// <param name="ExponentBits">The network's exponent bits e (tutorial accounting).</param>
 /// <param name="Mode">How weights were rounded.</param>
-public sealed record CompressionResult(IReadOnlyList<CompressedLayer> Layers, int ExponentBits, QuantizationMode Mode)
+/// <param name="Compensated">Whether removed inputs' mean contributions were folded into the biases (see <see cref="InputMeans"/>).</param>
+public sealed record CompressionResult(IReadOnlyList<CompressedLayer> Layers, int ExponentBits, QuantizationMode Mode, bool Compensated = false)
 {
     /// <summary>CR_pruning = Σ|W_l| / Σ|W_l^kept|.</summary>
     public double PruningRate => CompressionRates.Pruning(Layers.Select(l => l.Bits).ToArray());
@@ -83,8 +85,13 @@ public static class NetworkCompression
     /// <param name="mode">How weights are rounded.</param>
     /// <param name="thresholds">The threshold overrides the masks were made with (recorded in the result).</param>
     /// <param name="extraSignificandBits">Bits added to every layer's s_l (0: the posterior's choice exactly).</param>
+    /// <param name="inputMeans">
+    /// When given, every removed input's mean contribution is added to the layer's bias (a layer without one
+    /// gains one), so that pruning replaces an input by its average instead of by zero; null follows the paper
+    /// and drops removed inputs.
+    /// </param>
     public static CompressionResult Compress(BayesianNetwork network, NetworkMasks masks, QuantizationMode mode = QuantizationMode.LayerScaled,
-        PruningThresholds? thresholds = null, int extraSignificandBits = 0)
+        PruningThresholds? thresholds = null, int extraSignificandBits = 0, InputMeans? inputMeans = null)
     {
         if (extraSignificandBits < 0 || extraSignificandBits > 16)
             throw new ArgumentOutOfRangeException(nameof(extraSignificandBits), extraSignificandBits, "Extra bits must lie between 0 and 16.");
@@ -102,6 +109,8 @@ public static class NetworkCompression
                 var mean = layer.WeightMean().index_select(0, outIndex).index_select(1, inIndex).contiguous();
                 var variance = layer.WeightVariance().index_select(0, outIndex).index_select(1, inIndex).contiguous();
                 var bias = layer.BiasMean()?.index_select(0, outIndex).contiguous();
+                if (inputMeans is not null && keptIn.LongLength < layer.InputUnits)
+                    bias = Compensate(layer, name, keptIn, outIndex, bias, inputMeans);
                 staged.Add((name, layer, keptIn, keptOut,
                     mean.data<float>().ToArray(), variance.data<float>().ToArray(), bias?.data<float>().ToArray(),
                     network.ResolveThreshold(name, thresholds)));
@@ -123,7 +132,25 @@ public static class NetworkCompression
                 s.Name, s.Layer.Kind, s.Layer.Groups, keptGroups, s.Layer.WeightMu.shape, s.In, s.Out, s.Threshold, bits, quantized,
                 s.Means, s.Bias, (s.Layer as BayesianConv2d)?.Geometry));
         }
-        return new CompressionResult(layers, exponentBits, mode);
+        return new CompressionResult(layers, exponentBits, mode, inputMeans is not null);
+    }
+
+    /// <summary>
+    /// The kept outputs' bias plus Σ over removed inputs i (and kernel positions) of E[w]_oi·mean_i: what
+    /// the removed inputs contributed on average.
+    /// </summary>
+    private static Tensor Compensate(BayesianLayer layer, string name, long[] keptIn, Tensor outIndex, Tensor? bias, InputMeans inputMeans)
+    {
+        var means = inputMeans[name];
+        if (means.Count != layer.InputUnits)
+            throw new ArgumentException($"Layer '{name}' has {layer.InputUnits} input units but {means.Count} input means were given.", nameof(inputMeans));
+        var removedMeans = means.ToArray();
+        foreach (var i in keptIn) removedMeans[i] = 0;
+        var weights = layer.WeightMean().index_select(0, outIndex);
+        // Over kernel positions a constant input channel contributes mean · Σ_kernel w.
+        if (weights.dim() > 2) weights = weights.flatten(2).sum(2);
+        var contribution = weights.to(ScalarType.Float64).matmul(tensor(removedMeans, dtype: ScalarType.Float64)).to(ScalarType.Float32);
+        return (bias is null ? contribution : bias + contribution).contiguous();
     }
 
     /// <summary>

@@ -4,9 +4,10 @@ namespace BayesGen.Compression;
 public enum QuantizationMode
 {
     /// <summary>
-    /// Fixed point with a per-layer power-of-two scale: step 2^(E_l − s_l) where 2^E_l is the smallest power
-    /// of two ≥ max|E[w]| of the layer (a shared exponent per layer, as the paper stores weights). Layers of
-    /// small weights keep their relative precision. The default.
+    /// Fixed point with a per-layer power-of-two scale: step 2^(min(E_l, 0) − s_l) where 2^E_l is the smallest
+    /// power of two ≥ max|E[w]| of the layer (a shared exponent per layer, as the paper stores weights). Layers
+    /// of small weights keep their relative precision; a layer of weights above 1 gets the absolute step 2^−s_l,
+    /// never a coarser one, because s_l comes from absolute posterior variances (2·Var[w] &lt; 2^−s_l). The default.
     /// </summary>
     LayerScaled = 0,
 
@@ -40,7 +41,7 @@ public sealed record QuantizedLayer(int[] Codes, int StepExponent, int TotalBits
 public static class Quantization
 {
     /// <summary>
-    /// The step exponent for a layer: −s for <see cref="QuantizationMode.Absolute"/>; E − s with
+    /// The step exponent for a layer: −s for <see cref="QuantizationMode.Absolute"/>; min(E, 0) − s with
     /// E = ceil(log2 max|w|) for <see cref="QuantizationMode.LayerScaled"/>.
     /// </summary>
     public static int StepExponent(ReadOnlySpan<float> weights, int significandBits, QuantizationMode mode)
@@ -53,7 +54,9 @@ public static class Quantization
         int exponent = (int)Math.Ceiling(Math.Log(max, 2.0));
         // Log2 of an exact power of two can come out a hair high; never let the scale fall below max.
         if (Math.Pow(2.0, exponent - 1) >= max) exponent--;
-        return exponent - significandBits;
+        // The variance rule bounds the absolute rounding error by about 2^-s: scaling may refine the step
+        // for small weights but never coarsen it for large ones.
+        return Math.Min(exponent, 0) - significandBits;
     }
 
     /// <summary>Rounds every weight to the nearest multiple of 2^stepExponent (halves round up): floor(w/step + ½).</summary>

@@ -78,6 +78,7 @@ public sealed class BayesianConv2d : BayesianLayer
         if (!IsTraining)
         {
             using var d0 = NewDisposeScope();
+            ObserveInput(input);
             return Convolve(input, DeterministicWeight(), DeterministicBias()).MoveToOuterDisposeScope();
         }
 

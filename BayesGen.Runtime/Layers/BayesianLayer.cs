@@ -26,6 +26,7 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
     private Tensor? outputMask;
     private Tensor? fixedWeight;
     private Tensor? fixedBias;
+    private InputSums? inputSums;
 
     /// <summary>Builds the layer around initial weight means and a scale posterior.</summary>
     protected BayesianLayer(string name, Tensor weightMean, Tensor? biasMean, GroupScale scale, LayerOptions options)
@@ -90,6 +91,18 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
 
     /// <summary>The kept output units used by the deterministic forward, or null when all are kept.</summary>
     public Tensor? OutputMask => outputMask;
+
+    /// <summary>Whether masks or fixed weights change the deterministic forward.</summary>
+    public bool IsPruned => inputMask is not null || outputMask is not null || fixedWeight is not null;
+
+    /// <summary>
+    /// Starts summing, per input unit, what the deterministic forward receives (null stops it). How
+    /// <see cref="Compression.InputMeans"/> measures each layer's mean input in any network, whatever its forward.
+    /// </summary>
+    internal void RecordInputs(InputSums? sums) => inputSums = sums;
+
+    /// <summary>Adds an input batch to the running sums when recording; called by the evaluation forward.</summary>
+    protected void ObserveInput(Tensor input) => inputSums?.Add(input);
 
     public override void train(bool train = true)
     {

@@ -55,6 +55,7 @@ public sealed class BayesianLinear : BayesianLayer
         if (!IsTraining)
         {
             using var d0 = NewDisposeScope();
+            ObserveInput(input);
             return nn.functional.linear(input, DeterministicWeight(), DeterministicBias()).MoveToOuterDisposeScope();
         }
 

@@ -33,6 +33,8 @@ public sealed record RunReport
     public string? Quantization { get; init; }
     /// <summary>Bits added to every layer's significand bits beyond the posterior's choice.</summary>
     public int? ExtraSignificandBits { get; init; }
+    /// <summary>What replaces a removed input: "mean" (its mean contribution folded into the bias) or "none" (dropped, as in the paper).</summary>
+    public string? Compensation { get; init; }
     public double? KLWarmupEpochs { get; init; }
     public int? PretrainEpochs { get; init; }
     /// <summary>Size of the compressed artifact file in bytes (null when the network has no compressed model).</summary>

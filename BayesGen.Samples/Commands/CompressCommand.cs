@@ -57,7 +57,8 @@ public static class CompressCommand
             else HistogramView.Sparklines(console, histograms);
 
             double testError = previous?.TestErrorPct ?? Evaluation.ErrorPercent(bayesian, test);
-            var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir, parse.GetValue(extraBits));
+            var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir,
+                model.Means(parse, bayesian, train), parse.GetValue(extraBits));
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {
@@ -73,6 +74,7 @@ public static class CompressCommand
                     CompressedTestErrorPct = outcome.CompressedErrorPct,
                     PrunedTestErrorPct = outcome.PrunedErrorPct,
                     Quantization = r.Mode.ToString(),
+                    Compensation = r.Compensated ? "mean" : "none",
                     ExtraSignificandBits = parse.GetValue(extraBits),
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,

@@ -19,10 +19,10 @@ public sealed record CompressionOutcome(CompressionResult Result, double PrunedE
 public static class CompressionStep
 {
     public static CompressionOutcome Run(BayesianNetwork model, ModelEntry entry, ImageDataset test, PruningThresholds thresholds,
-        QuantizationMode mode, string outputDirectory, int extraBits = 0)
+        QuantizationMode mode, string outputDirectory, InputMeans? inputMeans, int extraBits = 0)
     {
         using var masks = model.ComputeMasks(thresholds);
-        var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits);
+        var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, inputMeans);
         long dense = 4 * result.Layers.Sum(l => l.Weights);
 
         NetworkCompression.ApplyTo(model, masks, result, quantized: false);
@@ -59,7 +59,7 @@ public static class CompressionStep
         console.MarkupLine($"architecture {string.Join("-", r.Layers.Select(l => l.KeptGroups))} (of {string.Join("-", r.Layers.Select(l => l.Groups))}), " +
                            $"{r.KeptWeightPercent:F2} % of the weights kept, exponent bits {r.ExponentBits}");
         console.MarkupLine($"compression: pruning [bold]{r.PruningRate:F1}x[/], precision [bold]{r.PrecisionRate:F1}x[/] (paper accounting), {r.PrecisionRateTutorial:F1}x (tutorial accounting, 1 + e + s bits)");
-        console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode})");
+        console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode}{(r.Compensated ? ", pruned inputs compensated by their means" : "")})");
         if (outcome.ArtifactPath is not null)
             console.MarkupLine($"artifact: {Markup.Escape(outcome.ArtifactPath)}, {outcome.ArtifactBytes:N0} bytes (dense float32 weights: {outcome.DenseBytes:N0} bytes)");
     }
@@ -88,6 +88,7 @@ public static class CompressionStep
             CompressedTestErrorPct = outcome.CompressedErrorPct,
             PrunedTestErrorPct = outcome.PrunedErrorPct,
             Quantization = r.Mode.ToString(),
+            Compensation = r.Compensated ? "mean" : "none",
             KLWarmupEpochs = options.KLWarmupEpochs,
             PretrainEpochs = pretrainEpochs,
             ArtifactBytes = outcome.ArtifactBytes,

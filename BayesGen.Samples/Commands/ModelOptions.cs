@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BayesGen.Compression;
+using BayesGen.Data;
 using BayesGen.Samples.Models;
 
 namespace BayesGen.Samples.Commands;
@@ -30,8 +31,15 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => "layer-scaled",
     };
 
+    public Option<string> Compensation { get; } = new("--compensation")
+    {
+        Description = "What replaces a pruned input: mean (its mean contribution on the training set is folded into the bias) or none (dropped, as in the paper).",
+        DefaultValueFactory = _ => "mean",
+    };
+
     public ModelOptions()
     {
+        Compensation.AcceptOnlyFromAmong("mean", "none");
         Model.AcceptOnlyFromAmong(ModelCatalog.Names);
         Prior.AcceptOnlyFromAmong("gnj", "ghs");
         Quantization.AcceptOnlyFromAmong("layer-scaled", "absolute");
@@ -52,11 +60,16 @@ public sealed class ModelOptions
     {
         command.Options.Add(Thresholds);
         command.Options.Add(Quantization);
+        command.Options.Add(Compensation);
     }
 
     public ModelEntry Entry(ParseResult parse) => ModelCatalog.Find(parse.GetValue(Model)!, parse.GetValue(Prior)!);
 
     public PruningThresholds ParsedThresholds(ParseResult parse) => PruningThresholds.Parse(parse.GetValue(Thresholds));
+
+    /// <summary>The trained network's input means on <paramref name="train"/> when compensation is on, else null.</summary>
+    public InputMeans? Means(ParseResult parse, BayesianNetwork network, ImageDataset train)
+        => parse.GetValue(Compensation) == "none" ? null : InputMeans.Measure(network, train.Images);
 
     public QuantizationMode Mode(ParseResult parse)
         => parse.GetValue(Quantization) == "absolute" ? QuantizationMode.Absolute : QuantizationMode.LayerScaled;

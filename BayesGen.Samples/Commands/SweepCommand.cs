@@ -43,6 +43,7 @@ public static class SweepCommand
             using var ctx = RunContext.Open(runDir, data, parse);
             var baseThresholds = model.ParsedThresholds(parse);
             var mode = model.Mode(parse);
+            var means = model.Means(parse, ctx.Model, ctx.Train);
             double baseline = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
             var table = new Table().AddColumns("shift", "kept groups", "CR pruning", "CR precision", "error %");
             var points = new List<(double, double, double, double)>();
@@ -60,7 +61,7 @@ public static class SweepCommand
                     table.AddRow(shift.ToString("+0.##;-0.##;0"), "a layer lost every unit", "", "", "");
                     continue;
                 }
-                var result = NetworkCompression.Compress(ctx.Model, masks, mode, thresholds);
+                var result = NetworkCompression.Compress(ctx.Model, masks, mode, thresholds, inputMeans: means);
                 NetworkCompression.ApplyTo(ctx.Model, masks, result);
                 double error = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
                 ctx.Model.ClearMasks();
@@ -99,7 +100,7 @@ public static class SweepCommand
             var result = new BayesianTrainer(new TrainingOptions { Epochs = epochs }).Train(bayesian, train, test);
             var thresholds = model.ParsedThresholds(parse);
             using var masks = bayesian.ComputeMasks(thresholds);
-            var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds);
+            var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds, inputMeans: model.Means(parse, bayesian, train));
             NetworkCompression.ApplyTo(bayesian, masks, compression);
             double error = Evaluation.ErrorPercent(bayesian, test);
             table.AddRow(tau.ToString("G3"), result.Last.TestErrorPercent.ToString("F2"), string.Join("-", compression.Layers.Select(l => l.KeptGroups)),

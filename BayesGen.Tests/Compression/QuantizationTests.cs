@@ -40,8 +40,20 @@ public class QuantizationTests
     [Fact]
     public void Layer_scaled_exponent_is_exact_on_powers_of_two()
     {
-        Assert.Equal(1 - 4, Quantization.StepExponent(new[] { 2.0f, -1.0f }, 4, QuantizationMode.LayerScaled));
-        Assert.Equal(2 - 4, Quantization.StepExponent(new[] { 2.5f }, 4, QuantizationMode.LayerScaled));
+        Assert.Equal(-1 - 4, Quantization.StepExponent(new[] { 0.5f, -0.25f }, 4, QuantizationMode.LayerScaled));
+        Assert.Equal(-1 - 4, Quantization.StepExponent(new[] { 0.3f }, 4, QuantizationMode.LayerScaled));
+        Assert.Equal(0 - 4, Quantization.StepExponent(new[] { 1.0f }, 4, QuantizationMode.LayerScaled));
+    }
+
+    [Fact]
+    public void Layer_scaled_step_is_never_coarser_than_the_absolute_step()
+    {
+        // s comes from absolute variances (2·Var < 2^-s), so weights above 1 keep the absolute step 2^-s:
+        // a layer scale of 2^2 would round 0.3 to 0 at s = 1 although the posterior allows a step of 2^-1.
+        var weights = new[] { 3.0f, 0.3f, -0.8f };
+        Assert.Equal(-1, Quantization.StepExponent(weights, 1, QuantizationMode.LayerScaled));
+        Assert.Equal(Quantization.StepExponent(weights, 1, QuantizationMode.Absolute), Quantization.StepExponent(weights, 1, QuantizationMode.LayerScaled));
+        Assert.Equal(new[] { 6, 1, -2 }, Quantization.Quantize(weights, 1, QuantizationMode.LayerScaled).Codes); // 6, 0.6 → 1, −1.6 → −2
     }
 
     [Theory]

@@ -92,3 +92,15 @@ public partial class ResidualMlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => fc2.forward(x + functional.relu(fc1.forward(x)));
 #pragma warning restore BG0010
 }
+
+/// <summary>A first layer without bias: pruning with compensation gives it one.</summary>
+[GroupNJ]
+public partial class NoBiasMlp : Module<Tensor, Tensor>
+{
+    private readonly Linear fc1 = Linear(20, 8, hasBias: false);
+    private readonly Linear fc2 = Linear(8, 3);
+
+    public NoBiasMlp() : base(nameof(NoBiasMlp)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x) => fc2.forward(functional.relu(fc1.forward(x)));
+}

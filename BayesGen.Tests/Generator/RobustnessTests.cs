@@ -20,9 +20,10 @@ public class RobustnessTests
             // One token deleted at a time (a sample of positions).
             var tokens = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantTokens().ToArray();
             var random = new Random(index);
-            for (int k = 0; k < 40; k++)
+            var picked = new HashSet<int>();
+            while (picked.Count < Math.Min(40, tokens.Length)) picked.Add(random.Next(tokens.Length));   // distinct: one test case each
+            foreach (var token in picked.Select(i => tokens[i]))
             {
-                var token = tokens[random.Next(tokens.Length)];
                 yield return new object[] { $"base {index} without '{token.Text}' at {token.SpanStart}", source.Remove(token.SpanStart, token.Span.Length) };
             }
         }
