@@ -112,7 +112,9 @@ public static class Charts
         {
             int px = Left + (int)Math.Round((threshold - min) / (max - min) * plotW);
             canvas.Line(px, Top, px, Top + plotH, Rgb.Red, 2);
-            canvas.Text(Math.Min(px + 6, width - Right - Canvas.TextWidth(thresholdLabel)), Top + 6, thresholdLabel, Rgb.Red, 2);
+            int tx = Math.Min(px + 6, width - Right - Canvas.TextWidth(thresholdLabel));
+            canvas.FillRect(tx - 2, Top + 4, Canvas.TextWidth(thresholdLabel) + 4, 18, Rgb.White);   // readable over the bars
+            canvas.Text(tx, Top + 6, thresholdLabel, Rgb.Red, 2);
         }
         canvas.Rect(Left, Top, plotW + 1, plotH + 1, Rgb.Black);
         return canvas;
