@@ -12,7 +12,8 @@ public static class Charts
 
     /// <summary>A line chart; <paramref name="logX"/> puts x on a log10 axis.</summary>
     public static Canvas Lines(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, int width = 900, int height = 520,
-        bool logX = false, double? yMin = null, double? yMax = null, IReadOnlyList<(double X, string Label)>? annotations = null)
+        bool logX = false, double? yMin = null, double? yMax = null, IReadOnlyList<(double X, string Label)>? annotations = null,
+        bool legendBottomRight = false)
     {
         var canvas = new Canvas(width, height);
         var all = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!logX || p.X > 0)).ToList();
@@ -28,7 +29,8 @@ public static class Charts
         var (ticksY, stepY) = NiceTicks(y0, y1);
         int plotW = width - Left - Right, plotH = height - Top - Bottom;
         int Px(double x) => Left + (int)Math.Round((Tx(x) - x0) / (x1 - x0) * plotW);
-        int Py(double y) => Top + plotH - (int)Math.Round((y - y0) / (y1 - y0) * plotH);
+        // Values outside a given y range are drawn on the frame's edge rather than outside it.
+        int Py(double y) => Top + plotH - (int)Math.Round((Math.Clamp(y, y0, y1) - y0) / (y1 - y0) * plotH);
 
         Frame(canvas, title, xLabel, yLabel, plotW, plotH);
         foreach (var t in ticksY)
@@ -71,7 +73,13 @@ public static class Charts
             var near = series.SelectMany(s => s.Points).Where(p => p.X == x).Select(p => p.Y).DefaultIfEmpty(y1).First();
             canvas.Text(Px(x) + 6, Py(near) - 18, label, Rgb.Black, 1);
         }
-        Legend(canvas, series.Select(s => (s.Name, s.Colour)).ToList(), Left + 12, Top + 10);
+        var entries = series.Select(s => (s.Name, s.Colour)).ToList();
+        if (legendBottomRight)
+        {
+            var (w, h) = LegendSize(entries);
+            Legend(canvas, entries, Left + plotW - w - 12, Top + plotH - h - 10);
+        }
+        else Legend(canvas, entries, Left + 12, Top + 10);
         return canvas;
     }
 
@@ -127,12 +135,15 @@ public static class Charts
         canvas.VerticalText(12, Top + plotH / 2, yLabel, Rgb.Black, 2);
     }
 
+    private static (int Width, int Height) LegendSize(IReadOnlyList<(string Name, Rgb Colour)> entries)
+        => (entries.Max(e => Canvas.TextWidth(e.Name)) + 40, entries.Count * 22 + 8);
+
     private static void Legend(Canvas canvas, IReadOnlyList<(string Name, Rgb Colour)> entries, int x, int y)
     {
         if (entries.Count <= 1) return;
-        int w = entries.Max(e => Canvas.TextWidth(e.Name)) + 40;
-        canvas.FillRect(x, y, w, entries.Count * 22 + 8, Rgb.White);
-        canvas.Rect(x, y, w, entries.Count * 22 + 8, Rgb.Grey);
+        var (w, h) = LegendSize(entries);
+        canvas.FillRect(x, y, w, h, Rgb.White);
+        canvas.Rect(x, y, w, h, Rgb.Grey);
         for (int i = 0; i < entries.Count; i++)
         {
             canvas.FillRect(x + 8, y + 10 + i * 22, 18, 6, entries[i].Colour);

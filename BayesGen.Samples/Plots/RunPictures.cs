@@ -144,7 +144,12 @@ public static class RunPictures
         var precision = new Series("pruned + quantised vs CR precision", points.Select(p => (p.Precision, p.Error)).ToList(), Rgb.Red, Markers: true);
         var x = points.Select(p => p.Pruning).Concat(points.Select(p => p.Precision)).ToList();
         var baseline = new Series($"unpruned ({baselineError:F2} %)", new[] { (x.Min(), baselineError), (x.Max(), baselineError) }, Rgb.Grey);
-        return Charts.Lines(title, "compression rate (log scale)", "test error %", new[] { pruning, precision, baseline }, logX: true);
+        // The interesting region is near the unpruned error: errors above four times it are drawn on the top edge.
+        double cap = Math.Max(4 * baselineError, baselineError + 2);
+        double top = Math.Min(cap, Math.Max(points.Select(p => p.Error).DefaultIfEmpty(cap).Max(), baselineError) * 1.05);
+        string yLabel = points.Any(p => p.Error > top) ? $"test error % (cut at {top:F1})" : "test error %";
+        return Charts.Lines(title, "compression rate (log scale)", yLabel, new[] { pruning, precision, baseline }, logX: true, yMin: 0, yMax: top,
+            legendBottomRight: true);
     }
 
     /// <summary>Canvases one below the other.</summary>
