@@ -42,6 +42,17 @@ public sealed class Canvas
         pixels[i + 2] = c.B;
     }
 
+    /// <summary>The colour at (x, y).</summary>
+    public Rgb Get(int x, int y)
+    {
+        if (x < 0 || y < 0 || x >= Width || y >= Height) throw new ArgumentOutOfRangeException(nameof(x), $"({x}, {y}) is outside the {Width}×{Height} canvas.");
+        int i = (y * Width + x) * 3;
+        return new Rgb(pixels[i], pixels[i + 1], pixels[i + 2]);
+    }
+
+    /// <summary>The image as PNG bytes.</summary>
+    public byte[] ToPng() => Png.Encode(Width, Height, pixels);
+
     public void FillRect(int x, int y, int w, int h, Rgb c)
     {
         for (int yy = Math.Max(0, y); yy < Math.Min(Height, y + h); yy++)
@@ -118,6 +129,6 @@ public sealed class Canvas
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        File.WriteAllBytes(path, Png.Encode(Width, Height, pixels));
+        File.WriteAllBytes(path, ToPng());
     }
 }

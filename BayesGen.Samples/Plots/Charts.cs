@@ -91,14 +91,19 @@ public static class Charts
         int plotW = width - Left - Right, plotH = height - Top - Bottom;
         int top = Math.Max(1, counts.Max());
         // Square-root heights, so that a small cluster of pruned groups stays visible next to a large kept one.
-        var (ticksY, stepY) = NiceTicks(0, Math.Sqrt(top));
+        var (ticksY, _) = NiceTicks(0, Math.Sqrt(top));
         Frame(canvas, title, xLabel, "groups (sqrt scale)", plotW, plotH);
         int Py(double sqrtCount) => Top + plotH - (int)Math.Round(sqrtCount / Math.Sqrt(top) * plotH);
+        // Ticks are whole counts placed at their true height: a low histogram's evenly spaced square roots
+        // would otherwise round to repeated labels (1, 1, 0, 0).
+        var drawn = new HashSet<double>();
         foreach (var t in ticksY)
         {
-            if (t * t > top) continue;
-            canvas.Line(Left, Py(t), Left + plotW, Py(t), Rgb.LightGrey);
-            canvas.Text(Left - 8, Py(t) - 6, Number(Math.Round(t * t), 1), Rgb.Black, 2, align: 1);
+            double count = Math.Round(t * t);
+            if (count > top || !drawn.Add(count)) continue;
+            int py = Py(Math.Sqrt(count));
+            canvas.Line(Left, py, Left + plotW, py, Rgb.LightGrey);
+            canvas.Text(Left - 8, py - 6, Number(count, 1), Rgb.Black, 2, align: 1);
         }
         double binW = (double)plotW / counts.Count;
         for (int i = 0; i < counts.Count; i++)

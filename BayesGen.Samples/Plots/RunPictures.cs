@@ -66,19 +66,27 @@ public static class RunPictures
         else
         {
             int outs = (int)w.shape[0], ins = (int)w.shape[1], kh = (int)w.shape[2], kw = (int)w.shape[3];
-            int cell = Math.Max(2, Math.Min(8, 900 / (ins * (kw + 1))));
+            // One row per filter, one column per input channel; a first layer on one channel is drawn as a
+            // single row of filters instead of a one-tile-wide column.
+            bool oneRow = ins == 1;
+            int columns = oneRow ? outs : ins, rows = oneRow ? 1 : outs;
+            int cell = Math.Max(2, Math.Min(8, 900 / (columns * (kw + 1))));
             int tileW = kw * cell + cell, tileH = kh * cell + cell;
-            var canvas = new Canvas(ins * tileW + 30, outs * tileH + header + 20);
-            canvas.Text(10, 10, $"{name}: {keptOut.Count(k => k)} of {outs} filters x {keptIn.Count(k => k)} of {ins} input channels kept", Rgb.Black, 2);
+            string title = $"{name}: {keptOut.Count(k => k)} of {outs} filters x {keptIn.Count(k => k)} of {ins} input channels kept";
+            var canvas = new Canvas(Math.Max(columns * tileW + 30, Canvas.TextWidth(title) + 20), rows * tileH + header + 20);
+            canvas.Text(10, 10, title, Rgb.Black, 2);
             var values = w.data<float>().ToArray();
             for (int o = 0; o < outs; o++)
                 for (int i = 0; i < ins; i++)
+                {
+                    int left = 10 + (oneRow ? o : i) * tileW, top = header + (oneRow ? 0 : o) * tileH;
                     for (int y = 0; y < kh; y++)
                         for (int x = 0; x < kw; x++)
                         {
                             float v = values[((o * ins + i) * kh + y) * kw + x];
-                            canvas.FillRect(10 + i * tileW + x * cell, header + o * tileH + y * cell, cell, cell, keptOut[o] && keptIn[i] ? Colour(v) : Rgb.White);
+                            canvas.FillRect(left + x * cell, top + y * cell, cell, cell, keptOut[o] && keptIn[i] ? Colour(v) : Rgb.White);
                         }
+                }
             return canvas;
         }
     }
