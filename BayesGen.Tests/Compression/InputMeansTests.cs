@@ -5,6 +5,7 @@ using BayesGen.Tests.Generated;
 using BayesGen.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
+using static BayesGen.Tests.Support.BayesianSetup;
 
 namespace BayesGen.Tests.Compression;
 
@@ -16,20 +17,6 @@ namespace BayesGen.Tests.Compression;
 [Collection(HeavyCollection.Name)]
 public sealed class InputMeansTests
 {
-    private static BayesianOptions Seeded(ulong seed) => new() { InitGenerator = new torch.Generator(seed) };
-
-    /// <summary>Makes groups of a GNJ layer noise (log α = 5, E[z] = 1), so they are pruned at the default −3.</summary>
-    private static void PruneGnj(BayesianLayer layer, params int[] groups)
-    {
-        var scale = (GroupNJScale)layer.Scale;
-        using var _ = no_grad();
-        foreach (var g in groups)
-        {
-            scale.MeanParameter[g] = 1.0f;
-            scale.LogVarianceParameter[g] = 5.0f;
-        }
-    }
-
     private static double MaxDifference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
     [Fact]

@@ -5,6 +5,7 @@ using BayesGen.Tests.Support;
 using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using static BayesGen.Tests.Support.BayesianSetup;
 
 namespace BayesGen.Tests.Generated;
 
@@ -18,20 +19,6 @@ public sealed class GeneratedModelTests : IDisposable
     private readonly string dir = Directory.CreateTempSubdirectory("bayesgen-gen-").FullName;
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    private static BayesianOptions Seeded(ulong seed) => new() { InitGenerator = new torch.Generator(seed) };
-
-    /// <summary>Makes group <paramref name="group"/> of a GNJ layer noise: log α = 5.</summary>
-    private static void PruneGnj(BayesianLayer layer, params int[] groups)
-    {
-        var scale = (GroupNJScale)layer.Scale;
-        using var _ = no_grad();
-        foreach (var g in groups)
-        {
-            scale.MeanParameter[g] = 1.0f;
-            scale.LogVarianceParameter[g] = 5.0f;
-        }
-    }
 
     private static int[] Bits(Tensor mask) => mask.data<bool>().ToArray().Select(b => b ? 1 : 0).ToArray();
 

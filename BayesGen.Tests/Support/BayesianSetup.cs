@@ -1,0 +1,24 @@
+using BayesGen.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Tests.Support;
+
+/// <summary>Set-up shared by the tests that build generated Bayesian models and prune chosen groups.</summary>
+internal static class BayesianSetup
+{
+    /// <summary>Options whose initialisation draws from a generator seeded with <paramref name="seed"/>.</summary>
+    public static BayesianOptions Seeded(ulong seed) => new() { InitGenerator = new torch.Generator(seed) };
+
+    /// <summary>Makes groups of a GNJ layer noise (log α = 5, E[z] = 1), so they are pruned at the default −3.</summary>
+    public static void PruneGnj(BayesianLayer layer, params int[] groups)
+    {
+        var scale = (GroupNJScale)layer.Scale;
+        using var _ = no_grad();
+        foreach (var g in groups)
+        {
+            scale.MeanParameter[g] = 1.0f;
+            scale.LogVarianceParameter[g] = 5.0f;
+        }
+    }
+}
