@@ -18,7 +18,7 @@ public sealed class CompressedNetwork : nn.Module<Tensor, Tensor>
     {
         Model = model;
         var modules = new List<nn.Module<Tensor, Tensor>>();
-        foreach (var op in model.Graph.Ops)
+        foreach (var op in ExecutionOrder(model.Graph.Ops))
         {
             switch (op)
             {
@@ -51,13 +51,41 @@ public sealed class CompressedNetwork : nn.Module<Tensor, Tensor>
             }
         }
         owned = modules.ToArray();
+        ChunkRows = BatchChunks.DefaultRows(model);
         eval();
     }
 
     /// <summary>The model this network runs.</summary>
     public CompressedModel Model { get; }
 
-    public override Tensor forward(Tensor input)
+    /// <summary>
+    /// Inputs per step of a large batch (0: the whole batch at once); networks with convolutions start at
+    /// <see cref="BatchChunks.ConvolutionRows"/>. The outputs do not change.
+    /// </summary>
+    public int ChunkRows { get; set; }
+
+    /// <summary>
+    /// The chain's operations in the order they run: a ReLU followed by a max pool runs after it instead
+    /// (max(relu(a), relu(b)) = relu(max(a, b)), so the activation touches a quarter of the values), as in the
+    /// generated Compressed classes.
+    /// </summary>
+    public static IEnumerable<GraphOp> ExecutionOrder(IReadOnlyList<GraphOp> ops)
+    {
+        for (int i = 0; i < ops.Count; i++)
+        {
+            if (i + 1 < ops.Count && ops[i] is ActivationOp { Kind: ActivationKind.Relu } && ops[i + 1] is PoolOp { Kind: PoolKind.Max })
+            {
+                yield return ops[i + 1];
+                yield return ops[i];
+                i++;
+            }
+            else yield return ops[i];
+        }
+    }
+
+    public override Tensor forward(Tensor input) => BatchChunks.Forward(input, ChunkRows, ForwardChunk);
+
+    private Tensor ForwardChunk(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = input;
@@ -76,7 +104,7 @@ public static class GraphOps
         ActivationOp { Kind: ActivationKind.Tanh } => x => x.tanh(),
         ActivationOp { Kind: ActivationKind.Sigmoid } => x => x.sigmoid(),
         ActivationOp { Kind: ActivationKind.LeakyRelu } a => x => nn.functional.leaky_relu(x, a.Parameter),
-        PoolOp { Kind: PoolKind.Max } p => x => nn.functional.max_pool2d(x, new[] { p.KernelH, p.KernelW }, new[] { p.StrideH, p.StrideW }, new[] { p.PaddingH, p.PaddingW }, ceil_mode: p.CeilMode),
+        PoolOp { Kind: PoolKind.Max } p => x => StridedMaxPool.Apply(x, p),
         PoolOp { Kind: PoolKind.Average } p => x => nn.functional.avg_pool2d(x, new[] { p.KernelH, p.KernelW }, new[] { p.StrideH, p.StrideW }, new[] { p.PaddingH, p.PaddingW }, ceil_mode: p.CeilMode),
         FlattenOp => x => x.flatten(1),
         DropoutOp => x => x.alias(),
@@ -87,6 +115,6 @@ public static class GraphOps
 
     /// <summary>A module computing a pooling operation (what the generated Compressed class holds for it).</summary>
     public static nn.Module<Tensor, Tensor> PoolModule(PoolOp p) => p.Kind == PoolKind.Max
-        ? nn.MaxPool2d(new[] { p.KernelH, p.KernelW }, new[] { p.StrideH, p.StrideW }, new[] { p.PaddingH, p.PaddingW }, ceil_mode: p.CeilMode)
+        ? new StridedMaxPool2d(p)
         : nn.AvgPool2d(new[] { p.KernelH, p.KernelW }, new[] { p.StrideH, p.StrideW }, new[] { p.PaddingH, p.PaddingW }, ceil_mode: p.CeilMode);
 }

@@ -31,7 +31,7 @@ public static class OnnxExport
         string current = "input";
         int counter = 0;
         string Next(string kind) => $"{kind}_{counter++}";
-        var ops = model.Graph.Ops;
+        var ops = CompressedNetwork.ExecutionOrder(model.Graph.Ops).ToList();   // ReLU after a following max pool
 
         for (int i = 0; i < ops.Count; i++)
         {
