@@ -91,4 +91,35 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("has no checkpoint.bgck", output);
         Assert.Contains("bayesgen train --out", output);
     }
+
+    [Fact]
+    public void Bench_inference_times_every_variant_and_prints_the_speed_ups()
+    {
+        // An untrained LeNet-5 with every other group of each layer pruned: conv layers, chunks (batch 150 > 64),
+        // gathers and the ONNX export all take part.
+        var entry = BayesGen.Samples.Models.ModelCatalog.Find("lenet5", "gnj");
+        using var plain = entry.CreatePlain();
+        using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
+        using (TorchSharp.torch.no_grad())
+            foreach (var (_, layer) in bayesian.BayesianLayers)
+                foreach (var p in layer.Scale.parameters())
+                    p.add_(TorchSharp.torch.randn(p.shape, generator: new TorchSharp.torch.Generator(7)) * 0.5);   // spread the statistics
+        var thresholds = new BayesGen.Compression.PruningThresholds();
+        foreach (var (name, layer) in bayesian.BayesianLayers)
+        {
+            using var statistic = layer.Scale.PruningStatistic();
+            var sorted = statistic.data<float>().ToArray().Order().ToArray();
+            thresholds.Set(name, 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) - 1e-4);
+        }
+        using var masks = bayesian.ComputeMasks(thresholds);
+        var result = BayesGen.Compression.NetworkCompression.Compress(bayesian, masks, thresholds: thresholds);
+        var path = Path.Combine(dir, "model.bgc");
+        BayesGen.Deployment.CompressedModel.From(bayesian, masks, result).Save(path);
+
+        var (code, output) = Run("bench", "inference", "--artifact", path, "--batch", "150", "--rounds", "1");
+        Assert.True(code == 0, output);
+        foreach (var variant in new[] { "plain network", "dense (all units)", "compressed", "dense, batch whole", "compressed, batch whole", "ONNX Runtime, dense", "ONNX Runtime, compressed" })
+            Assert.Contains(variant, output);
+        Assert.Matches(@"speed-up of the compressed network: TorchSharp \d+\.\dx \(batch whole \d+\.\dx; vs the plain network \d+\.\dx\), ONNX Runtime \d+\.\dx", output);
+    }
 }
