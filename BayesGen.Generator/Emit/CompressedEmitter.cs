@@ -102,8 +102,8 @@ internal static class CompressedEmitter
         w.Line($"public static Compressed From({Deployment}.CompressedModel model) => new(model ?? throw new global::System.ArgumentNullException(nameof(model)));");
         w.Line();
 
-        w.Summary("Inputs per step of a large batch (0: the whole batch at once). Networks with convolutions start at\n" +
-                  "BatchChunks.ConvolutionRows, which keeps each step's intermediates in the CPU's cache; the outputs do not change.");
+        w.Summary("Inputs per step of a large batch (0: the whole batch at once). Networks with convolutions start at as many\n" +
+                  "as keep a chunk's largest convolution output in the CPU's cache (BatchChunks.DefaultRows); the outputs do not change.");
         w.Line("public int ChunkRows { get; set; }");
         w.Line();
         w.Summary($"The forward pass of {name} with the pruned layers: deterministic, as in evaluation.");

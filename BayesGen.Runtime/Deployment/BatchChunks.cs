@@ -5,20 +5,65 @@ using static TorchSharp.torch;
 namespace BayesGen.Deployment;
 
 /// <summary>
-/// Runs a deployment network over a large batch in chunks of rows. A convolution's intermediates grow with the
-/// batch (LeNet-5's first layer unfolds 57.6 KB per image for its matrix product), and a batch of 8,192 images
-/// pushes every step out to main memory; chunks of 64 keep them in the CPU's cache. Measured on LeNet-5 at batch
-/// 8,192 (docs/PERFORMANCE.md), chunking makes both the dense and the compressed deployment several times faster.
-/// Fully connected networks run whole: their matrix products are fastest on large batches.
+/// Runs a deployment network over a large batch in chunks of rows. A convolution's output grows with the batch
+/// (LeNet-5's first layer writes 46 KB per image), and a batch of 8,192 images pushes every step out to main
+/// memory; chunks whose largest convolution output fits in a few MiB keep each step in the CPU's cache.
+/// A pruned network has smaller activations and gets larger chunks (fewer calls into LibTorch). Measured on
+/// LeNet-5 at batch 8,192 (docs/PERFORMANCE.md), chunking makes both the dense and the compressed deployment
+/// several times faster. Fully connected networks run whole: their matrix products are fastest on large batches.
 /// </summary>
 public static class BatchChunks
 {
-    /// <summary>Rows per chunk for networks with convolutions.</summary>
+    /// <summary>Bytes the largest convolution output of one chunk may take.</summary>
+    public const long ActivationBudgetBytes = 3L << 20;
+
+    /// <summary>Rows per chunk for networks with convolutions whose activation sizes are unknown (no input shape).</summary>
     public const int ConvolutionRows = 64;
 
-    /// <summary>The chunk size a network starts with: <see cref="ConvolutionRows"/> with convolutions, else 0 (whole batches).</summary>
-    public static int DefaultRows(CompressedModel model) =>
-        model.Layers.Any(l => l.Kind == LayerKind.Conv2d) ? ConvolutionRows : 0;
+    /// <summary>The fewest and most rows a chunk gets.</summary>
+    public const int MinRows = 16, MaxRows = 1024;
+
+    /// <summary>
+    /// The chunk size a network starts with: 0 (whole batches) without convolutions; otherwise as many rows as
+    /// keep the largest convolution output within <see cref="ActivationBudgetBytes"/> (between
+    /// <see cref="MinRows"/> and <see cref="MaxRows"/>), or <see cref="ConvolutionRows"/> when the model has no
+    /// input shape to size the outputs from.
+    /// </summary>
+    public static int DefaultRows(CompressedModel model)
+    {
+        if (!model.Layers.Any(l => l.Kind == LayerKind.Conv2d)) return 0;
+        long? elements = LargestConvolutionOutput(model);
+        if (elements is not long e || e <= 0) return ConvolutionRows;
+        return (int)Math.Clamp(ActivationBudgetBytes / (sizeof(float) * e), MinRows, MaxRows);
+    }
+
+    /// <summary>
+    /// Elements per input of the largest convolution output (kept channels × height × width), following the input
+    /// shape through convolutions and pools; null without an input shape.
+    /// </summary>
+    public static long? LargestConvolutionOutput(CompressedModel model)
+    {
+        if (model.InputShape is not { Length: 3 } shape) return null;
+        long h = shape[1], w = shape[2], largest = 0;
+        foreach (var op in model.Graph.Ops)
+        {
+            switch (op)
+            {
+                case LayerOp l when model.Layer(l.Layer) is { Kind: LayerKind.Conv2d, Geometry: { } g } layer:
+                    h = (h + 2 * g.PaddingH - g.DilationH * (g.KernelH - 1) - 1) / g.StrideH + 1;
+                    w = (w + 2 * g.PaddingW - g.DilationW * (g.KernelW - 1) - 1) / g.StrideW + 1;
+                    largest = Math.Max(largest, layer.KeptOutputs.Length * h * w);
+                    break;
+                case PoolOp p:
+                    h = PoolOp.OutputSize(h, p.KernelH, p.StrideH, p.PaddingH, p.CeilMode);
+                    w = PoolOp.OutputSize(w, p.KernelW, p.StrideW, p.PaddingW, p.CeilMode);
+                    break;
+                case FlattenOp:
+                    return largest;
+            }
+        }
+        return largest;
+    }
 
     /// <summary>
     /// <paramref name="run"/> over <paramref name="input"/> in chunks of <paramref name="rows"/> along the first

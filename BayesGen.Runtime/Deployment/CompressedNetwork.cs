@@ -60,7 +60,7 @@ public sealed class CompressedNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Inputs per step of a large batch (0: the whole batch at once); networks with convolutions start at
-    /// <see cref="BatchChunks.ConvolutionRows"/>. The outputs do not change.
+    /// <see cref="BatchChunks.DefaultRows"/>. The outputs do not change.
     /// </summary>
     public int ChunkRows { get; set; }
 

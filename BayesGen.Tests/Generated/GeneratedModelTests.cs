@@ -132,6 +132,13 @@ public sealed class GeneratedModelTests : IDisposable
         return thresholds;
     }
 
+    /// <summary>Small conv nets default to chunks larger than a test batch; 64 makes them split one.</summary>
+    private static void ChunkIn64s(nn.Module<Tensor, Tensor> deployed)
+    {
+        if (deployed is TinyLeNet.Compressed tiny) tiny.ChunkRows = 64;
+        if (deployed is ConvBnNet.Compressed convBn) convBn.ChunkRows = 64;
+    }
+
     [Theory]
     [MemberData(nameof(Networks))]
     public void Compressed_model_equals_the_masked_Bayesian_posterior_mean(string name)
@@ -145,8 +152,8 @@ public sealed class GeneratedModelTests : IDisposable
         var thresholds = PruneAThird(model);
         using var masks = model.ComputeMasks(thresholds);
         var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
-        // 150 inputs: more than BatchChunks.ConvolutionRows and not a multiple, so convolutional deployments run in
-        // chunks (and pool before their ReLUs) while the Bayesian model runs the batch whole, in the source's order.
+        // 150 inputs, and chunks of 64 set below: convolutional deployments run in chunks (and pool before their
+        // ReLUs) while the Bayesian model runs the batch whole, in the source's order.
         using var x = randn(new[] { 150L }.Concat(shape).ToArray(), generator: new torch.Generator(8));
 
         // Unrounded weights: the deployment reproduces the Bayesian posterior-mean forward with the same masks.
@@ -154,6 +161,7 @@ public sealed class GeneratedModelTests : IDisposable
         model.ApplyMasks(masks);
         using var expected = model.forward(x);
         using var compressed = deploy(CompressedModel.From(model, masks, result, quantized: false));
+        ChunkIn64s(compressed);
         using var actual = compressed.forward(x);
         Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
 
@@ -161,6 +169,7 @@ public sealed class GeneratedModelTests : IDisposable
         NetworkCompression.ApplyTo(model, masks, result, quantized: true);
         using var expectedQ = model.forward(x);
         using var compressedQ = deploy(CompressedModel.From(model, masks, result));
+        ChunkIn64s(compressedQ);
         using var actualQ = compressedQ.forward(x);
         Assert.True(actualQ.allclose(expectedQ, rtol: 0, atol: 1e-5), $"max difference {(actualQ - expectedQ).abs().max().item<float>()}");
 
@@ -169,6 +178,49 @@ public sealed class GeneratedModelTests : IDisposable
         foreach (var layer in result.Layers)
             Assert.Equal(layer.KeptShape, parameters[layer.Name + ".weight"]);
         Assert.True(result.PruningRate > 1.2, $"pruning rate {result.PruningRate}");
+    }
+
+    [Fact]
+    public void Chunk_rows_keep_the_largest_convolution_output_within_the_budget()
+    {
+        // TinyLeNet, 1×14×14: conv1 (3×3) gives 12×12 per kept filter, pooled to 6×6; conv2 (3×3) 4×4.
+        using var model = new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(3));
+        using var masks = model.ComputeMasks(new PruningThresholds().Set("conv1", double.MaxValue).Set("conv2", double.MaxValue));
+        var compressed = CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks), quantized: false);
+        Assert.Equal(4 * 12 * 12, BatchChunks.LargestConvolutionOutput(compressed));
+        Assert.Equal(BatchChunks.MaxRows, BatchChunks.DefaultRows(compressed));   // 3 MiB / 2,304 B is over the cap
+        using var deployed = TinyLeNet.Compressed.From(compressed);
+        Assert.Equal(BatchChunks.MaxRows, deployed.ChunkRows);
+
+        // Without an input shape the sizes are unknown: the fixed default. Without convolutions: whole batches.
+        var shapeless = new CompressedModel(compressed.Model, compressed.Prior, null, compressed.Graph, compressed.ExponentBits,
+            compressed.Quantization, compressed.Layers, compressed.Norms);
+        Assert.Equal(BatchChunks.ConvolutionRows, BatchChunks.DefaultRows(shapeless));
+        using var mlp = new WideMlp.Bayesian(new WideMlp(), Seeded(3));
+        using var mlpMasks = mlp.ComputeMasks();
+        Assert.Equal(0, BatchChunks.DefaultRows(CompressedModel.From(mlp, mlpMasks, NetworkCompression.Compress(mlp, mlpMasks))));
+    }
+
+    [Fact]
+    public void Chunk_rows_for_LeNet5_follow_its_kept_conv1_filters()
+    {
+        // conv1 5×5 on 28×28 → 24×24 per filter: all 20 kept → 3 MiB / (4 B · 20 · 576) = 68 rows; 6 kept → 227.
+        var entry = BayesGen.Samples.Models.ModelCatalog.Find("lenet5", "gnj");
+        using var plain = entry.CreatePlain();
+        using var model = entry.CreateBayesian(plain, Seeded(4));
+        var keepAll = new PruningThresholds();
+        foreach (var (name, _) in model.BayesianLayers) keepAll.Set(name, double.MaxValue);
+        using var all = model.ComputeMasks(keepAll);
+        Assert.Equal(68, BatchChunks.DefaultRows(CompressedModel.From(model, all, NetworkCompression.Compress(model, all, thresholds: keepAll), quantized: false)));
+
+        using (no_grad()) model.Layer("conv1").Scale.parameters().First().add_(randn(20, generator: new torch.Generator(5)));
+        using var spread = model.Layer("conv1").Scale.PruningStatistic();
+        var sorted = spread.data<float>().ToArray().Order().ToArray();
+        var six = keepAll.Set("conv1", 0.5 * (sorted[5] + sorted[6]));   // GNJ keeps log α below the threshold: the six lowest
+        using var pruned = model.ComputeMasks(six);
+        var compressed = CompressedModel.From(model, pruned, NetworkCompression.Compress(model, pruned, thresholds: six), quantized: false);
+        Assert.Equal(6, compressed.Layer("conv1").KeptOutputs.Length);
+        Assert.Equal(227, BatchChunks.DefaultRows(compressed));
     }
 
     [Theory]
@@ -195,6 +247,8 @@ public sealed class GeneratedModelTests : IDisposable
         using var x = randn(new[] { 150L }.Concat(shape).ToArray());
         using var generated = deploy(loaded);
         using var generic = loaded.CreateNetwork();
+        ChunkIn64s(generated);
+        if (generic.ChunkRows > 0) generic.ChunkRows = 64;   // the same chunks as the generated class: the same sums, bit for bit
         using var y1 = generated.forward(x);
         using var y2 = generic.forward(x);
         Assert.True(y1.allclose(y2, 0, 0));
