@@ -7,7 +7,7 @@ namespace BayesGen.Deployment;
 /// <summary>
 /// Runs a deployment network over a large batch in chunks of rows. A convolution's output grows with the batch
 /// (LeNet-5's first layer writes 46 KB per image), and a batch of 8,192 images pushes every step out to main
-/// memory; chunks whose largest convolution output fits in a few MiB keep each step in the CPU's cache.
+/// memory; chunks whose largest convolution buffer fits in a few MiB keep each step in the CPU's cache.
 /// A pruned network has smaller activations and gets larger chunks (fewer calls into LibTorch). Measured on
 /// LeNet-5 at batch 8,192 (docs/PERFORMANCE.md), chunking makes both the dense and the compressed deployment
 /// several times faster. Fully connected networks run whole: their matrix products are fastest on large batches.
@@ -25,26 +25,29 @@ public static class BatchChunks
 
     /// <summary>
     /// The chunk size a network starts with: 0 (whole batches) without convolutions; otherwise as many rows as
-    /// keep the largest convolution output within <see cref="ActivationBudgetBytes"/> (between
+    /// keep a chunk's largest convolution buffer within <see cref="ActivationBudgetBytes"/> (between
     /// <see cref="MinRows"/> and <see cref="MaxRows"/>), or <see cref="ConvolutionRows"/> when the model has no
-    /// input shape to size the outputs from.
+    /// input shape to size the buffers from. <paramref name="im2col"/>: whether convolutions unfold their input
+    /// (LibTorch's convolution without oneDNN, which BayesGen switches off in processes that train convolutions;
+    /// default: the process's current state), which makes the unfolded input the largest buffer.
     /// </summary>
-    public static int DefaultRows(CompressedModel model)
+    public static int DefaultRows(CompressedModel model, bool? im2col = null)
     {
         if (!model.Layers.Any(l => l.Kind == LayerKind.Conv2d)) return 0;
-        long? elements = LargestConvolutionOutput(model);
+        long? elements = LargestConvolutionBuffer(model, im2col ?? Torch.LibTorchFixes.OneDnnDisabled);
         if (elements is not long e || e <= 0) return ConvolutionRows;
         return (int)Math.Clamp(ActivationBudgetBytes / (sizeof(float) * e), MinRows, MaxRows);
     }
 
     /// <summary>
-    /// Elements per input of the largest convolution output (kept channels × height × width), following the input
-    /// shape through convolutions and pools; null without an input shape.
+    /// Elements per input of the largest convolution buffer, following the input shape through convolutions and
+    /// pools: each output (kept channels × height × width) and, with <paramref name="im2col"/>, each unfolded
+    /// input (kept input channels × kernel area × output positions). Null without an input shape.
     /// </summary>
-    public static long? LargestConvolutionOutput(CompressedModel model)
+    public static long? LargestConvolutionBuffer(CompressedModel model, bool im2col)
     {
         if (model.InputShape is not { Length: 3 } shape) return null;
-        long h = shape[1], w = shape[2], largest = 0;
+        long c = shape[0], h = shape[1], w = shape[2], largest = 0;
         foreach (var op in model.Graph.Ops)
         {
             switch (op)
@@ -52,7 +55,10 @@ public static class BatchChunks
                 case LayerOp l when model.Layer(l.Layer) is { Kind: LayerKind.Conv2d, Geometry: { } g } layer:
                     h = (h + 2 * g.PaddingH - g.DilationH * (g.KernelH - 1) - 1) / g.StrideH + 1;
                     w = (w + 2 * g.PaddingW - g.DilationW * (g.KernelW - 1) - 1) / g.StrideW + 1;
-                    largest = Math.Max(largest, layer.KeptOutputs.Length * h * w);
+                    long inputs = layer.KeptInputs.Length > 0 ? layer.KeptInputs.Length : c;
+                    if (im2col) largest = Math.Max(largest, inputs / g.Groups * g.KernelH * g.KernelW * h * w);
+                    c = layer.KeptOutputs.Length;
+                    largest = Math.Max(largest, c * h * w);
                     break;
                 case PoolOp p:
                     h = PoolOp.OutputSize(h, p.KernelH, p.StrideH, p.PaddingH, p.CeilMode);

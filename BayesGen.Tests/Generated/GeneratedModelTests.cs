@@ -187,10 +187,13 @@ public sealed class GeneratedModelTests : IDisposable
         using var model = new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(3));
         using var masks = model.ComputeMasks(new PruningThresholds().Set("conv1", double.MaxValue).Set("conv2", double.MaxValue));
         var compressed = CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks), quantized: false);
-        Assert.Equal(4 * 12 * 12, BatchChunks.LargestConvolutionOutput(compressed));
-        Assert.Equal(BatchChunks.MaxRows, BatchChunks.DefaultRows(compressed));   // 3 MiB / 2,304 B is over the cap
+        Assert.Equal(4 * 12 * 12, BatchChunks.LargestConvolutionBuffer(compressed, im2col: false));
+        Assert.Equal(1 * 9 * 12 * 12, BatchChunks.LargestConvolutionBuffer(compressed, im2col: true));   // conv1's unfolded input
+        Assert.Equal(BatchChunks.MaxRows, BatchChunks.DefaultRows(compressed, im2col: false));   // 3 MiB / 2,304 B is over the cap
+        Assert.Equal(606, BatchChunks.DefaultRows(compressed, im2col: true));                     // 3 MiB / 5,184 B
+        BayesGen.Torch.LibTorchFixes.Apply();   // settle the process's convolution backend before reading the default
         using var deployed = TinyLeNet.Compressed.From(compressed);
-        Assert.Equal(BatchChunks.MaxRows, deployed.ChunkRows);
+        Assert.Equal(BatchChunks.DefaultRows(compressed), deployed.ChunkRows);
 
         // Without an input shape the sizes are unknown: the fixed default. Without convolutions: whole batches.
         var shapeless = new CompressedModel(compressed.Model, compressed.Prior, null, compressed.Graph, compressed.ExponentBits,
@@ -204,14 +207,16 @@ public sealed class GeneratedModelTests : IDisposable
     [Fact]
     public void Chunk_rows_for_LeNet5_follow_its_kept_conv1_filters()
     {
-        // conv1 5×5 on 28×28 → 24×24 per filter: all 20 kept → 3 MiB / (4 B · 20 · 576) = 68 rows; 6 kept → 227.
+        // conv1 5×5 on 28×28 → 24×24 per filter: all 20 kept → 3 MiB / (4 B · 20 · 576) = 68 rows; 6 kept → 227 (oneDNN).
         var entry = BayesGen.Samples.Models.ModelCatalog.Find("lenet5", "gnj");
         using var plain = entry.CreatePlain();
         using var model = entry.CreateBayesian(plain, Seeded(4));
         var keepAll = new PruningThresholds();
         foreach (var (name, _) in model.BayesianLayers) keepAll.Set(name, double.MaxValue);
         using var all = model.ComputeMasks(keepAll);
-        Assert.Equal(68, BatchChunks.DefaultRows(CompressedModel.From(model, all, NetworkCompression.Compress(model, all, thresholds: keepAll), quantized: false)));
+        var dense = CompressedModel.From(model, all, NetworkCompression.Compress(model, all, thresholds: keepAll), quantized: false);
+        Assert.Equal(68, BatchChunks.DefaultRows(dense, im2col: false));
+        Assert.Equal(24, BatchChunks.DefaultRows(dense, im2col: true));   // conv2 unfolds 20 · 25 · 64 values per image
 
         using (no_grad()) model.Layer("conv1").Scale.parameters().First().add_(randn(20, generator: new torch.Generator(5)));
         using var spread = model.Layer("conv1").Scale.PruningStatistic();
@@ -220,7 +225,8 @@ public sealed class GeneratedModelTests : IDisposable
         using var pruned = model.ComputeMasks(six);
         var compressed = CompressedModel.From(model, pruned, NetworkCompression.Compress(model, pruned, thresholds: six), quantized: false);
         Assert.Equal(6, compressed.Layer("conv1").KeptOutputs.Length);
-        Assert.Equal(227, BatchChunks.DefaultRows(compressed));
+        Assert.Equal(227, BatchChunks.DefaultRows(compressed, im2col: false));
+        Assert.Equal(54, BatchChunks.DefaultRows(compressed, im2col: true));   // conv1 unfolds 25 · 576 values per image
     }
 
     [Theory]
