@@ -6,10 +6,9 @@ namespace BayesGen.Deployment;
 /// <summary>
 /// Max pooling without padding or ceil mode computed as the element-wise maximum of the kh·kw strided views
 /// of the input, one per position in the window. The result is identical to <c>max_pool2d</c> (a maximum is a
-/// maximum, whatever order it is taken in; NaN propagates in both), but LibTorch 2.10's CPU
-/// <c>max_pool2d</c> on NCHW tensors was the slowest step of LeNet-5's forward pass on this project's
-/// machine, slower than the convolution before it, while four strided maxima cost a fraction of it
-/// (`bench inference` in docs/PERFORMANCE.md times the whole path). Pools this cannot express exactly go to
+/// maximum, whatever order it is taken in; NaN propagates in both), and on LibTorch 2.10's CPU build the
+/// strided maxima are faster than its NCHW <c>max_pool2d</c> kernel (`bench inference` in docs/PERFORMANCE.md
+/// times the whole deployment path against the plain module). Pools this cannot express exactly go to
 /// <c>max_pool2d</c>.
 /// </summary>
 public static class StridedMaxPool
