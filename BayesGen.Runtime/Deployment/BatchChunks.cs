@@ -14,7 +14,7 @@ namespace BayesGen.Deployment;
 /// </summary>
 public static class BatchChunks
 {
-    /// <summary>Bytes the largest convolution output of one chunk may take.</summary>
+    /// <summary>Bytes the largest convolution buffer of one chunk may take.</summary>
     public const long ActivationBudgetBytes = 3L << 20;
 
     /// <summary>Rows per chunk for networks with convolutions whose activation sizes are unknown (no input shape).</summary>
@@ -53,8 +53,8 @@ public static class BatchChunks
             switch (op)
             {
                 case LayerOp l when model.Layer(l.Layer) is { Kind: LayerKind.Conv2d, Geometry: { } g } layer:
-                    h = (h + 2 * g.PaddingH - g.DilationH * (g.KernelH - 1) - 1) / g.StrideH + 1;
-                    w = (w + 2 * g.PaddingW - g.DilationW * (g.KernelW - 1) - 1) / g.StrideW + 1;
+                    h = ConvGeometry.OutputSize(h, g.KernelH, g.StrideH, g.PaddingH, g.DilationH);
+                    w = ConvGeometry.OutputSize(w, g.KernelW, g.StrideW, g.PaddingW, g.DilationW);
                     long inputs = layer.KeptInputs.Length > 0 ? layer.KeptInputs.Length : c;
                     if (im2col) largest = Math.Max(largest, inputs / g.Groups * g.KernelH * g.KernelW * h * w);
                     c = layer.KeptOutputs.Length;
