@@ -70,7 +70,7 @@ public sealed class BayesGenGenerator : IIncrementalGenerator
     private static IncrementalValuesProvider<DiagnosticInfo> FieldPriors(IncrementalGeneratorInitializationContext context, string attribute)
         => context.SyntaxProvider
             .ForAttributeWithMetadataName(attribute,
-                static (node, _) => node is VariableDeclaratorSyntax,
+                static (node, _) => node is VariableDeclaratorSyntax or PropertyDeclarationSyntax,
                 static (ctx, _) => FieldPriorCheck.Check(ctx))
             .Where(static d => d is not null)
             .Select(static (d, _) => d!)

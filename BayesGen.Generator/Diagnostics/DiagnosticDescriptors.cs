@@ -39,56 +39,48 @@ internal static class DiagnosticDescriptors
         "The pruning threshold of '{0}' is {1}; it must be a finite number (omit it to use the prior's default)",
         DiagnosticSeverity.Error);
 
-    public static readonly DiagnosticDescriptor UnsupportedLayer = Make("BG0007", "Unsupported layer type",
-        "Field '{0}' of type '{1}' is used in forward, but BayesGen supports only {2} (replace it, or keep it outside this network)",
+    public static readonly DiagnosticDescriptor UnsupportedLayer = Make("BG0007", "Unsupported module type",
+        "'{0}' holds a {1}, which BayesGen cannot make Bayesian; it converts {2} (replace it, or keep it outside this network)",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor SizesNotConstant = Make("BG0008", "Layer sizes are not compile-time constants",
         "The sizes of layer '{0}' are not compile-time constants, so BayesGen cannot check at compile time that it chains with its neighbours; the Bayesian model still reads the sizes from the network at run time (use constants to get the check)",
-        DiagnosticSeverity.Warning);
+        DiagnosticSeverity.Info);
 
     public static readonly DiagnosticDescriptor SizeMismatch = Make("BG0009", "Layer sizes do not chain",
         "Layer '{0}' expects {1}, but {2} (make the sizes agree)",
         DiagnosticSeverity.Error);
 
-    public static readonly DiagnosticDescriptor FlowNotFollowed = Make("BG0010", "Data flow cannot be followed",
-        "BayesGen cannot follow the data flow of {0}.forward: {1}. The Bayesian model is generated, but masks are not propagated across layers and there is no Compressed model (write forward as one chain of layer calls and element-wise functions)",
+    public static readonly DiagnosticDescriptor NotRecordable = Make("BG0010", "Operation BayesGen cannot record",
+        "BayesGen cannot record {1} in {0}.forward, so the graph that pruning and the compressed model follow cannot be built; the Bayesian model still trains (use an operation BayesGen records: {2})",
         DiagnosticSeverity.Warning);
 
-    public static readonly DiagnosticDescriptor HardCodedReshape = Make("BG0011", "Hard-coded reshape size",
-        "'{0}' reshapes to a fixed size, which pruning changes, so the compressed network would break (use flatten(1))",
-        DiagnosticSeverity.Error);
-
-    public static readonly DiagnosticDescriptor LayerUnused = Make("BG0012", "Layer declared but not used",
-        "Layer '{0}' is declared but forward never uses it, so it is left out of the Bayesian model (remove it, or use it in forward)",
+    public static readonly DiagnosticDescriptor LayerUnused = Make("BG0012", "Module declared but not used",
+        "'{0}' is declared but forward never uses it, so it is left out of the Bayesian model (remove it, or use it in forward)",
         DiagnosticSeverity.Warning);
-
-    public static readonly DiagnosticDescriptor LayerUsedTwice = Make("BG0013", "Layer used more than once",
-        "Layer '{0}' is applied more than once in forward, so its groups would have two meanings (use a separate layer for each use)",
-        DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor ForwardMissing = Make("BG0014", "No forward method",
-        "'{0}' has no 'public override Tensor forward(Tensor)' method with a body, which BayesGen builds its models from (add the method)",
+        "'{0}' has no 'public override Tensor forward(Tensor)' method with a body, which BayesGen builds its Bayesian counterpart from (add the method)",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor MemberNotCopyable = Make("BG0015", "forward uses a member that cannot be carried over",
-        "forward uses '{0}', which BayesGen cannot carry into the generated models: they hold the layer fields and see static members only (make '{0}' static or const, or pass the value in another way)",
+        "forward of '{0}' uses '{1}', which the generated Bayesian counterpart cannot have: {2}",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor LayerMemberAccess = Make("BG0016", "forward uses a layer other than by calling it",
         "forward uses '{0}.{1}', but BayesGen replaces '{0}' by a Bayesian layer that can only be called (call it as {0}.forward(x))",
         DiagnosticSeverity.Error);
 
-    public static readonly DiagnosticDescriptor NoBayesianLayer = Make("BG0017", "No Linear or Conv2d layer",
-        "'{0}' has no Linear or Conv2d layer used in forward, so there is nothing to make Bayesian (add one, or remove the prior attribute)",
+    public static readonly DiagnosticDescriptor NoBayesianLayer = Make("BG0017", "No Linear or convolution layer",
+        "'{0}' holds no Linear or convolution layer that forward uses, so there is nothing to make Bayesian (add one, or remove the prior attribute)",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor UnsupportedConvolution = Make("BG0018", "Unsupported convolution option",
-        "Convolution '{0}' uses {1}, which BayesGen does not support (use zero padding given as numbers, and groups = 1)",
+        "Convolution '{0}' uses {1}, which BayesGen does not support (use zero padding, given as numbers or as Padding.Same with an odd kernel)",
         DiagnosticSeverity.Error);
 
-    public static readonly DiagnosticDescriptor AttributeOnNonLayer = Make("BG0019", "Layer attribute on a field that is not a Linear or Conv2d layer",
-        "[{0}] on field '{1}' has no effect: it applies to Linear and Conv2d fields only (remove it)",
+    public static readonly DiagnosticDescriptor AttributeOnNonLayer = Make("BG0019", "Layer attribute on a member that holds no layer",
+        "[{0}] on '{1}' has no effect: it applies to layers and to members that hold layers (Sequential, ModuleList, blocks) (remove it)",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor PriorWithoutNetwork = Make("BG0020", "Field prior without a network prior",
@@ -96,7 +88,7 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor InvalidInputShape = Make("BG0021", "Invalid input shape",
-        "[InputShape] of '{0}' must list 1 to 3 positive dimensions (for MNIST images: [InputShape(1, 28, 28)])",
+        "[InputShape] of '{0}' must list 1 to 4 positive dimensions, one example without the batch (for MNIST images: [InputShape(1, 28, 28)])",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Make("BG0022", "Containing type must be partial",
@@ -110,6 +102,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InternalError = Make("BG0024", "Internal generator error",
         "BayesGen failed while generating the models of '{0}': {1} (please report this with the network's source)",
         DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ResolvedAtRunTime = Make("BG0025", "Module resolved at run time",
+        "BayesGen cannot tell at compile time which module '{0}' holds; the Bayesian model converts whatever it holds when it is built, and an unsupported module is an error then (initialise it with a layer factory such as Conv2d(...), or declare its layer type, to have it checked now)",
+        DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor DataDependentControlFlow = Make("BG0026", "Control flow depends on tensor values",
+        "{0}.forward decides '{1}' from tensor values, so the recorded graph follows the path one sample input takes (decide from settings instead of data)",
+        DiagnosticSeverity.Warning);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

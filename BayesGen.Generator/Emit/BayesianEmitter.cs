@@ -5,31 +5,27 @@ using BayesGen.Generator.Model;
 namespace BayesGen.Generator.Emit;
 
 /// <summary>
-/// Emits the nested <c>Bayesian</c> class: the training model. Each Linear/Conv2d field becomes the runtime's
-/// Bayesian layer with the declared prior; BatchNorm and parameter-free modules are copied; forward is the
-/// user's own body; KL, clipping and mask propagation are wired explicitly for this network.
+/// Emits the nested <c>Bayesian</c> class, the training model: a field for every module member forward uses,
+/// filled at construction by converting what the plain network holds (layers become Bayesian, containers are
+/// rebuilt, blocks get their own generated counterparts), the values forward reads, and forward itself, carried
+/// over with its tensor operations recorded. KL, clipping and masks come from the base class.
 /// </summary>
 internal static class BayesianEmitter
 {
-    private const string Runtime = "global::BayesGen";
-    private const string Layers = "global::BayesGen.Layers";
+    private const string Conversion = "global::BayesGen.Conversion";
+    private const string Module = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
 
     public static void Emit(SourceWriter w, NetworkModel model)
     {
-        var modules = model.Modules.ToDictionary(m => m.Name);
         var name = model.ClassName;
-        w.Summary($"The Bayesian training model of {name}: its {string.Join(", ", model.Layers.Select(l => l.Name))} layers under the\n" +
-                  $"{NetworkEmitter.PriorProse(model.Prior)} prior, trained by variational inference with the local reparameterisation trick.\n" +
-                  "Train it with BayesGen.Training.BayesianTrainer, then prune and compress it (see BayesGen.Compression).");
+        var root = model.Root;
+        w.Summary($"The Bayesian training model of {name} under the {NetworkEmitter.PriorProse(model.Prior)} prior: every Linear and\n" +
+                  "convolution it holds is Bayesian, trained by variational inference with the local reparameterisation trick.\n" +
+                  "Train it with BayesGen.Training.BayesianTrainer (or your own loop: add KL() / N to the loss and call\n" +
+                  "ClipVariances() after each step), then prune it with ComputeMasks() and compress it (BayesGen.Compression).");
         w.Line(NetworkEmitter.GeneratedCode);
-        w.Open($"{model.Accessibility} sealed partial class Bayesian : {Runtime}.BayesianNetwork");
-
-        foreach (var layer in model.Layers)
-            w.Line($"private readonly {Layers}.{(layer.Kind == LayerKindModel.Linear ? "BayesianLinear" : "BayesianConv2d")} {NetworkEmitter.Id(layer.Name)};");
-        foreach (var module in model.Modules)
-            w.Line($"private readonly {ModuleFieldType(module)} {NetworkEmitter.Id(module.Name)};");
-        w.Line($"private readonly (string Name, {Layers}.BayesianLayer Layer)[] bayesGenLayers;");
-        w.Line();
+        w.Open($"{model.Accessibility} sealed partial class Bayesian : global::BayesGen.BayesianNetwork");
+        EmitFields(w, root);
 
         if (model.HasParameterlessConstructor)
         {
@@ -37,220 +33,126 @@ internal static class BayesianEmitter
             w.Line($"public Bayesian() : this(new {model.SelfType}()) {{ }}");
             w.Line();
         }
-
         w.Summary($"Creates the model of a plain {name}: its weights become the posterior means (a pretrained start when it was trained).");
-        w.Open($"public Bayesian({model.SelfType} source, {Runtime}.BayesianOptions? options = null) : base(\"{name}.Bayesian\")");
+        w.Open($"public Bayesian({model.SelfType} source, global::BayesGen.BayesianOptions? options = null) : base(\"{name}.Bayesian\")");
         w.Line("if (source is null) throw new global::System.ArgumentNullException(nameof(source));");
-        w.Line($"options ??= {Runtime}.BayesianOptions.Default;");
-        foreach (var layer in model.Layers) EmitLayerConstruction(w, layer);
-        foreach (var module in model.Modules)
-        {
-            w.Line(module.Kind is ModuleKind.BatchNorm1d or ModuleKind.BatchNorm2d
-                ? $"{NetworkEmitter.This(module.Name)} = new {Layers}.MaskedBatchNorm(source.{NetworkEmitter.Id(module.Name)});"
-                : $"{NetworkEmitter.This(module.Name)} = {Layers}.ModuleCopies.Copy(source.{NetworkEmitter.Id(module.Name)});");
-        }
-        w.Line($"this.bayesGenLayers = new (string, {Layers}.BayesianLayer)[] {{ {string.Join(", ", model.Layers.Select(l => $"(\"{l.Name}\", {NetworkEmitter.This(l.Name)})"))} }};");
-        w.Line("RegisterComponents();");
+        w.Line($"var convert = new {Conversion}.ModuleConverter({PriorSettings(model.Prior)}, options);");
+        foreach (var block in model.Blocks)
+            w.Line($"convert.Block(\"{block.MetadataName}\", static (module, converter, path) => new {block.CounterpartName}(module, converter, path));");
+        EmitMemberInitialization(w, root, block: false);
+        w.Line("Initialize();");
         w.Close();
         w.Line();
 
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override global::System.Collections.Generic.IReadOnlyList<(string Name, {Layers}.BayesianLayer Layer)> BayesianLayers => this.bayesGenLayers;");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override {Layers}.PriorKind Prior => {Layers}.PriorKind.{model.Prior.Kind};");
+        w.Line($"public override global::BayesGen.Layers.PriorKind Prior => global::BayesGen.Layers.PriorKind.{model.Prior.Kind};");
         if (model.InputShape.Count > 0)
         {
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line($"public override long[]? InputShape => new long[] {{ {string.Join(", ", model.InputShape.Select(d => Literals.Long(d)))} }};");
         }
-        if (model.Flow.Followable)
+        w.Line();
+        w.Summary($"The forward pass of {name}, carried over: every module is its Bayesian counterpart (sampling in training mode,\n" +
+                  "posterior means with the pruning masks in evaluation mode) and every tensor operation is recorded when the\n" +
+                  "graph is (see BayesianNetwork.Graph).");
+        EmitForward(w, root.Forward, observe: true);
+
+        foreach (var block in model.Blocks)
         {
             w.Line();
-            EmitGraph(w, model, modules);
+            EmitBlock(w, block);
         }
-        w.Line();
-        EmitKL(w, model);
-        w.Line();
-        EmitClip(w, model);
-        if (model.Flow.Followable)
+        w.Close();
+    }
+
+    private static void EmitFields(SourceWriter w, ModuleClassModel cls)
+    {
+        foreach (var member in cls.Members)
+            w.Line($"private readonly {member.FieldType} {NetworkEmitter.Id(member.Name)};");
+        if (cls.Members.Count > 0) w.Line();
+    }
+
+    private static void EmitMemberInitialization(SourceWriter w, ModuleClassModel cls, bool block)
+    {
+        foreach (var member in cls.Members)
         {
-            w.Line();
-            EmitMasks(w, model, modules);
+            var path = block ? $"path + \".{member.Name}\"" : Literals.String(member.Name);
+            if (member.Settings is { } settings)
+                w.Line($"convert.Configure({path}, {LayerSettings(settings)});");
+            var source = Read(member, member.Kind == MemberKind.Value ? member.FieldType : "global::TorchSharp.torch.nn.Module");
+            var value = member.Kind switch
+            {
+                MemberKind.Module => $"convert.Module({source}, {path})",
+                MemberKind.Sequential => $"convert.Sequential({source}, {path})",
+                MemberKind.ModuleList => $"convert.ModuleList<{member.ElementType}>({source}, {path})",
+                _ => source,
+            };
+            w.Line($"{NetworkEmitter.This(member.Name)} = {value};");
         }
+    }
+
+    private static string Read(MemberModel member, string type)
+        => member.DirectAccess
+            ? $"source.{NetworkEmitter.Id(member.Name)}"
+            : $"{Conversion}.Members.Read<{type}>(source, {Literals.String(member.Name)})";
+
+    private static void EmitBlock(SourceWriter w, ModuleClassModel block)
+    {
+        w.Summary($"The Bayesian counterpart of the block {block.DisplayName}: its modules converted, its forward carried over.");
+        w.Line(NetworkEmitter.GeneratedCode);
+        w.Open($"private sealed class {block.CounterpartName} : {Module}");
+        EmitFields(w, block);
+        w.Summary($"Converts a {block.DisplayName} found at the given path of the network.");
+        w.Open($"public {block.CounterpartName}(global::TorchSharp.torch.nn.Module source, {Conversion}.ModuleConverter convert, string path) : base(source.GetName())");
+        EmitMemberInitialization(w, block, block: true);
+        w.Line("RegisterComponents();");
+        w.Close();
         w.Line();
-        w.Summary($"The forward pass of {name}, carried over unchanged; here every layer is Bayesian: it samples in training mode\n" +
-                  "and uses posterior means (with the pruning masks, when set) in evaluation mode.");
-        var parameter = model.Forward.ParameterName;
-        if (model.Forward.IsExpressionBody)
+        w.Summary($"The forward pass of {block.DisplayName}, carried over.");
+        EmitForward(w, block.Forward, observe: false);
+        w.Close();
+    }
+
+    private static void EmitForward(SourceWriter w, ForwardModel forward, bool observe)
+    {
+        var parameter = forward.ParameterName;
+        w.Line($"public override {NetworkEmitter.Tensor} forward({NetworkEmitter.Tensor} {NetworkEmitter.Id(parameter)})");
+        w.Line($"#nullable {forward.NullableDirective}");
+        var observeLine = $"this.ObserveInput({NetworkEmitter.Id(parameter)});";
+        if (forward.IsExpressionBody)
         {
-            w.Line($"public override {NetworkEmitter.Tensor} forward({NetworkEmitter.Tensor} {parameter})");
-            w.Line($"    => {model.Forward.Body};");
+            if (observe)
+            {
+                w.Line("{");
+                w.Line("    " + observeLine);
+                w.Lines("    return " + forward.Body.Replace("\n", "\n    ") + ";");
+                w.Line("}");
+            }
+            else w.Line($"    => {forward.Body};");
         }
         else
         {
-            w.Line($"public override {NetworkEmitter.Tensor} forward({NetworkEmitter.Tensor} {parameter})");
-            w.Lines(model.Forward.Body);
+            var lines = forward.Body.Replace("\r\n", "\n").Split('\n').ToList();
+            if (observe && lines.Count > 0 && lines[0].Trim() == "{") lines.Insert(1, "    " + observeLine);
+            w.Lines(string.Join("\n", lines));
         }
-        w.Close();
+        w.Line("#nullable restore");
     }
 
-    private static string ModuleFieldType(ModuleFieldModel module)
-        => module.Kind is ModuleKind.BatchNorm1d or ModuleKind.BatchNorm2d ? $"{Layers}.MaskedBatchNorm" : module.TypeName;
+    private static string PriorSettings(PriorModel prior) => prior.Kind == PriorKindModel.GroupNJ
+        ? $"new {Conversion}.PriorSettings(global::BayesGen.Layers.PriorKind.GroupNJ, Threshold: {Literals.Double(prior.Threshold)})"
+        : $"new {Conversion}.PriorSettings(global::BayesGen.Layers.PriorKind.Horseshoe, {Literals.Double(prior.Tau0)}, " +
+          $"global::BayesGen.HorseshoeGlobalScale.{(prior.GlobalScale == 1 ? "Exact" : "Published")}, " +
+          $"global::BayesGen.HorseshoeStatistic.{(prior.Statistic == 1 ? "LogNoiseToSignal" : "MeanLogScale")}, " +
+          $"global::BayesGen.HorseshoeInitialization.{(prior.Initialization == 1 ? "PriorScale" : "UnitScale")}, {Literals.Double(prior.Threshold)})";
 
-    private static void EmitLayerConstruction(SourceWriter w, LayerModel layer)
+    private static string LayerSettings(LayerSettingsModel settings)
     {
-        bool linear = layer.Kind == LayerKindModel.Linear;
-        var source = "source." + NetworkEmitter.Id(layer.Name);
-        var groups = linear ? $"{source}.in_features" : $"{source}.out_channels";
-        var scale = layer.Prior.Kind == PriorKindModel.GroupNJ
-            ? $"{Layers}.GroupScales.GroupNJ({groups}, options)"
-            : $"{Layers}.GroupScales.Horseshoe({groups}, {Literals.Double(layer.Prior.Tau0)}, {GlobalScale(layer.Prior.GlobalScale)}, {Statistic(layer.Prior.Statistic)}, {Initialization(layer.Prior.Initialization)}, options)";
-        var settings = new List<string>();
-        if (layer.MaxVariance is double clip) settings.Add($"MaxVariance = {Literals.Double(clip)}");
-        if (layer.Threshold is double threshold) settings.Add($"Threshold = {Literals.Double(threshold)}");
-        settings.Add("InitialLogVariance = options.InitialLogVariance");
-        settings.Add("InitGenerator = options.InitGenerator");
-        var factory = linear ? "BayesianLinear.FromLinear" : "BayesianConv2d.FromConv2d";
-        w.Line($"{NetworkEmitter.This(layer.Name)} = {Layers}.{factory}({source}, {scale},");
-        w.Line($"    new {Layers}.LayerOptions {{ {string.Join(", ", settings)} }});");
-    }
-
-    private static string GlobalScale(int value) => "global::BayesGen.HorseshoeGlobalScale." + (value == 1 ? "Exact" : "Published");
-
-    private static string Initialization(int value) => "global::BayesGen.HorseshoeInitialization." + (value == 1 ? "PriorScale" : "UnitScale");
-
-    private static string Statistic(int value) => "global::BayesGen.HorseshoeStatistic." + (value == 1 ? "LogNoiseToSignal" : "MeanLogScale");
-
-    private static void EmitGraph(SourceWriter w, NetworkModel model, IReadOnlyDictionary<string, ModuleFieldModel> modules)
-    {
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override {Runtime}.NetworkGraph Graph => new(new {Runtime}.GraphOp[]");
-        w.Line("{");
-        foreach (var step in model.Flow.Steps)
-            w.Line($"    {GraphOp(step, modules)},");
-        w.Line("});");
-    }
-
-    private static string GraphOp(FlowStep step, IReadOnlyDictionary<string, ModuleFieldModel> modules) => step.Kind switch
-    {
-        FlowStepKind.Layer => $"new {Runtime}.LayerOp(\"{step.Field}\")",
-        FlowStepKind.Norm => $"new {Runtime}.BatchNormOp(\"{step.Field}\", {(modules[step.Field!].Kind == ModuleKind.BatchNorm1d ? 1 : 2)})",
-        FlowStepKind.Module => $"{Layers}.ModuleCopies.Describe({NetworkEmitter.This(step.Field!)})",
-        FlowStepKind.Relu => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.Relu)",
-        FlowStepKind.Tanh => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.Tanh)",
-        FlowStepKind.Sigmoid => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.Sigmoid)",
-        FlowStepKind.LeakyRelu => $"new {Runtime}.ActivationOp({Runtime}.ActivationKind.LeakyRelu, {Literals.Double(step.Parameter)})",
-        FlowStepKind.MaxPool or FlowStepKind.AvgPool =>
-            $"new {Runtime}.PoolOp({Runtime}.PoolKind.{(step.Kind == FlowStepKind.MaxPool ? "Max" : "Average")}, {string.Join(", ", step.Pool.Take(6).Select(Literals.Long))}, {Literals.Bool(step.Pool[6] != 0)})",
-        FlowStepKind.Flatten => $"new {Runtime}.FlattenOp()",
-        FlowStepKind.Dropout => $"new {Runtime}.DropoutOp({Literals.Double(step.Parameter)})",
-        FlowStepKind.LogSoftmax => $"new {Runtime}.SoftmaxOp(true)",
-        FlowStepKind.Softmax => $"new {Runtime}.SoftmaxOp(false)",
-        _ => throw new System.InvalidOperationException(step.Kind.ToString()),
-    };
-
-    private static void EmitKL(SourceWriter w, NetworkModel model)
-    {
-        var names = model.Layers.Select(l => l.Name).ToList();
-        w.Summary($"KL(q ‖ p) of the whole network: the sum over {string.Join(", ", names)}.");
-        w.Open($"public override {NetworkEmitter.Tensor} KL()");
-        w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
-        w.Line($"var kl = {string.Join(" + ", names.Select(n => NetworkEmitter.This(n) + ".KL()"))};");
-        w.Line("return kl.MoveToOuterDisposeScope();");
-        w.Close();
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Open($"public override {NetworkEmitter.Tensor} ScaleKL()");
-        w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
-        w.Line($"var kl = {string.Join(" + ", names.Select(n => NetworkEmitter.This(n) + ".Scale.KL()"))};");
-        w.Line("return kl.MoveToOuterDisposeScope();");
-        w.Close();
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Open("public override void AddWeightKLGradients(double scale)");
-        foreach (var n in names) w.Line($"{NetworkEmitter.This(n)}.AddWeightKLGradient(scale);");
-        w.Close();
-    }
-
-    private static void EmitClip(SourceWriter w, NetworkModel model)
-    {
-        var clipped = model.Layers.Where(l => l.MaxVariance is not null).Select(l => $"{l.Name} (≤ {Literals.Double(l.MaxVariance!.Value).TrimEnd('d')})").ToList();
-        w.Summary(clipped.Count == 0
-            ? "Applies every layer's post-step constraints (no [ClipVariance] layer in this network)."
-            : $"Applies every layer's post-step constraints: the weight variances of {string.Join(", ", clipped)} are clipped.");
-        w.Open("public override void ClipVariances()");
-        foreach (var l in model.Layers) w.Line($"{NetworkEmitter.This(l.Name)}.ClipVariances();");
-        w.Close();
-    }
-
-    private static void EmitMasks(SourceWriter w, NetworkModel model, IReadOnlyDictionary<string, ModuleFieldModel> modules)
-    {
-        w.Summary("Each layer's groups kept at its threshold, propagated along forward's data flow so that a removed unit is\n" +
-                  "removed on both sides of every connection.");
-        w.Open($"public override {Runtime}.NetworkMasks ComputeMasks({Runtime}.Compression.PruningThresholds? thresholds = null)");
-        foreach (var l in model.Layers) w.Line($"var {l.Name}Masks = OwnMasks(\"{l.Name}\", thresholds);");
-        var layerKinds = model.Layers.ToDictionary(l => l.Name, l => l.Kind);
-        string? previous = null;
-        var between = new List<string>();
-        foreach (var step in model.Flow.Steps)
-        {
-            if (step.Kind != FlowStepKind.Layer)
-            {
-                between.Add(NetworkEmitter.Describe(step, modules));
-                continue;
-            }
-            var current = step.Field!;
-            if (previous is not null)
-            {
-                var path = string.Join(" → ", new[] { previous }.Concat(between).Concat(new[] { current }));
-                bool flatten = step.Kind == FlowStepKind.Layer && layerKinds[previous] == LayerKindModel.Conv2d && layerKinds[current] == LayerKindModel.Linear;
-                if (flatten)
-                {
-                    w.Line($"// {path}: {current}'s input feature f comes from channel f / (H·W) of {previous}.");
-                    w.Line($"{Runtime}.Compression.MaskPropagation.Flatten({previous}Masks, {current}Masks, {NetworkEmitter.This(current)}.InFeatures / {NetworkEmitter.This(previous)}.OutChannels);");
-                }
-                else
-                {
-                    w.Line($"// {path}: unit for unit.");
-                    w.Line($"{Runtime}.Compression.MaskPropagation.Direct({previous}Masks, {current}Masks);");
-                }
-            }
-            previous = current;
-            between.Clear();
-        }
-        w.Line($"var masks = new {Runtime}.NetworkMasks();");
-        foreach (var l in model.Layers) w.Line($"masks.Add(\"{l.Name}\", {l.Name}Masks);");
-        w.Line("return masks;");
-        w.Close();
-
-        var norms = NormProducers(model);
-        if (norms.Count == 0) return;
-        w.Line();
-        w.Summary("Applies the masks; each BatchNorm follows the channels of the layer before it.");
-        w.Open($"public override void ApplyMasks({Runtime}.NetworkMasks masks)");
-        w.Line("base.ApplyMasks(masks);");
-        foreach (var (norm, producer) in norms)
-            w.Line(producer is null ? $"{NetworkEmitter.This(norm)}.ChannelMask = null;" : $"{NetworkEmitter.This(norm)}.ChannelMask = masks[\"{producer}\"].Output;");
-        w.Close();
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Open("public override void ClearMasks()");
-        w.Line("base.ClearMasks();");
-        foreach (var (norm, _) in norms) w.Line($"{NetworkEmitter.This(norm)}.ChannelMask = null;");
-        w.Close();
-    }
-
-    private static List<(string Norm, string? Producer)> NormProducers(NetworkModel model)
-    {
-        var result = new List<(string, string?)>();
-        string? producer = null;
-        foreach (var step in model.Flow.Steps)
-        {
-            if (step.Kind == FlowStepKind.Layer) producer = step.Field;
-            if (step.Kind == FlowStepKind.Norm) result.Add((step.Field!, producer));
-        }
-        return result;
+        var parts = new List<string>();
+        if (settings.Prior is { } prior) parts.Add("Prior = " + PriorSettings(prior));
+        if (settings.MaxVariance is double clip) parts.Add("MaxVariance = " + Literals.Double(clip));
+        if (settings.Threshold is double threshold) parts.Add("Threshold = " + Literals.Double(threshold));
+        return $"new {Conversion}.LayerSettings {{ {string.Join(", ", parts)} }}";
     }
 }

@@ -9,11 +9,9 @@ namespace BayesGen.Generator.Model;
 /// <param name="TypeParameters">Its type parameter list ("&lt;T&gt;"), or empty.</param>
 /// <param name="Accessibility">"public", "internal", ...: the generated nested classes use the same.</param>
 /// <param name="Prior">The class-level prior.</param>
-/// <param name="Layers">The Linear and Conv2d fields made Bayesian, in data-flow (or declaration) order.</param>
-/// <param name="Modules">The other module fields forward uses (BatchNorm, activations, pooling, dropout, flatten).</param>
-/// <param name="Flow">The forward data flow as a chain, when it could be followed.</param>
 /// <param name="InputShape">Dimensions from [InputShape], or empty.</param>
-/// <param name="Forward">The forward method's parameter and body, and the usings it needs.</param>
+/// <param name="Root">The network class itself: its module members and forward.</param>
+/// <param name="Blocks">The user's module classes the network uses (directly or through other blocks).</param>
 /// <param name="HasParameterlessConstructor">Whether <c>new ClassName()</c> is accessible to nested types.</param>
 internal sealed record NetworkModel(
     string? Namespace,
@@ -22,11 +20,9 @@ internal sealed record NetworkModel(
     string TypeParameters,
     string Accessibility,
     PriorModel Prior,
-    EquatableArray<LayerModel> Layers,
-    EquatableArray<ModuleFieldModel> Modules,
-    FlowModel Flow,
     EquatableArray<int> InputShape,
-    ForwardModel Forward,
+    ModuleClassModel Root,
+    EquatableArray<ModuleClassModel> Blocks,
     bool HasParameterlessConstructor)
 {
     /// <summary>The class as a type reference inside its own declaration ("Net" or "Net&lt;T&gt;").</summary>
@@ -61,54 +57,51 @@ internal enum PriorKindModel
     Horseshoe,
 }
 
-/// <summary>A Linear or Conv2d field that becomes a Bayesian layer.</summary>
-/// <param name="Name">The field's name.</param>
-/// <param name="Kind">Linear or Conv2d.</param>
-/// <param name="Prior">Its prior (the class's, or its own attribute's).</param>
-/// <param name="MaxVariance">[ClipVariance], or null.</param>
-/// <param name="Threshold">[PruneThreshold] or the prior attribute's threshold, or null.</param>
-/// <param name="Sizes">Constant sizes when the initializer's arguments are compile-time constants.</param>
-internal sealed record LayerModel(string Name, LayerKindModel Kind, PriorModel Prior, double? MaxVariance, double? Threshold, LayerSizes? Sizes);
+/// <summary>A module class whose Bayesian counterpart is generated: the network itself or one of its blocks.</summary>
+/// <param name="DisplayName">The class's name as written (for messages and names).</param>
+/// <param name="FullyQualifiedName">The type with global:: (for the network's constructor parameter).</param>
+/// <param name="MetadataName">Type.FullName at run time ("NS.Outer+Block"): how the conversion finds the counterpart.</param>
+/// <param name="CounterpartName">The generated class's name (the network's is "Bayesian").</param>
+/// <param name="Members">The module members and the values forward reads.</param>
+/// <param name="Forward">forward, rewritten for the counterpart.</param>
+internal sealed record ModuleClassModel(
+    string DisplayName,
+    string FullyQualifiedName,
+    string MetadataName,
+    string CounterpartName,
+    EquatableArray<MemberModel> Members,
+    ForwardModel Forward);
 
-internal enum LayerKindModel
+/// <summary>What a member of a module class is to the generated counterpart.</summary>
+internal enum MemberKind
 {
-    Linear,
-    Conv2d,
+    /// <summary>A module (any Module&lt;Tensor, Tensor&gt;): converted by what it holds at run time.</summary>
+    Module,
+    /// <summary>A Sequential (declared as one): converted child by child, still a Sequential.</summary>
+    Sequential,
+    /// <summary>A ModuleList: converted element by element.</summary>
+    ModuleList,
+    /// <summary>A value forward reads (a number, an array, a setting): copied.</summary>
+    Value,
 }
 
-/// <summary>
-/// Compile-time sizes of a layer: Linear (in, out); Conv2d (in, out, kH, kW, sH, sW, pH, pW, dH, dW).
-/// </summary>
-internal sealed record LayerSizes(long In, long Out, EquatableArray<long> Conv);
-
-/// <summary>A module field that forward uses and that is not made Bayesian.</summary>
-/// <param name="Name">The field's name.</param>
+/// <summary>One member of a module class as the counterpart holds it.</summary>
+/// <param name="Name">The member's name (a field of the same name in the counterpart).</param>
 /// <param name="Kind">What it is.</param>
-/// <param name="TypeName">Its fully qualified type name.</param>
-/// <param name="Features">BatchNorm's feature count when constant, else null.</param>
-internal sealed record ModuleFieldModel(string Name, ModuleKind Kind, string TypeName, long? Features);
+/// <param name="FieldType">The counterpart field's type, fully qualified.</param>
+/// <param name="ElementType">A ModuleList's element type, fully qualified; else empty.</param>
+/// <param name="DirectAccess">Whether generated code can read the member directly (else it reads it by reflection).</param>
+/// <param name="Settings">Layer settings from attributes on the member, or null.</param>
+internal sealed record MemberModel(string Name, MemberKind Kind, string FieldType, string ElementType, bool DirectAccess, LayerSettingsModel? Settings);
 
-internal enum ModuleKind
-{
-    BatchNorm1d,
-    BatchNorm2d,
-    ReLU,
-    Tanh,
-    Sigmoid,
-    LeakyReLU,
-    Dropout,
-    Identity,
-    MaxPool2d,
-    AvgPool2d,
-    Flatten,
-    LogSoftmax,
-    Softmax,
-}
+/// <summary>Attributes on a member that set its layers' prior, variance clip or threshold.</summary>
+internal sealed record LayerSettingsModel(PriorModel? Prior, double? MaxVariance, double? Threshold);
 
-/// <summary>The forward method as text to carry into the Bayesian model.</summary>
+/// <summary>forward as text for the counterpart.</summary>
 /// <param name="ParameterName">The name of forward's tensor parameter.</param>
-/// <param name="Body">The body, a block (with braces) or an expression (after =>).</param>
+/// <param name="Body">The body, a block (with braces) or an expression (after =>), every name fully qualified and
+/// every tensor operation rewritten into BayesGen's recorded operations.</param>
 /// <param name="IsExpressionBody">Whether <see cref="Body"/> is an expression.</param>
-/// <param name="FileUsings">The file-level using directives of forward's file (not global ones).</param>
-/// <param name="NamespaceUsings">The using directives inside the enclosing namespace declarations.</param>
-internal sealed record ForwardModel(string ParameterName, string Body, bool IsExpressionBody, EquatableArray<string> FileUsings, EquatableArray<string> NamespaceUsings);
+/// <param name="NullableDirective">The nullable context at the method ("enable", "disable", …): the body is emitted in the same context.</param>
+/// <param name="Recordable">Whether every tensor operation could be rewritten (else the graph cannot be recorded).</param>
+internal sealed record ForwardModel(string ParameterName, string Body, bool IsExpressionBody, string NullableDirective, bool Recordable);

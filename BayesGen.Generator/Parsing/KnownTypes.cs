@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using BayesGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 
 namespace BayesGen.Generator.Parsing;
@@ -9,7 +8,7 @@ namespace BayesGen.Generator.Parsing;
 /// name and namespace is much cheaper than resolving each known type in every new compilation (which walks all
 /// referenced assemblies), and the generator runs on every edit.
 /// </summary>
-internal sealed class KnownTypes
+internal static class KnownTypes
 {
     public const string GroupNJAttribute = "BayesGen.GroupNJAttribute";
     public const string HorseshoeAttribute = "BayesGen.HorseshoeAttribute";
@@ -19,32 +18,35 @@ internal sealed class KnownTypes
 
     private const string ModulesNamespace = "TorchSharp.Modules";
 
-    private static readonly Dictionary<string, ModuleKind> ModuleNames = new()
+    /// <summary>What BayesGen does with each TorchSharp module type it knows (by name in TorchSharp.Modules).</summary>
+    private static readonly Dictionary<string, ModuleRole> Roles = new()
     {
-        ["BatchNorm1d"] = ModuleKind.BatchNorm1d,
-        ["BatchNorm2d"] = ModuleKind.BatchNorm2d,
-        ["ReLU"] = ModuleKind.ReLU,
-        ["Tanh"] = ModuleKind.Tanh,
-        ["Sigmoid"] = ModuleKind.Sigmoid,
-        ["LeakyReLU"] = ModuleKind.LeakyReLU,
-        ["Dropout"] = ModuleKind.Dropout,
-        ["Identity"] = ModuleKind.Identity,
-        ["MaxPool2d"] = ModuleKind.MaxPool2d,
-        ["AvgPool2d"] = ModuleKind.AvgPool2d,
-        ["Flatten"] = ModuleKind.Flatten,
-        ["LogSoftmax"] = ModuleKind.LogSoftmax,
-        ["Softmax"] = ModuleKind.Softmax,
+        ["Linear"] = ModuleRole.Layer,
+        ["Conv1d"] = ModuleRole.Layer,
+        ["Conv2d"] = ModuleRole.Layer,
+        ["BatchNorm1d"] = ModuleRole.Norm,
+        ["BatchNorm2d"] = ModuleRole.Norm,
+        ["Sequential"] = ModuleRole.Container,
+        ["ModuleList"] = ModuleRole.Container,
+        ["ReLU"] = ModuleRole.Function, ["ReLU6"] = ModuleRole.Function, ["LeakyReLU"] = ModuleRole.Function,
+        ["ELU"] = ModuleRole.Function, ["GELU"] = ModuleRole.Function, ["SiLU"] = ModuleRole.Function,
+        ["Softplus"] = ModuleRole.Function, ["Hardswish"] = ModuleRole.Function, ["Hardsigmoid"] = ModuleRole.Function,
+        ["Hardtanh"] = ModuleRole.Function, ["Mish"] = ModuleRole.Function, ["Tanh"] = ModuleRole.Function,
+        ["Sigmoid"] = ModuleRole.Function, ["Dropout"] = ModuleRole.Function, ["Dropout1d"] = ModuleRole.Function,
+        ["Dropout2d"] = ModuleRole.Function, ["AlphaDropout"] = ModuleRole.Function, ["Identity"] = ModuleRole.Function,
+        ["MaxPool1d"] = ModuleRole.Function, ["MaxPool2d"] = ModuleRole.Function, ["AvgPool1d"] = ModuleRole.Function,
+        ["AvgPool2d"] = ModuleRole.Function, ["AdaptiveAvgPool1d"] = ModuleRole.Function, ["AdaptiveAvgPool2d"] = ModuleRole.Function,
+        ["Flatten"] = ModuleRole.Function, ["Softmax"] = ModuleRole.Function, ["LogSoftmax"] = ModuleRole.Function,
     };
 
-    /// <summary>One instance serves every compilation: it holds no symbols.</summary>
-    public static KnownTypes Instance { get; } = new();
-
-    /// <summary>The supported field types, for messages.</summary>
+    /// <summary>The supported module types, for messages.</summary>
     public const string SupportedList =
-        "Linear and Conv2d (made Bayesian), BatchNorm1d, BatchNorm2d, ReLU, Tanh, Sigmoid, LeakyReLU, Dropout, Identity, MaxPool2d, AvgPool2d, Flatten, LogSoftmax and Softmax";
+        "Linear, Conv1d and Conv2d (made Bayesian), BatchNorm1d, BatchNorm2d, Sequential, ModuleList, ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, " +
+        "Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, AlphaDropout, Identity, MaxPool1d, MaxPool2d, " +
+        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax, and your own Module<Tensor, Tensor> blocks";
 
     /// <summary>Whether the namespace of <paramref name="symbol"/> is exactly the dotted <paramref name="name"/>.</summary>
-    private static bool InNamespace(ISymbol symbol, string name)
+    public static bool InNamespace(ISymbol symbol, string name)
     {
         var ns = symbol.ContainingNamespace;
         int end = name.Length;
@@ -60,6 +62,14 @@ internal sealed class KnownTypes
         return end < 0;
     }
 
+    /// <summary>Whether a symbol belongs to TorchSharp (its namespace starts with TorchSharp).</summary>
+    public static bool IsTorchSharp(ISymbol symbol)
+    {
+        var ns = symbol.ContainingNamespace;
+        while (ns is not null && !ns.IsGlobalNamespace && !ns.ContainingNamespace.IsGlobalNamespace) ns = ns.ContainingNamespace;
+        return ns is { Name: "TorchSharp" };
+    }
+
     /// <summary>TorchSharp.torch (a static class) and types nested in it, by their path of names.</summary>
     private static bool IsTorchNested(ITypeSymbol? type, params string[] path)
     {
@@ -73,34 +83,32 @@ internal sealed class KnownTypes
         return false;
     }
 
-    public bool IsTensor(ITypeSymbol? type) => IsTorchNested(type, "torch", "Tensor");
+    public static bool IsTensor(ITypeSymbol? type) => IsTorchNested(type, "torch", "Tensor");
 
-    public bool IsTorch(ITypeSymbol? type) => IsTorchNested(type, "torch");
+    public static bool IsTorch(ITypeSymbol? type) => IsTorchNested(type, "torch");
 
-    public bool IsFunctional(ITypeSymbol? type) => IsTorchNested(type, "torch", "nn", "functional");
+    public static bool IsFunctional(ITypeSymbol? type) => IsTorchNested(type, "torch", "nn", "functional");
 
-    private static bool IsModulesType(ITypeSymbol? type, string name)
-        => type is INamedTypeSymbol { Name: var n, ContainingType: null } t && n == name && InNamespace(t, ModulesNamespace);
-
-    public bool IsLinear(ITypeSymbol? type) => IsModulesType(type, "Linear");
-
-    public bool IsConv2d(ITypeSymbol? type) => IsModulesType(type, "Conv2d");
-
-    public ModuleKind? ModuleKindOf(ITypeSymbol? type)
-        => type is INamedTypeSymbol { ContainingType: null } t && ModuleNames.TryGetValue(t.Name, out var kind) && InNamespace(t, ModulesNamespace) ? kind : null;
+    /// <summary>A TorchSharp Parameter (a tensor a module trains).</summary>
+    public static bool IsParameter(ITypeSymbol? type)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.Name == "Parameter" && InNamespace(t, ModulesNamespace)) return true;
+        return false;
+    }
 
     /// <summary>Whether <paramref name="type"/> is a TorchSharp module (derives from torch.nn.Module).</summary>
-    public bool IsModule(ITypeSymbol? type)
+    public static bool IsModule(ITypeSymbol? type)
     {
         for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
             if (IsTorchNested(t.OriginalDefinition, "torch", "nn", "Module")) return true;
         return false;
     }
 
-    /// <summary>Whether <paramref name="type"/> derives from torch.nn.Module&lt;Tensor, Tensor&gt;.</summary>
-    public bool IsTensorModule(INamedTypeSymbol type)
+    /// <summary>Whether <paramref name="type"/> derives from (or is) torch.nn.Module&lt;Tensor, Tensor&gt;.</summary>
+    public static bool IsTensorModule(ITypeSymbol? type)
     {
-        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
         {
             if (t.Arity == 2 && IsTorchNested(t.OriginalDefinition, "torch", "nn", "Module")
                 && IsTensor(t.TypeArguments[0]) && IsTensor(t.TypeArguments[1]))
@@ -108,4 +116,57 @@ internal sealed class KnownTypes
         }
         return false;
     }
+
+    /// <summary>A type of TorchSharp.Modules with this name, or derived from it.</summary>
+    public static bool DerivesFromModules(ITypeSymbol? type, string name)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.Name == name && InNamespace(t, ModulesNamespace)) return true;
+        return false;
+    }
+
+    /// <summary>The element type of a TorchSharp ModuleList&lt;T&gt; (or a class derived from one), else null.</summary>
+    public static ITypeSymbol? ModuleListElement(ITypeSymbol? type)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.Name == "ModuleList" && t.Arity == 1 && InNamespace(t, ModulesNamespace)) return t.TypeArguments[0];
+        return null;
+    }
+
+    /// <summary>
+    /// What BayesGen does with a module of this static type: a TorchSharp type it knows, one it does not
+    /// (<see cref="ModuleRole.Unsupported"/>), the user's own block, or null when the type says too little
+    /// (Module&lt;Tensor, Tensor&gt; itself, an interface).
+    /// </summary>
+    public static ModuleRole? RoleOf(ITypeSymbol? type)
+    {
+        if (type is not INamedTypeSymbol named || !IsModule(named)) return null;
+        if (named.TypeKind == TypeKind.Interface) return null;
+        if (IsTorchSharp(named))
+        {
+            if (InNamespace(named, ModulesNamespace) && Roles.TryGetValue(named.Name, out var role)) return role;
+            if (DerivesFromModules(named, "Sequential")) return ModuleRole.Container;
+            // Module<Tensor, Tensor> itself, or Module: the declared type says nothing about what it holds.
+            if (IsTorchNested(named.OriginalDefinition, "torch", "nn", "Module")) return null;
+            return ModuleRole.Unsupported;
+        }
+        return named.IsAbstract ? null : ModuleRole.Block;
+    }
+}
+
+/// <summary>What a module is to BayesGen.</summary>
+internal enum ModuleRole
+{
+    /// <summary>Linear or a convolution: made Bayesian.</summary>
+    Layer,
+    /// <summary>BatchNorm: kept, its channels following the layers around it.</summary>
+    Norm,
+    /// <summary>A parameter-free module: an operation of the graph.</summary>
+    Function,
+    /// <summary>Sequential or ModuleList: converted child by child.</summary>
+    Container,
+    /// <summary>A module class of the user's: its forward is carried into a generated counterpart.</summary>
+    Block,
+    /// <summary>A TorchSharp module BayesGen cannot convert (LSTM, Embedding, LayerNorm, …).</summary>
+    Unsupported,
 }

@@ -10,7 +10,7 @@ namespace BayesGen;
 /// horseshoe network). Groups are input neurons of a Linear layer and output channels of a convolution;
 /// a group is pruned when its log α = log σ²_z − log μ²_z reaches the layer's threshold.
 /// </remarks>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Field, Inherited = false, AllowMultiple = false)]
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Field | AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class GroupNJAttribute : Attribute
 {
     /// <summary>The default pruning threshold on log α (keep a group while log α &lt; threshold).</summary>

@@ -9,7 +9,7 @@ namespace BayesGen;
 /// with <c>w = w̃ · z̃ · s</c>, trained through the non-centred parameterisation with Gamma and
 /// inverse-Gamma auxiliaries and log-normal posteriors. The paper uses <c>tau0 = 1e-5</c>.
 /// </remarks>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Field, Inherited = false, AllowMultiple = false)]
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Field | AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class HorseshoeAttribute : Attribute
 {
     /// <summary>Creates the attribute with the global scale <paramref name="tau0"/> (finite and &gt; 0).</summary>

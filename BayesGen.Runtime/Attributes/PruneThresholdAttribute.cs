@@ -5,7 +5,7 @@ namespace BayesGen;
 /// horseshoe the value of its statistic (see <see cref="HorseshoeStatistic"/>). Run-time overrides
 /// (<see cref="Compression.PruningThresholds"/>) take precedence.
 /// </summary>
-[AttributeUsage(AttributeTargets.Field, Inherited = false, AllowMultiple = false)]
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class PruneThresholdAttribute : Attribute
 {
     /// <summary>Creates the attribute; <paramref name="threshold"/> must not be NaN.</summary>

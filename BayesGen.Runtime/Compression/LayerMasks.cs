@@ -6,7 +6,7 @@ namespace BayesGen.Compression;
 /// <summary>
 /// Which input and output units of one layer survive pruning: bool vectors over input units (features or
 /// channels) and output units. For a Linear layer the kept groups start as the input mask; for a
-/// convolution they start as the output mask; <see cref="MaskPropagation"/> then makes neighbours agree.
+/// convolution they start as the output mask; <see cref="ChannelSpaces"/> then makes every layer that shares a unit agree.
 /// </summary>
 public sealed class LayerMasks : IDisposable
 {

@@ -1,53 +1,73 @@
 using BayesGen.Layers;
+using BayesGen.Priors;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BayesGen.Compression;
 
-/// <summary>One layer after pruning and bit reduction.</summary>
-/// <param name="Name">The layer's field name.</param>
-/// <param name="Kind">Linear or Conv2d.</param>
-/// <param name="Groups">Groups of the original layer.</param>
-/// <param name="KeptGroups">Groups that survive after propagation (Linear: kept inputs; conv: kept filters).</param>
-/// <param name="WeightShape">The original weight shape.</param>
+/// <summary>One layer after pruning and bit reduction: only its kept block, at reduced precision.</summary>
+/// <param name="Name">The layer's path.</param>
+/// <param name="Kind">Linear or a convolution.</param>
+/// <param name="WeightShape">The original weight shape ([out, in] or [C_out, C_in/groups, k…]).</param>
 /// <param name="KeptInputs">Indices of the kept input units (features or channels), ascending.</param>
 /// <param name="KeptOutputs">Indices of the kept output units, ascending.</param>
-/// <param name="Threshold">The threshold the layer was pruned at.</param>
+/// <param name="Geometry">Kernel, stride, padding, dilation and groups of a convolution; null for Linear.</param>
 /// <param name="SignificandBits">s_l from the posterior variances of the kept weights.</param>
-/// <param name="Quantized">The kept block's integer codes, step and bits per weight.</param>
-/// <param name="KeptWeightMeans">The kept block of E[w] before quantisation, row-major.</param>
-/// <param name="KeptBias">The bias at the kept outputs (E[z]·μ_b for a convolution, plus the removed inputs' mean
+/// <param name="Quantized">The kept block's integer codes, step and bits per weight; null for a model that holds
+/// unrounded weights (for checking the deployment against the Bayesian model).</param>
+/// <param name="Weights">The kept block as the network uses it, row-major: the posterior means E[w] when compressing,
+/// the dequantised codes in a deployed model.</param>
+/// <param name="Bias">The bias at the kept outputs (E[z]·μ_b for a convolution, plus the removed inputs' mean
 /// contribution when compressed with <see cref="InputMeans"/>), or null.</param>
-/// <param name="Geometry">Kernel, stride and padding for a convolution; null for Linear.</param>
+/// <param name="Threshold">The threshold the layer was pruned at (NaN when read from an artifact).</param>
 public sealed record CompressedLayer(
     string Name,
     LayerKind Kind,
-    long Groups,
-    long KeptGroups,
     long[] WeightShape,
     long[] KeptInputs,
     long[] KeptOutputs,
-    double Threshold,
+    ConvGeometry? Geometry,
     int SignificandBits,
-    QuantizedLayer Quantized,
-    float[] KeptWeightMeans,
-    float[]? KeptBias,
-    ConvGeometry? Geometry)
+    QuantizedLayer? Quantized,
+    float[] Weights,
+    float[]? Bias,
+    double Threshold = double.NaN)
 {
+    /// <summary>Channel groups of a convolution (1 for Linear).</summary>
+    public long ChannelGroups => Geometry?.Groups ?? 1;
+
+    /// <summary>Whether the convolution is grouped: its kept block keeps whole filters (rows) only.</summary>
+    public bool IsGrouped => ChannelGroups > 1;
+
+    /// <summary>The pruning groups of the original layer: input features of a Linear layer, filters of a convolution.</summary>
+    public long Groups => Kind == LayerKind.Linear ? WeightShape[1] : WeightShape[0];
+
+    /// <summary>Groups that survive after propagation.</summary>
+    public long KeptGroups => Kind == LayerKind.Linear ? KeptInputs.LongLength : KeptOutputs.LongLength;
+
+    /// <summary>The original layer's input units (features or channels).</summary>
+    public long InputUnits => Kind == LayerKind.Linear ? WeightShape[1] : WeightShape[1] * ChannelGroups;
+
+    /// <summary>The original layer's output units.</summary>
+    public long OutputUnits => WeightShape[0];
+
     /// <summary>|W_l|: weights of the original layer.</summary>
-    public long Weights => WeightShape.Aggregate(1L, (a, b) => a * b);
+    public long TotalWeights => WeightShape.Aggregate(1L, (a, b) => a * b);
 
-    /// <summary>Weights per (output, input) unit pair: 1 for Linear, kH·kW for a convolution.</summary>
-    public long KernelSize => WeightShape.Skip(2).Aggregate(1L, (a, b) => a * b);
+    /// <summary>The shape of the kept block: [kept out, kept in (or in/groups), k…].</summary>
+    public long[] KeptShape => new[] { KeptOutputs.LongLength, IsGrouped ? WeightShape[1] : KeptInputs.LongLength }.Concat(WeightShape.Skip(2)).ToArray();
 
-    /// <summary>|W_l^kept| = kept outputs × kept inputs (× kH·kW).</summary>
-    public long KeptWeights => KeptOutputs.LongLength * KeptInputs.LongLength * KernelSize;
+    /// <summary>|W_l^kept|, the weights of the kept block.</summary>
+    public long KeptWeights => KeptShape.Aggregate(1L, (a, b) => a * b);
 
-    /// <summary>The shape of the kept block: [kept out, kept in, (kH, kW)].</summary>
-    public long[] KeptShape => new[] { KeptOutputs.LongLength, KeptInputs.LongLength }.Concat(WeightShape.Skip(2)).ToArray();
+    /// <summary>The channel groups of the deployed convolution: a depthwise one stays depthwise over its kept channels.</summary>
+    public long DeployedGroups => IsGrouped && ChannelGroups == InputUnits && ChannelGroups == OutputUnits ? KeptOutputs.LongLength : ChannelGroups;
+
+    /// <summary>Bits per stored weight code.</summary>
+    public int TotalBits => Quantized?.TotalBits ?? 32;
 
     /// <summary>The numbers the compression rates use.</summary>
-    public LayerBits Bits => new(Weights, KeptWeights, SignificandBits, Quantized.TotalBits);
+    public LayerBits Bits => new(TotalWeights, KeptWeights, SignificandBits, TotalBits);
 }
 
 /// <summary>A whole network after pruning and bit reduction, with its compression rates.</summary>
@@ -57,6 +77,9 @@ public sealed record CompressedLayer(
 /// <param name="Compensated">Whether removed inputs' mean contributions were folded into the biases (see <see cref="InputMeans"/>).</param>
 public sealed record CompressionResult(IReadOnlyList<CompressedLayer> Layers, int ExponentBits, QuantizationMode Mode, bool Compensated = false)
 {
+    /// <summary>The channel analysis of the masks the layers were pruned with (what the deployment plan follows).</summary>
+    public ChannelSpaces? Spaces { get; init; }
+
     /// <summary>CR_pruning = Σ|W_l| / Σ|W_l^kept|.</summary>
     public double PruningRate => CompressionRates.Pruning(Layers.Select(l => l.Bits).ToArray());
 
@@ -67,7 +90,7 @@ public sealed record CompressionResult(IReadOnlyList<CompressedLayer> Layers, in
     public double PrecisionRateTutorial => CompressionRates.PrecisionTutorial(Layers.Select(l => l.Bits).ToArray(), ExponentBits);
 
     /// <summary>Kept weights as a percentage of all weights.</summary>
-    public double KeptWeightPercent => 100.0 * Layers.Sum(l => l.KeptWeights) / Math.Max(1, Layers.Sum(l => l.Weights));
+    public double KeptWeightPercent => 100.0 * Layers.Sum(l => l.KeptWeights) / Math.Max(1, Layers.Sum(l => l.TotalWeights));
 
     /// <summary>The layer with the given name.</summary>
     public CompressedLayer this[string name] => Layers.First(l => l.Name == name);
@@ -98,21 +121,20 @@ public static class NetworkCompression
         var staged = new List<(string Name, BayesianLayer Layer, long[] In, long[] Out, float[] Means, float[] Variances, float[]? Bias, double Threshold)>();
         using (no_grad())
         {
-            foreach (var (name, layer) in network.BayesianLayers)
+            foreach (var (name, m) in masks.Layers)
             {
-                var m = masks[name];
+                var layer = network.Layer(name);
                 var keptIn = m.KeptInputIndices();
                 var keptOut = m.KeptOutputIndices();
+                bool grouped = (layer as BayesianConvolution)?.Geometry.Groups > 1;
                 using var scope = NewDisposeScope();
-                var inIndex = tensor(keptIn, dtype: ScalarType.Int64);
-                var outIndex = tensor(keptOut, dtype: ScalarType.Int64);
-                var mean = layer.WeightMean().index_select(0, outIndex).index_select(1, inIndex).contiguous();
-                var variance = layer.WeightVariance().index_select(0, outIndex).index_select(1, inIndex).contiguous();
-                var bias = layer.BiasMean()?.index_select(0, outIndex).contiguous();
-                if (inputMeans is not null && keptIn.LongLength < layer.InputUnits)
-                    bias = Compensate(layer, name, keptIn, outIndex, bias, inputMeans);
+                var (mean, variance) = (KeptBlock(layer.WeightMean(), keptIn, keptOut, grouped), KeptBlock(layer.WeightVariance(), keptIn, keptOut, grouped));
+                var bias = layer.BiasMean()?.index_select(0, tensor(keptOut, dtype: ScalarType.Int64)).contiguous();
+                // A grouped convolution keeps whole filters: its removed inputs are its removed outputs (depthwise) or none.
+                if (inputMeans is not null && !grouped && keptIn.LongLength < layer.InputUnits)
+                    bias = Compensate(layer, name, keptIn, tensor(keptOut, dtype: ScalarType.Int64), bias, inputMeans);
                 staged.Add((name, layer, keptIn, keptOut,
-                    mean.data<float>().ToArray(), variance.data<float>().ToArray(), bias?.data<float>().ToArray(),
+                    mean.cpu().data<float>().ToArray(), variance.cpu().data<float>().ToArray(), bias?.cpu().data<float>().ToArray(),
                     network.ResolveThreshold(name, thresholds)));
             }
         }
@@ -127,12 +149,17 @@ public static class NetworkCompression
         {
             int bits = Math.Min(BitPrecision.MaxSignificandBits, BitPrecision.LayerSignificandBits(s.Variances) + extraSignificandBits);
             var quantized = Quantization.Quantize(s.Means, bits, mode);
-            long keptGroups = s.Layer.Layout == Priors.GroupLayout.Columns ? s.In.LongLength : s.Out.LongLength;
-            layers.Add(new CompressedLayer(
-                s.Name, s.Layer.Kind, s.Layer.Groups, keptGroups, s.Layer.WeightMu.shape, s.In, s.Out, s.Threshold, bits, quantized,
-                s.Means, s.Bias, (s.Layer as BayesianConv2d)?.Geometry));
+            layers.Add(new CompressedLayer(s.Name, s.Layer.Kind, s.Layer.WeightMu.shape, s.In, s.Out, (s.Layer as BayesianConvolution)?.Geometry,
+                bits, quantized, s.Means, s.Bias, s.Threshold));
         }
-        return new CompressionResult(layers, exponentBits, mode, inputMeans is not null);
+        return new CompressionResult(layers, exponentBits, mode, inputMeans is not null) { Spaces = masks.Spaces };
+    }
+
+    /// <summary>The rows of the kept outputs and, unless the convolution is grouped, the columns of the kept inputs.</summary>
+    private static Tensor KeptBlock(Tensor weights, long[] keptIn, long[] keptOut, bool grouped)
+    {
+        var rows = weights.index_select(0, tensor(keptOut, dtype: ScalarType.Int64));
+        return (grouped ? rows : rows.index_select(1, tensor(keptIn, dtype: ScalarType.Int64))).contiguous();
     }
 
     /// <summary>
@@ -149,7 +176,7 @@ public static class NetworkCompression
         var weights = layer.WeightMean().index_select(0, outIndex);
         // Over kernel positions a constant input channel contributes mean · Σ_kernel w.
         if (weights.dim() > 2) weights = weights.flatten(2).sum(2);
-        var contribution = weights.to(ScalarType.Float64).matmul(tensor(removedMeans, dtype: ScalarType.Float64)).to(ScalarType.Float32);
+        var contribution = weights.to(ScalarType.Float64).matmul(tensor(removedMeans, dtype: ScalarType.Float64, device: weights.device)).to(ScalarType.Float32);
         return (bias is null ? contribution : bias + contribution).contiguous();
     }
 
@@ -165,21 +192,25 @@ public static class NetworkCompression
         {
             var target = network.Layer(layer.Name);
             using var scope = NewDisposeScope();
-            var block = tensor(quantized ? layer.Quantized.Dequantize() : layer.KeptWeightMeans, layer.KeptShape);
-            var dense = zeros(layer.WeightShape);
+            var block = tensor(quantized && layer.Quantized is { } q ? q.Dequantize() : layer.Weights, layer.KeptShape);
             var rows = tensor(layer.KeptOutputs, dtype: ScalarType.Int64);
-            var cols = tensor(layer.KeptInputs, dtype: ScalarType.Int64);
-            // Scatter the kept block back into the full shape: first rows (outputs), then columns (inputs).
-            var withColumns = zeros(new[] { layer.KeptOutputs.LongLength }.Concat(layer.WeightShape.Skip(1)).ToArray());
-            withColumns.index_copy_(1, cols, block);
+            // Scatter the kept block back into the full shape: columns (inputs) first, unless grouped, then rows.
+            var withColumns = block;
+            if (!layer.IsGrouped)
+            {
+                withColumns = zeros(new[] { layer.KeptOutputs.LongLength }.Concat(layer.WeightShape.Skip(1)).ToArray());
+                withColumns.index_copy_(1, tensor(layer.KeptInputs, dtype: ScalarType.Int64), block);
+            }
+            var dense = zeros(layer.WeightShape);
             dense.index_copy_(0, rows, withColumns);
             Tensor? bias = null;
-            if (layer.KeptBias is not null)
+            if (layer.Bias is not null)
             {
                 bias = zeros(layer.WeightShape[0]);
-                bias.index_copy_(0, rows, tensor(layer.KeptBias));
+                bias.index_copy_(0, rows, tensor(layer.Bias));
             }
-            target.SetFixedWeights(dense, bias);
+            var device = target.WeightMu.device;
+            target.SetFixedWeights(dense.to(device), bias?.to(device));
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 using BayesGen.Compression;
 using BayesGen.Layers;
@@ -11,18 +10,19 @@ namespace BayesGen.Deployment;
 /// <code>
 ///   offset  size  content
 ///   0       8     magic "BAYESGEN"
-///   8       2     format version (1), little-endian
+///   8       2     format version (2), little-endian
 ///   10      2     reserved, 0
 ///   12      4     manifest length M
-///   16      M     manifest: UTF-8 JSON (architecture, kept units as bitmasks, bits per layer, step exponents)
+///   16      M     manifest: UTF-8 JSON (deployment graph, kept units as bitmasks, bits per layer, step exponents)
 ///   16+M    …     payload, per layer in manifest order: the kept weights' integer codes bit-packed at the
 ///                 layer's total bits (two's complement, LSB first), then the kept biases as float32;
 ///                 then per BatchNorm: γ, β, running mean, running variance of the kept channels, float32
 ///   end−4   4     CRC-32 of every byte before it
 /// </code>
-/// Reading checks everything before trusting it: magic, version, the checksum, the manifest's structure and
-/// ranges, and that the payload has exactly the length the manifest implies, so a damaged file is reported,
-/// never loaded as garbage, and never makes the reader allocate more than the file holds.
+/// Reading checks everything before trusting it: the magic, the version, the checksum, every manifest field by
+/// name and range, that the payload has exactly the length the manifest implies, that the weights are finite, and
+/// that the graph, layers and input shape fit together. Memory is bounded by the file: no layer may claim more
+/// weights than <see cref="MaxWeightsPerByte"/> per byte of the file (plus <see cref="WeightAllowance"/>).
 /// </summary>
 public static class ArtifactFormat
 {
@@ -30,13 +30,19 @@ public static class ArtifactFormat
     public static ReadOnlySpan<byte> Magic => "BAYESGEN"u8;
 
     /// <summary>The format version this code writes and reads.</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 
     /// <summary>Bytes before the manifest.</summary>
     public const int PreambleLength = 16;
 
-    private const long MaxDimension = 1 << 24;
-    private const long MaxElements = 1L << 31;
+    /// <summary>The largest artifact read (64 MiB); BayesGen's networks are kilobytes to a few megabytes.</summary>
+    public const long MaxFileBytes = 64L << 20;
+
+    /// <summary>Kept weights a file may describe per byte of its own size (a weight at 0 bits costs nothing to store).</summary>
+    public const long MaxWeightsPerByte = 64;
+
+    /// <summary>Kept weights any file may describe beyond <see cref="MaxWeightsPerByte"/> per byte.</summary>
+    public const long WeightAllowance = 1L << 20;
 
     /// <summary>Writes <paramref name="model"/>, which must be quantised.</summary>
     public static void Write(CompressedModel model, Stream stream)
@@ -54,7 +60,7 @@ public static class ArtifactFormat
         buffer.Write(manifest);
         foreach (var layer in model.Layers)
         {
-            buffer.Write(BitPacking.Pack(layer.Codes!, layer.TotalBits));
+            buffer.Write(BitPacking.Pack(layer.Quantized!.Codes, layer.TotalBits));
             if (layer.Bias is not null) WriteFloats(buffer, layer.Bias);
         }
         foreach (var norm in model.Norms)
@@ -79,21 +85,23 @@ public static class ArtifactFormat
         return (stream.Length, weights);
     }
 
+    /// <summary>
+    /// Opens an artifact for reading: only a plain file no larger than <see cref="MaxFileBytes"/> (a device, a pipe
+    /// or a directory is refused rather than read forever).
+    /// </summary>
+    public static FileStream OpenForReading(string path) => IO.InputFiles.Open(path, PreambleLength + 4, MaxFileBytes, "a BayesGen artifact");
+
     /// <summary>Reads an artifact; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
     public static CompressedModel Read(Stream stream)
     {
-        long length = stream.CanSeek ? stream.Length - stream.Position : -1;
-        if (length > int.MaxValue) throw new InvalidDataException("the file is larger than 2 GiB; not a BayesGen artifact.");
-        byte[] bytes;
-        using (var copy = new MemoryStream())
-        {
-            stream.CopyTo(copy);
-            bytes = copy.ToArray();
-        }
+        byte[] bytes = ReadAll(stream);
         if (bytes.Length < PreambleLength + 4) throw new InvalidDataException($"truncated: {bytes.Length} bytes is shorter than any artifact.");
         if (!bytes.AsSpan(0, 8).SequenceEqual(Magic)) throw new InvalidDataException("wrong magic: not a BayesGen artifact (it must start with \"BAYESGEN\").");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
-        if (version != Version) throw new InvalidDataException($"format version {version} is not supported (this BayesGen reads version {Version}).");
+        if (version != Version)
+            throw new InvalidDataException(version < Version
+                ? $"format version {version} is an older BayesGen's; compress the run again (compress --run DIR) to write version {Version}."
+                : $"format version {version} is not supported (this BayesGen reads version {Version}).");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
         uint actual = Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4));
         if (stored != actual) throw new InvalidDataException($"checksum mismatch (stored {stored:x8}, computed {actual:x8}): the file is damaged or truncated.");
@@ -111,90 +119,145 @@ public static class ArtifactFormat
             throw ArtifactManifest.Bad($"not valid JSON ({e.Message})");
         }
         var payload = new ReadOnlySpan<byte>(bytes, PreambleLength + manifestLength, bytes.Length - PreambleLength - manifestLength - 4);
-        return Build(dto, payload);
+        return Build(dto, payload, MaxWeightsPerByte * bytes.Length + WeightAllowance);
     }
 
-    private static CompressedModel Build(ArtifactManifest.ManifestDto dto, ReadOnlySpan<byte> payload)
+    private static byte[] ReadAll(Stream stream)
     {
-        if (dto.Ops is null || dto.Layers is null || dto.Norms is null || dto.Model is null || dto.Prior is null)
+        if (stream.CanSeek && stream.Length - stream.Position > MaxFileBytes)
+            throw new InvalidDataException($"it has more than {MaxFileBytes} bytes, more than any artifact.");
+        using var copy = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (copy.Length + read > MaxFileBytes) throw new InvalidDataException($"it has more than {MaxFileBytes} bytes, more than any artifact.");
+            copy.Write(chunk, 0, read);
+        }
+        return copy.ToArray();
+    }
+
+    private static CompressedModel Build(ArtifactManifest.ManifestDto dto, ReadOnlySpan<byte> payload, long weightBudget)
+    {
+        if (dto.Nodes is null || dto.Layers is null || dto.Norms is null || dto.Model is null || dto.Prior is null || dto.InputShape is null)
             throw ArtifactManifest.Bad("a required section is missing");
-        if (dto.InputShape is not null && dto.InputShape.Any(d => d <= 0 || d > MaxDimension))
+        var model = ArtifactManifest.Name(dto.Model, "the model");
+        var prior = ArtifactManifest.Enum<PriorKind>(dto.Prior, "the prior").ToString();
+        if (dto.InputShape.Length is 0 or > 4 || dto.InputShape.Any(d => d <= 0 || d > ArtifactManifest.MaxDimension))
             throw ArtifactManifest.Bad("the input shape has a dimension out of range");
-        if (!Enum.TryParse<QuantizationMode>(dto.Quantization, out var mode)) throw ArtifactManifest.Bad($"unknown quantization '{dto.Quantization}'");
+        var mode = ArtifactManifest.Enum<QuantizationMode>(dto.Quantization, "the quantization");
         if (dto.ExponentBits is < 0 or > 8) throw ArtifactManifest.Bad($"exponent bits {dto.ExponentBits} out of range");
-        var ops = dto.Ops.Select(ArtifactManifest.FromDto).ToArray();
+
+        var nodes = new List<DeploymentNode>();
+        for (int i = 0; i < dto.Nodes.Length; i++)
+            nodes.Add(Node(dto.Nodes[i] ?? throw ArtifactManifest.Bad($"node {i} is null"), i));
+
         int offset = 0;
-        var layers = new List<CompressedLayerData>();
-        var names = new HashSet<string>();
+        var layers = new List<CompressedLayer>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var l in dto.Layers)
         {
-            if (string.IsNullOrEmpty(l.Name) || !names.Add(l.Name)) throw ArtifactManifest.Bad("a layer has no name or a duplicate name");
-            if (!Enum.TryParse<LayerKind>(l.Kind, out var kind)) throw ArtifactManifest.Bad($"layer '{l.Name}' has unknown kind '{l.Kind}'");
-            int rank = kind == LayerKind.Linear ? 2 : 4;
-            if (l.WeightShape is null || l.WeightShape.Length != rank || l.WeightShape.Any(d => d <= 0 || d > MaxDimension))
-                throw ArtifactManifest.Bad($"layer '{l.Name}' has an invalid weight shape");
-            ConvGeometry? geometry = null;
-            if (kind == LayerKind.Conv2d)
-            {
-                var g = l.Geometry;
-                if (g is null || g.Length != 9 || g.Any(v => v < 0 || v > 4096) || g[0] < 1 || g[1] < 1 || g[2] < 1 || g[3] < 1 || g[6] < 1 || g[7] < 1 || g[8] != 1)
-                    throw ArtifactManifest.Bad($"layer '{l.Name}' has invalid convolution geometry");
-                if (g[0] != l.WeightShape[2] || g[1] != l.WeightShape[3]) throw ArtifactManifest.Bad($"layer '{l.Name}': the kernel disagrees with the weight shape");
-                geometry = new ConvGeometry(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8]);
-            }
-            var keptIn = Bitmask.Decode(l.KeptInputs ?? "", l.WeightShape[1], $"layer '{l.Name}' inputs");
-            var keptOut = Bitmask.Decode(l.KeptOutputs ?? "", l.WeightShape[0], $"layer '{l.Name}' outputs");
-            if (l.TotalBits is < 0 or > 32 || l.SignificandBits is < 0 or > 23 || l.StepExponent is < -160 or > 160)
-                throw ArtifactManifest.Bad($"layer '{l.Name}' has bits or a step out of range");
-            long count = checked(keptOut.LongLength * keptIn.LongLength * (rank == 4 ? l.WeightShape[2] * l.WeightShape[3] : 1));
-            if (count > MaxElements) throw ArtifactManifest.Bad($"layer '{l.Name}' is too large");
-            long packed = BitPacking.PackedLength(count, l.TotalBits);
-            long biasBytes = l.Bias ? keptOut.LongLength * 4 : 0;
-            if (packed + biasBytes > payload.Length - offset)
-                throw new InvalidDataException($"the payload is shorter than the manifest says (layer '{l.Name}' needs {packed + biasBytes} more bytes, {payload.Length - offset} remain).");
-            var codes = BitPacking.Unpack(payload.Slice(offset, (int)packed), count, l.TotalBits);
-            offset += (int)packed;
-            float[]? bias = l.Bias ? ReadFloats(payload, ref offset, keptOut.Length) : null;
-            double step = Math.Pow(2.0, l.StepExponent);
-            var weights = new float[count];
-            for (long i = 0; i < count; i++) weights[i] = (float)(codes[i] * step);
-            layers.Add(new CompressedLayerData(l.Name, kind, l.WeightShape, keptIn, keptOut, geometry, l.SignificandBits, l.TotalBits, l.StepExponent, codes, weights, bias));
+            var layer = Layer(l ?? throw ArtifactManifest.Bad("a layer is null"), names, ref weightBudget, payload, ref offset);
+            layers.Add(layer);
         }
-        var norms = new List<CompressedNormData>();
+        var norms = new List<CompressedNorm>();
         foreach (var n in dto.Norms)
         {
-            if (string.IsNullOrEmpty(n.Name) || !names.Add(n.Name)) throw ArtifactManifest.Bad("a BatchNorm has no name or a duplicate name");
-            if (n.Dims is not (1 or 2) || n.Channels <= 0 || n.Channels > MaxDimension || !double.IsFinite(n.Eps) || n.Eps <= 0)
-                throw ArtifactManifest.Bad($"BatchNorm '{n.Name}' has invalid settings");
-            var kept = Bitmask.Decode(n.Kept ?? "", n.Channels, $"BatchNorm '{n.Name}'");
+            if (n is null) throw ArtifactManifest.Bad("a BatchNorm is null");
+            var name = ArtifactManifest.Name(n.Name, "a BatchNorm");
+            if (!names.Add(name)) throw ArtifactManifest.Bad($"the name '{name}' occurs twice");
+            if (n.Dims is not (1 or 2) || n.Channels <= 0 || n.Channels > ArtifactManifest.MaxDimension || !double.IsFinite(n.Eps) || n.Eps <= 0)
+                throw ArtifactManifest.Bad($"BatchNorm '{name}' has invalid settings");
+            var kept = Bitmask.Decode(n.Kept, n.Channels, $"BatchNorm '{name}'");
             if (kept.LongLength * 16 > payload.Length - offset)
-                throw new InvalidDataException($"the payload is shorter than the manifest says (BatchNorm '{n.Name}').");
-            norms.Add(new CompressedNormData(n.Name, n.Dims, n.Channels, kept, n.Eps,
-                ReadFloats(payload, ref offset, kept.Length), ReadFloats(payload, ref offset, kept.Length),
-                ReadFloats(payload, ref offset, kept.Length), ReadFloats(payload, ref offset, kept.Length)));
+                throw new InvalidDataException($"the payload is shorter than the manifest says (BatchNorm '{name}').");
+            var weight = ReadFloats(payload, ref offset, kept.Length);
+            var bias = ReadFloats(payload, ref offset, kept.Length);
+            var mean = ReadFloats(payload, ref offset, kept.Length);
+            var variance = ReadFloats(payload, ref offset, kept.Length);
+            if (variance.Any(v => v < 0)) throw new InvalidDataException($"BatchNorm '{name}' has a negative running variance.");
+            norms.Add(new CompressedNorm(name, n.Dims, n.Channels, kept, n.Eps, weight, bias, mean, variance));
         }
         if (offset != payload.Length)
             throw new InvalidDataException($"the payload has {payload.Length - offset} bytes more than the manifest describes.");
-        foreach (var op in ops)
-        {
-            if (op is LayerOp lo && !layers.Any(x => x.Name == lo.Layer)) throw ArtifactManifest.Bad($"the chain names layer '{lo.Layer}', which has no data");
-            if (op is BatchNormOp bo && !norms.Any(x => x.Name == bo.Layer)) throw ArtifactManifest.Bad($"the chain names BatchNorm '{bo.Layer}', which has no data");
-        }
         if (layers.Count == 0) throw ArtifactManifest.Bad("the network has no layer");
-        try
+        // The constructor follows the input through the graph and refuses anything that does not fit.
+        return new CompressedModel(model, prior, dto.InputShape, new DeploymentGraph(nodes, dto.Output), dto.ExponentBits, mode, layers, norms);
+    }
+
+    private static DeploymentNode Node(ArtifactManifest.NodeDto d, int index)
+    {
+        var op = ArtifactManifest.FromDto(d, index);
+        var inputs = d.Inputs ?? Array.Empty<int>();
+        if (op is not InputOp && inputs.Length == 0) throw ArtifactManifest.Bad($"node {index} has no inputs");
+        if (inputs.Length > 64 || inputs.Any(i => i < 0 || i >= index)) throw ArtifactManifest.Bad($"node {index} reads a node that does not come before it");
+        int expected = op switch { InputOp => 0, BinaryOp => 2, ConcatOp => -1, _ => 1 };
+        if (expected >= 0 && inputs.Length != expected) throw ArtifactManifest.Bad($"node {index} ({op.Name}) has {inputs.Length} inputs, not {expected}");
+        var gathers = new InputGather?[inputs.Length];
+        if (d.Gathers is not null)
         {
-            var model = new CompressedModel(dto.Model, dto.Prior, dto.InputShape, new NetworkGraph(ops), dto.ExponentBits, mode, layers, norms);
-            foreach (var n in norms)
+            if (d.Gathers.Length != inputs.Length) throw ArtifactManifest.Bad($"node {index} has {d.Gathers.Length} gathers for {inputs.Length} inputs");
+            for (int k = 0; k < inputs.Length; k++)
             {
-                var expected = DeploymentPlan.NormChannels(model.Graph, n.Name, layers, n.Channels);
-                if (!expected.SequenceEqual(n.KeptChannels)) throw ArtifactManifest.Bad($"BatchNorm '{n.Name}' keeps other channels than the layer before it");
+                if (d.Gathers[k] is not { } g) continue;
+                if (g.Axis is < 1 or > 8) throw ArtifactManifest.Bad($"node {index} gathers along dimension {g.Axis}");
+                gathers[k] = new InputGather(g.Axis, g.Of, Bitmask.Decode(g.Kept, g.Of, $"node {index}'s input {k}"));
             }
-            return model;
         }
-        catch (KeyNotFoundException e)
+        return new DeploymentNode(op, inputs, gathers);
+    }
+
+    private static CompressedLayer Layer(ArtifactManifest.LayerDto l, HashSet<string> names, ref long weightBudget, ReadOnlySpan<byte> payload, ref int offset)
+    {
+        var name = ArtifactManifest.Name(l.Name, "a layer");
+        if (!names.Add(name)) throw ArtifactManifest.Bad($"the name '{name}' occurs twice");
+        var where = $"layer '{name}'";
+        var kind = ArtifactManifest.Enum<LayerKind>(l.Kind, where);
+        int rank = kind switch { LayerKind.Linear => 2, LayerKind.Conv1d => 3, _ => 4 };
+        if (l.WeightShape is null || l.WeightShape.Length != rank || l.WeightShape.Any(d => d <= 0 || d > ArtifactManifest.MaxDimension))
+            throw ArtifactManifest.Bad($"{where} has an invalid weight shape");
+        ConvGeometry? geometry = null;
+        if (kind != LayerKind.Linear)
         {
-            throw ArtifactManifest.Bad(e.Message);
+            var g = l.Geometry ?? throw ArtifactManifest.Bad($"{where} has no convolution geometry");
+            int dims = rank - 2;
+            var kernel = ArtifactManifest.Sizes(g.Kernel, dims, 1, where, "kernel");
+            geometry = new ConvGeometry(kernel, ArtifactManifest.Sizes(g.Stride, dims, 1, where, "stride"),
+                ArtifactManifest.Sizes(g.Padding, dims, 0, where, "padding"), ArtifactManifest.Sizes(g.Dilation, dims, 1, where, "dilation"), g.Groups);
+            if (!kernel.AsSpan().SequenceEqual(l.WeightShape.AsSpan(2))) throw ArtifactManifest.Bad($"{where}: the kernel disagrees with the weight shape");
+            if (g.Groups < 1 || g.Groups > ArtifactManifest.MaxDimension || l.WeightShape[0] % g.Groups != 0)
+                throw ArtifactManifest.Bad($"{where} has {g.Groups} channel groups for {l.WeightShape[0]} filters");
         }
+        long inputUnits = kind == LayerKind.Linear ? l.WeightShape[1] : l.WeightShape[1] * geometry!.Groups;
+        if (inputUnits > ArtifactManifest.MaxDimension) throw ArtifactManifest.Bad($"{where} has too many inputs");
+        var keptIn = Bitmask.Decode(l.KeptInputs, inputUnits, $"{where} inputs");
+        var keptOut = Bitmask.Decode(l.KeptOutputs, l.WeightShape[0], $"{where} outputs");
+        if (l.TotalBits is < 0 or > 32 || l.SignificandBits is < 0 or > 23 || l.StepExponent is < -160 or > 160)
+            throw ArtifactManifest.Bad($"{where} has bits or a step out of range");
+        if (geometry is { Groups: > 1 } && !(geometry.Groups == inputUnits && geometry.Groups == l.WeightShape[0]
+                                             ? keptIn.AsSpan().SequenceEqual(keptOut) : keptIn.LongLength == inputUnits && keptOut.LongLength == l.WeightShape[0]))
+            throw ArtifactManifest.Bad($"{where}: a grouped convolution keeps its channels whole (a depthwise one, the same channels in and out)");
+
+        // The kept block, bounded before anything is allocated: by the file (codes at few bits) and the payload.
+        var keptShape = new[] { keptOut.LongLength, geometry is { Groups: > 1 } ? l.WeightShape[1] : keptIn.LongLength }.Concat(l.WeightShape.Skip(2)).ToArray();
+        long count = 1;
+        foreach (var d in keptShape)
+        {
+            count *= d;
+            if (count > weightBudget) throw new InvalidDataException($"{where} claims more weights than a file of this size can hold.");
+        }
+        weightBudget -= count;
+        long packed = BitPacking.PackedLength(count, l.TotalBits);
+        long biasBytes = l.Bias ? keptOut.LongLength * 4 : 0;
+        if (packed + biasBytes > payload.Length - offset)
+            throw new InvalidDataException($"the payload is shorter than the manifest says ({where} needs {packed + biasBytes} more bytes, {payload.Length - offset} remain).");
+        var codes = BitPacking.Unpack(payload.Slice(offset, (int)packed), count, l.TotalBits);
+        offset += (int)packed;
+        float[]? bias = l.Bias ? ReadFloats(payload, ref offset, keptOut.Length) : null;
+        var quantized = new QuantizedLayer(codes, l.StepExponent, l.TotalBits);
+        var weights = quantized.Dequantize();
+        if (weights.Any(w => !float.IsFinite(w))) throw new InvalidDataException($"{where}'s step 2^{l.StepExponent} makes weights that are not finite numbers.");
+        return new CompressedLayer(name, kind, l.WeightShape, keptIn, keptOut, geometry, l.SignificandBits, quantized, weights, bias);
     }
 
     private static void WriteFloats(Stream stream, float[] values)

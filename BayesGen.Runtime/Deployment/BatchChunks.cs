@@ -33,40 +33,28 @@ public static class BatchChunks
     /// </summary>
     public static int DefaultRows(CompressedModel model, bool? im2col = null)
     {
-        if (!model.Layers.Any(l => l.Kind == LayerKind.Conv2d)) return 0;
-        long? elements = LargestConvolutionBuffer(model, im2col ?? Torch.LibTorchFixes.OneDnnDisabled);
-        if (elements is not long e || e <= 0) return ConvolutionRows;
+        if (!model.Layers.Any(l => l.Kind != LayerKind.Linear)) return 0;
+        long e = LargestConvolutionBuffer(model, im2col ?? Torch.LibTorchFixes.OneDnnDisabled);
+        if (e <= 0) return ConvolutionRows;
         return (int)Math.Clamp(ActivationBudgetBytes / (sizeof(float) * e), MinRows, MaxRows);
     }
 
     /// <summary>
-    /// Elements per input of the largest convolution buffer, following the input shape through convolutions and
-    /// pools: each output (kept channels × height × width) and, with <paramref name="im2col"/>, each unfolded
-    /// input (kept input channels × kernel area × output positions). Null without an input shape.
+    /// Elements per input of the largest convolution buffer: each convolution's output (kept channels × positions)
+    /// and, with <paramref name="im2col"/>, its unfolded input (kept input channels per group × kernel size ×
+    /// output positions), from the model's inferred shapes.
     /// </summary>
-    public static long? LargestConvolutionBuffer(CompressedModel model, bool im2col)
+    public static long LargestConvolutionBuffer(CompressedModel model, bool im2col)
     {
-        if (model.InputShape is not { Length: 3 } shape) return null;
-        long c = shape[0], h = shape[1], w = shape[2], largest = 0;
-        foreach (var op in model.Graph.Ops)
+        long largest = 0;
+        var nodes = model.Graph.Nodes;
+        for (int i = 0; i < nodes.Count; i++)
         {
-            switch (op)
-            {
-                case LayerOp l when model.Layer(l.Layer) is { Kind: LayerKind.Conv2d, Geometry: { } g } layer:
-                    h = ConvGeometry.OutputSize(h, g.KernelH, g.StrideH, g.PaddingH, g.DilationH);
-                    w = ConvGeometry.OutputSize(w, g.KernelW, g.StrideW, g.PaddingW, g.DilationW);
-                    long inputs = layer.KeptInputs.Length > 0 ? layer.KeptInputs.Length : c;
-                    if (im2col) largest = Math.Max(largest, inputs / g.Groups * g.KernelH * g.KernelW * h * w);
-                    c = layer.KeptOutputs.Length;
-                    largest = Math.Max(largest, c * h * w);
-                    break;
-                case PoolOp p:
-                    h = PoolOp.OutputSize(h, p.KernelH, p.StrideH, p.PaddingH, p.CeilMode);
-                    w = PoolOp.OutputSize(w, p.KernelW, p.StrideW, p.PaddingW, p.CeilMode);
-                    break;
-                case FlattenOp:
-                    return largest;
-            }
+            if (nodes[i].Op is not LayerOp op || model.Layer(op.Layer) is not { Kind: not LayerKind.Linear, Geometry: { } g } layer) continue;
+            var shape = model.Shapes[i];
+            long positions = shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+            largest = Math.Max(largest, shape[1] * positions);
+            if (im2col) largest = Math.Max(largest, layer.KeptShape[1] * g.KernelSize * positions);
         }
         return largest;
     }

@@ -1,4 +1,5 @@
 using BayesGen.Compression;
+using BayesGen.IO;
 using BayesGen.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -7,15 +8,17 @@ using static TorchSharp.torch;
 namespace BayesGen.Deployment;
 
 /// <summary>
-/// A pruned, reduced-precision network: its operation chain, and for every layer only the kept units and
-/// their weights. It is what a BayesGen artifact file stores; the generated <c>Compressed</c> class and the
-/// generic <see cref="CompressedNetwork"/> are built from it.
+/// A pruned, reduced-precision network: its deployment graph, and for every layer only the kept units and their
+/// weights. It is what a BayesGen artifact file stores; <see cref="CompressedNetwork"/> (and the generated
+/// <c>Compressed</c> class, which is one) runs it. Construction checks that the graph, the layers and the input
+/// shape fit together (<see cref="DeploymentShapes"/>), so a model that exists can run.
 /// </summary>
 public sealed class CompressedModel
 {
     /// <summary>Creates a model from its parts; <see cref="From"/> and <see cref="Load(string)"/> are the usual ways.</summary>
-    public CompressedModel(string model, string prior, long[]? inputShape, NetworkGraph graph, int exponentBits,
-        QuantizationMode quantization, IReadOnlyList<CompressedLayerData> layers, IReadOnlyList<CompressedNormData> norms)
+    /// <exception cref="InvalidDataException">The parts do not fit together.</exception>
+    public CompressedModel(string model, string prior, long[] inputShape, DeploymentGraph graph, int exponentBits,
+        QuantizationMode quantization, IReadOnlyList<CompressedLayer> layers, IReadOnlyList<CompressedNorm> norms)
     {
         Model = model;
         Prior = prior;
@@ -25,20 +28,20 @@ public sealed class CompressedModel
         Quantization = quantization;
         Layers = layers;
         Norms = norms;
-        Gathers = DeploymentPlan.Gathers(graph, layers);
+        Shapes = DeploymentShapes.Infer(this);
     }
 
-    /// <summary>The name of the network class.</summary>
+    /// <summary>The full name of the network class (<c>MyApp.Net</c>).</summary>
     public string Model { get; }
 
     /// <summary>The prior it was trained with ("GroupNJ" or "Horseshoe").</summary>
     public string Prior { get; }
 
-    /// <summary>The shape of one input example, when known.</summary>
-    public long[]? InputShape { get; }
+    /// <summary>The shape of one input example.</summary>
+    public long[] InputShape { get; }
 
-    /// <summary>The operation chain.</summary>
-    public NetworkGraph Graph { get; }
+    /// <summary>The graph the network runs.</summary>
+    public DeploymentGraph Graph { get; }
 
     /// <summary>The network's exponent bits (tutorial accounting).</summary>
     public int ExponentBits { get; }
@@ -47,94 +50,117 @@ public sealed class CompressedModel
     public QuantizationMode Quantization { get; }
 
     /// <summary>The Bayesian layers, in data-flow order.</summary>
-    public IReadOnlyList<CompressedLayerData> Layers { get; }
+    public IReadOnlyList<CompressedLayer> Layers { get; }
 
     /// <summary>The BatchNorm layers.</summary>
-    public IReadOnlyList<CompressedNormData> Norms { get; }
+    public IReadOnlyList<CompressedNorm> Norms { get; }
 
-    /// <summary>The input features each Linear layer gathers, where it does not read its whole input.</summary>
-    public IReadOnlyDictionary<string, long[]> Gathers { get; }
+    /// <summary>The shape of every node's value for one input example (batch 1), checked when the model was made.</summary>
+    public IReadOnlyList<long[]> Shapes { get; }
 
     /// <summary>Whether every layer holds integer codes (a model made with quantisation; only such a model can be saved).</summary>
-    public bool IsQuantized => Layers.All(l => l.Codes is not null);
+    public bool IsQuantized => Layers.All(l => l.Quantized is not null);
 
     /// <summary>
-    /// Builds the compressed model of a trained Bayesian network: its masks decide the kept units, the
-    /// compression result gives bits and codes. With <paramref name="quantized"/> false the weights are the
+    /// Builds the compressed model of a trained Bayesian network from a compression result (kept units, bits,
+    /// codes), following the network's recorded graph. With <paramref name="quantized"/> false the weights are the
     /// unrounded posterior means (for checking the deployment against the Bayesian model).
     /// </summary>
-    public static CompressedModel From(BayesianNetwork network, NetworkMasks masks, CompressionResult result, bool quantized = true, long[]? inputShape = null)
+    /// <exception cref="Tracing.GraphRecordingException">The network's forward could not be recorded (the generator warned where).</exception>
+    public static CompressedModel From(BayesianNetwork network, CompressionResult result, bool quantized = true)
     {
-        var graph = network.Graph ?? throw new InvalidOperationException(
-            $"{network.GetName()}'s forward could not be followed (see the generator's warning), so it has no compressed model.");
-        var layers = new List<CompressedLayerData>();
-        foreach (var layer in result.Layers)
+        var graph = network.Graph;
+        var byName = result.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        var missing = graph.LayerNames.Where(n => !byName.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+            throw new ArgumentException($"The compression result has no data for layer(s) {string.Join(", ", missing)}; compress with masks from this network's ComputeMasks().", nameof(result));
+        var units = network.LayerUnitsOf(name => KeptGroups(byName[name]));
+        var spaces = result.Spaces ?? ChannelSpaces.Analyze(graph, units);
+        var plan = DeploymentPlanner.Plan(graph, spaces, units);
+
+        var layers = new List<CompressedLayer>();
+        foreach (var name in graph.LayerNames)
         {
-            var q = layer.Quantized;
-            layers.Add(new CompressedLayerData(layer.Name, layer.Kind, layer.WeightShape, layer.KeptInputs, layer.KeptOutputs, layer.Geometry,
-                layer.SignificandBits, q.TotalBits, q.StepExponent, quantized ? q.Codes : null,
-                quantized ? q.Dequantize() : layer.KeptWeightMeans, layer.KeptBias));
+            var layer = byName[name];
+            if (!plan.LayerInputs[name].AsSpan().SequenceEqual(layer.KeptInputs) || !plan.LayerOutputs[name].AsSpan().SequenceEqual(layer.KeptOutputs))
+                throw new ArgumentException($"Layer '{name}' keeps other units than the network's channel analysis; compress with masks from this network's ComputeMasks().", nameof(result));
+            layers.Add(quantized
+                ? layer with { Weights = layer.Quantized?.Dequantize() ?? throw new ArgumentException($"Layer '{name}' has no quantised codes.", nameof(result)) }
+                : layer with { Quantized = null });
         }
-        var norms = new List<CompressedNormData>();
-        foreach (var op in graph.Ops.OfType<BatchNormOp>())
-        {
-            var module = network.named_modules().FirstOrDefault(m => m.name == op.Layer).module as MaskedBatchNorm
-                ?? throw new InvalidOperationException($"{network.GetName()} has no BatchNorm named '{op.Layer}'.");
-            var kept = DeploymentPlan.NormChannels(graph, op.Layer, layers, module.Features);
-            norms.Add(NormData(op.Layer, op.Dimensions, module.Norm, kept));
-        }
-        return new CompressedModel(network.GetType().DeclaringType?.Name ?? network.GetName(), network.Prior.ToString(),
-            inputShape ?? network.InputShape, graph, result.ExponentBits, result.Mode, layers, norms);
+        var norms = plan.NormChannels.Select(n => NormData(n.Key, network.BatchNorms.First(b => b.Name == n.Key).Norm, n.Value)).ToList();
+        var type = network.GetType();
+        var name2 = (type.DeclaringType ?? type).FullName ?? type.Name;
+        return new CompressedModel(name2, network.Prior.ToString(), graph.InputShape, plan.Graph, result.ExponentBits, result.Mode, layers, norms);
     }
 
-    private static CompressedNormData NormData(string name, int dims, NormBase norm, long[] kept)
+    private static bool[] KeptGroups(CompressedLayer layer)
+    {
+        var kept = new bool[layer.Groups];
+        foreach (var i in layer.Kind == LayerKind.Linear ? layer.KeptInputs : layer.KeptOutputs) kept[i] = true;
+        return kept;
+    }
+
+    private static CompressedNorm NormData(string name, MaskedBatchNorm module, long[] kept)
     {
         using var scope = NewDisposeScope();
-        var index = tensor(kept, dtype: ScalarType.Int64);
+        var norm = module.Norm;
+        var index = tensor(kept, dtype: ScalarType.Int64, device: norm.running_mean?.device ?? CPU);
         float[] Pick(Tensor? t, float fallback) => t is null
             ? Enumerable.Repeat(fallback, kept.Length).ToArray()
-            : t.detach().index_select(0, index).to(ScalarType.Float32).data<float>().ToArray();
-        return new CompressedNormData(name, dims, norm.num_features, kept, norm.eps,
+            : t.detach().index_select(0, index).to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return new CompressedNorm(name, module.Dimensions, norm.num_features, kept, norm.eps,
             Pick(norm.weight, 1f), Pick(norm.bias, 0f), Pick(norm.running_mean, 0f), Pick(norm.running_var, 1f));
     }
 
     /// <summary>The data of one Bayesian layer.</summary>
-    public CompressedLayerData Layer(string name)
+    public CompressedLayer Layer(string name)
         => Layers.FirstOrDefault(l => l.Name == name) ?? throw new KeyNotFoundException($"The compressed model has no layer '{name}'.");
 
     /// <summary>The data of one BatchNorm layer.</summary>
-    public CompressedNormData Norm(string name)
+    public CompressedNorm Norm(string name)
         => Norms.FirstOrDefault(n => n.Name == name) ?? throw new KeyNotFoundException($"The compressed model has no BatchNorm '{name}'.");
 
-    /// <summary>A Linear layer of the kept size holding the kept weights.</summary>
-    public Linear CreateLinear(string name)
+    /// <summary>An ordinary layer of the kept size holding the kept weights (Linear, Conv1d or Conv2d), in evaluation mode.</summary>
+    public nn.Module<Tensor, Tensor> CreateLayer(string name)
     {
         var data = Layer(name);
-        if (data.Kind != LayerKind.Linear) throw new InvalidDataException($"Layer '{name}' is a {data.Kind}, not Linear.");
         var shape = data.KeptShape;
-        var linear = nn.Linear(shape[1], shape[0], hasBias: data.Bias is not null);
-        Fill(linear.weight, data.Weights, shape);
-        if (data.Bias is not null) Fill(linear.bias!, data.Bias, new[] { shape[0] });
-        linear.eval();
-        return linear;
+        bool bias = data.Bias is not null;
+        nn.Module<Tensor, Tensor> module;
+        Tensor weight;
+        Tensor? biasParameter;
+        switch (data.Kind)
+        {
+            case LayerKind.Linear:
+            {
+                var linear = nn.Linear(shape[1], shape[0], hasBias: bias);
+                (module, weight, biasParameter) = (linear, linear.weight, linear.bias);
+                break;
+            }
+            case LayerKind.Conv1d:
+            {
+                var g = data.Geometry!;
+                var conv = nn.Conv1d(shape[1] * data.DeployedGroups, shape[0], g.Kernel[0], g.Stride[0], g.Padding[0], g.Dilation[0], groups: data.DeployedGroups, bias: bias);
+                (module, weight, biasParameter) = (conv, conv.weight, conv.bias);
+                break;
+            }
+            default:
+            {
+                var g = data.Geometry!;
+                var conv = nn.Conv2d(shape[1] * data.DeployedGroups, shape[0], (g.Kernel[0], g.Kernel[1]), stride: (g.Stride[0], g.Stride[1]),
+                    padding: (g.Padding[0], g.Padding[1]), dilation: (g.Dilation[0], g.Dilation[1]), groups: data.DeployedGroups, bias: bias);
+                (module, weight, biasParameter) = (conv, conv.weight, conv.bias);
+                break;
+            }
+        }
+        Fill(weight, data.Weights, shape);
+        if (data.Bias is not null) Fill(biasParameter!, data.Bias, new[] { shape[0] });
+        module.eval();
+        return module;
     }
 
-    /// <summary>A Conv2d of the kept size holding the kept filters.</summary>
-    public Conv2d CreateConv2d(string name)
-    {
-        var data = Layer(name);
-        if (data.Kind != LayerKind.Conv2d || data.Geometry is null) throw new InvalidDataException($"Layer '{name}' is a {data.Kind}, not Conv2d.");
-        var g = data.Geometry;
-        var shape = data.KeptShape;
-        var conv = nn.Conv2d(shape[1], shape[0], (g.KernelH, g.KernelW), stride: (g.StrideH, g.StrideW), padding: (g.PaddingH, g.PaddingW),
-            dilation: (g.DilationH, g.DilationW), bias: data.Bias is not null);
-        Fill(conv.weight, data.Weights, shape);
-        if (data.Bias is not null) Fill(conv.bias!, data.Bias, new[] { shape[0] });
-        conv.eval();
-        return conv;
-    }
-
-    /// <summary>A BatchNorm (1d or 2d) over the kept channels, in evaluation mode.</summary>
+    /// <summary>A BatchNorm over the kept channels, in evaluation mode.</summary>
     public nn.Module<Tensor, Tensor> CreateBatchNorm(string name)
     {
         var data = Norm(name);
@@ -148,49 +174,18 @@ public sealed class CompressedModel
         return norm;
     }
 
-    /// <summary>The features a Linear layer gathers from its input (an int64 tensor), or null when it reads all of them.</summary>
-    public Tensor? GatherIndices(string name)
-        => Gathers.TryGetValue(name, out var indices) ? tensor(indices, dtype: ScalarType.Int64).DetachFromDisposeScope() : null;
-
-    /// <summary>The operation at position <paramref name="index"/> of the chain, checked to be of type <typeparamref name="T"/>.</summary>
-    public T Op<T>(int index) where T : GraphOp
-        => index >= 0 && index < Graph.Ops.Count && Graph.Ops[index] is T op
-            ? op
-            : throw new InvalidDataException($"Operation {index} of the chain is not a {typeof(T).Name}.");
-
-    /// <summary>
-    /// Checks that this model's operation chain is the one a generated class expects (same operations, same
-    /// layer names, in order). Throws <see cref="InvalidDataException"/> naming the first difference.
-    /// </summary>
-    public void CheckOps(IReadOnlyList<string> expected, string className)
-    {
-        var actual = Graph.Ops.Select(ArtifactManifest.OpName).ToArray();
-        for (int i = 0; i < Math.Max(actual.Length, expected.Count); i++)
-        {
-            var a = i < actual.Length ? actual[i] : "(end)";
-            var e = i < expected.Count ? expected[i] : "(end)";
-            if (a != e)
-                throw new InvalidDataException(
-                    $"This compressed model ({Model}) does not fit {className}: operation {i} is '{a}' where the class expects '{e}'. Compress the network {className} belongs to.");
-        }
-    }
-
-    /// <summary>A network that runs this model without generated code.</summary>
+    /// <summary>A network that runs this model.</summary>
     public CompressedNetwork CreateNetwork() => new(this);
 
-    /// <summary>Writes the artifact file (see <see cref="ArtifactFormat"/>).</summary>
-    public void Save(string path)
-    {
-        using var stream = File.Create(path);
-        ArtifactFormat.Write(this, stream);
-    }
+    /// <summary>Writes the artifact file (see <see cref="ArtifactFormat"/>), replacing any file there only once it is whole.</summary>
+    public void Save(string path) => AtomicFile.Write(path, stream => ArtifactFormat.Write(this, stream));
 
     /// <summary>Reads an artifact file; throws <see cref="InvalidDataException"/> naming the problem for a damaged file.</summary>
     public static CompressedModel Load(string path)
     {
-        using var stream = File.OpenRead(path);
         try
         {
+            using var stream = ArtifactFormat.OpenForReading(path);
             return ArtifactFormat.Read(stream);
         }
         catch (InvalidDataException e)
@@ -206,3 +201,24 @@ public sealed class CompressedModel
         target.copy_(source);
     }
 }
+
+/// <summary>A BatchNorm layer of the compressed network: only the channels its input keeps.</summary>
+/// <param name="Name">The path.</param>
+/// <param name="Dimensions">1 (BatchNorm1d) or 2 (BatchNorm2d).</param>
+/// <param name="Channels">Channels of the original layer.</param>
+/// <param name="KeptChannels">Kept channels, ascending.</param>
+/// <param name="Epsilon">The ε added to the variance.</param>
+/// <param name="Weight">γ at the kept channels.</param>
+/// <param name="Bias">β at the kept channels.</param>
+/// <param name="RunningMean">Running means at the kept channels.</param>
+/// <param name="RunningVariance">Running variances at the kept channels.</param>
+public sealed record CompressedNorm(
+    string Name,
+    int Dimensions,
+    long Channels,
+    long[] KeptChannels,
+    double Epsilon,
+    float[] Weight,
+    float[] Bias,
+    float[] RunningMean,
+    float[] RunningVariance);

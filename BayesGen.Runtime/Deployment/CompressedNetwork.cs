@@ -5,52 +5,38 @@ using static TorchSharp.torch;
 namespace BayesGen.Deployment;
 
 /// <summary>
-/// Runs a <see cref="CompressedModel"/> without generated code: one module or function per operation of its
-/// chain, with the physically smaller layers. The generic loader for artifacts.
+/// Runs a <see cref="CompressedModel"/>: an ordinary TorchSharp module holding the physically smaller layers
+/// (Linear, Conv1d, Conv2d, BatchNorm) at their original paths, so its <c>state_dict()</c> names them as the
+/// plain network does (<c>features.0.weight</c>), and computing the deployment graph node by node. A generated
+/// <c>Compressed</c> class is one of these that also checks the model was made from its network.
 /// </summary>
-public sealed class CompressedNetwork : nn.Module<Tensor, Tensor>
+/// <remarks>
+/// The pass is the same function as the masked Bayesian model's, computed faster: a max pool that follows a ReLU
+/// runs before it (they commute, and the ReLU then touches a quarter of the values), 2-D max pools run as strided
+/// maxima, values are freed after their last use, and large batches go through in chunks that keep a
+/// convolution's buffers in cache (<see cref="BatchChunks"/>).
+/// </remarks>
+public class CompressedNetwork : nn.Module<Tensor, Tensor>
 {
-    private readonly List<Func<Tensor, Tensor>> steps = new();
-    private readonly nn.Module<Tensor, Tensor>[] owned;
+    private readonly Step[] steps;
+    private readonly int output;
 
-    /// <summary>Builds the network from a compressed model.</summary>
-    public CompressedNetwork(CompressedModel model) : base($"{model.Model}.Compressed")
+    /// <summary>Builds the network of a compressed model.</summary>
+    public CompressedNetwork(CompressedModel model) : this(model, ShortName(model.Model) + ".Compressed") { }
+
+    /// <summary>Builds the network of a compressed model under the given module name.</summary>
+    protected CompressedNetwork(CompressedModel model, string name) : base(name)
     {
-        Model = model;
-        var modules = new List<nn.Module<Tensor, Tensor>>();
-        foreach (var op in ExecutionOrder(model.Graph.Ops))
-        {
-            switch (op)
-            {
-                case LayerOp l:
-                {
-                    var data = model.Layer(l.Layer);
-                    nn.Module<Tensor, Tensor> layer = data.Kind == LayerKind.Linear ? model.CreateLinear(l.Layer) : model.CreateConv2d(l.Layer);
-                    var gather = model.GatherIndices(l.Layer);
-                    modules.Add(layer);
-                    register_module(l.Layer, layer);
-                    if (gather is not null)
-                    {
-                        register_buffer(l.Layer + "_inputs", gather, persistent: false);
-                        steps.Add(x => { using var g = x.index_select(1, gather); return layer.forward(g); });
-                    }
-                    else steps.Add(layer.forward);
-                    break;
-                }
-                case BatchNormOp b:
-                {
-                    var norm = model.CreateBatchNorm(b.Layer);
-                    modules.Add(norm);
-                    register_module(b.Layer, norm);
-                    steps.Add(norm.forward);
-                    break;
-                }
-                default:
-                    steps.Add(GraphOps.Function(op));
-                    break;
-            }
-        }
-        owned = modules.ToArray();
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Torch.LibTorchFixes.Apply();
+        var modules = new Dictionary<string, nn.Module<Tensor, Tensor>>(StringComparer.Ordinal);
+        foreach (var path in model.Graph.Nodes.Select(n => n.Op).OfType<LayerOp>().Select(o => o.Layer).Distinct())
+            modules[path] = Register(path, model.CreateLayer(path));
+        foreach (var path in model.Graph.Nodes.Select(n => n.Op).OfType<BatchNormOp>().Select(o => o.Layer).Distinct())
+            modules[path] = Register(path, model.CreateBatchNorm(path));
+        var nodes = ExecutionOrder(model.Graph);
+        steps = Plan(nodes, modules);
+        output = model.Graph.Output;
         ChunkRows = BatchChunks.DefaultRows(model);
         eval();
     }
@@ -59,62 +45,143 @@ public sealed class CompressedNetwork : nn.Module<Tensor, Tensor>
     public CompressedModel Model { get; }
 
     /// <summary>
+    /// <paramref name="model"/>, checked to have been made from <paramref name="network"/> (by the class's full name):
+    /// what a generated <c>Compressed</c> class accepts. Throws <see cref="InvalidDataException"/> otherwise.
+    /// </summary>
+    public static CompressedModel RequireModelOf(CompressedModel model, Type network, string className)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var expected = network.FullName ?? network.Name;
+        if (model.Model != expected)
+            throw new InvalidDataException(
+                $"This compressed model was made from {model.Model}, so it does not fit {className} (made from {expected}). Load it with that network's Compressed class, or run it with CompressedModel.CreateNetwork().");
+        return model;
+    }
+
+    /// <summary>
     /// Inputs per step of a large batch (0: the whole batch at once); networks with convolutions start at
     /// <see cref="BatchChunks.DefaultRows"/>. The outputs do not change.
     /// </summary>
     public int ChunkRows { get; set; }
 
-    /// <summary>
-    /// The chain's operations in the order they run: a ReLU followed by a max pool runs after it instead
-    /// (max(relu(a), relu(b)) = relu(max(a, b)), so the activation touches a quarter of the values), as in the
-    /// generated Compressed classes.
-    /// </summary>
-    public static IEnumerable<GraphOp> ExecutionOrder(IReadOnlyList<GraphOp> ops)
+    public override Tensor forward(Tensor input) => BatchChunks.Forward(input, ChunkRows, Run);
+
+    private Tensor Run(Tensor input)
     {
-        for (int i = 0; i < ops.Count; i++)
+        using var scope = NewDisposeScope();
+        var values = new Tensor?[steps.Length];
+        values[0] = input;
+        for (int i = 1; i < steps.Length; i++)
         {
-            if (i + 1 < ops.Count && ops[i] is ActivationOp { Kind: ActivationKind.Relu } && ops[i + 1] is PoolOp { Kind: PoolKind.Max })
+            var step = steps[i];
+            values[i] = step.Compute(values);
+            foreach (var done in step.LastUseOf)
             {
-                yield return ops[i + 1];
-                yield return ops[i];
-                i++;
+                values[done]!.Dispose();
+                values[done] = null;
             }
-            else yield return ops[i];
+        }
+        return values[output]!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The nodes in the order they run: a ReLU whose only reader is a max pool runs after it instead
+    /// (max(relu(a), relu(b)) = relu(max(a, b))).
+    /// </summary>
+    public static IReadOnlyList<DeploymentNode> ExecutionOrder(DeploymentGraph graph)
+    {
+        var nodes = graph.Nodes.ToArray();
+        var readers = new int[nodes.Length];
+        foreach (var node in nodes) foreach (var input in node.Inputs) readers[input]++;
+        for (int j = 1; j < nodes.Length; j++)
+        {
+            if (nodes[j].Op is not PoolOp { Kind: PoolKind.Max } || nodes[j].Gathers[0] is not null) continue;
+            int i = nodes[j].Inputs[0];
+            if (i == 0 || i == graph.Output || readers[i] != 1 || nodes[i].Op is not ActivationOp { Kind: ActivationKind.Relu }) continue;
+            var (relu, pool) = (nodes[i].Op, nodes[j].Op);
+            nodes[i] = nodes[i] with { Op = pool };   // pool the ReLU's input …
+            nodes[j] = nodes[j] with { Op = relu };   // … then apply the ReLU to the smaller tensor
+        }
+        return nodes;
+    }
+
+    private Step[] Plan(IReadOnlyList<DeploymentNode> nodes, Dictionary<string, nn.Module<Tensor, Tensor>> modules)
+    {
+        var lastUse = new int[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++) foreach (var input in nodes[i].Inputs) lastUse[input] = i;
+        var result = new Step[nodes.Count];
+        result[0] = new Step(_ => throw new InvalidOperationException("The input is not computed."), Array.Empty<int>());
+        for (int i = 1; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            var readers = node.Inputs.Select((input, k) => Reader(input, node.Gathers[k])).ToArray();
+            Func<Tensor?[], Tensor> compute = node.Op switch
+            {
+                LayerOp l => Unary(readers[0], modules[l.Layer].forward),
+                BatchNormOp b => Unary(readers[0], modules[b.Layer].forward),
+                DropoutOp => Unary(readers[0], x => x.alias()),
+                var op => values => OpKernels.Run(op, readers.Select(r => r(values)).ToArray(), training: false),
+            };
+            var released = node.Inputs.Distinct().Where(input => input != 0 && input != output && lastUse[input] == i).ToArray();
+            result[i] = new Step(compute, released);
+        }
+        return result;
+    }
+
+    private static Func<Tensor?[], Tensor> Unary(Func<Tensor?[], Tensor> read, Func<Tensor, Tensor> apply) => values => apply(read(values));
+
+    private static Func<Tensor?[], Tensor> Reader(int input, InputGather? gather)
+    {
+        if (gather is null) return values => values[input]!;
+        var index = new DeviceIndex(gather.Indices);
+        return values =>
+        {
+            var x = values[input]!;
+            return x.index_select(gather.Axis, index.On(x.device));
+        };
+    }
+
+    private nn.Module<Tensor, Tensor> Register(string path, nn.Module<Tensor, Tensor> module)
+    {
+        nn.Module parent = this;
+        var parts = path.Split('.');
+        for (int k = 0; k < parts.Length - 1; k++)
+        {
+            var existing = parent.named_children().FirstOrDefault(c => c.name == parts[k]).module;
+            if (existing is null)
+            {
+                existing = new ModuleGroup(parts[k]);
+                parent.register_module(parts[k], existing);
+            }
+            parent = existing;
+        }
+        parent.register_module(parts[^1], module);
+        return module;
+    }
+
+    private static string ShortName(string fullName) => fullName[(fullName.LastIndexOfAny(new[] { '.', '+' }) + 1)..];
+
+    private sealed record Step(Func<Tensor?[], Tensor> Compute, int[] LastUseOf);
+
+    /// <summary>Gather indices kept on the CPU and copied once to whatever device the network runs on.</summary>
+    private sealed class DeviceIndex
+    {
+        private readonly long[] indices;
+        private Tensor? cached;
+
+        public DeviceIndex(long[] indices) => this.indices = indices;
+
+        public Tensor On(Device device)
+        {
+            if (cached is null || cached.device_type != device.type || cached.device_index != device.index)
+                cached = tensor(indices, dtype: ScalarType.Int64, device: device).DetachFromDisposeScope();
+            return cached;
         }
     }
 
-    public override Tensor forward(Tensor input) => BatchChunks.Forward(input, ChunkRows, ForwardChunk);
-
-    private Tensor ForwardChunk(Tensor input)
+    /// <summary>A module that only holds others, so that layers keep their dotted paths.</summary>
+    private sealed class ModuleGroup : nn.Module
     {
-        using var scope = NewDisposeScope();
-        var x = input;
-        foreach (var step in steps) x = step(x);
-        return x.MoveToOuterDisposeScope();
+        public ModuleGroup(string name) : base(name) { }
     }
-}
-
-/// <summary>The parameter-free operations of a chain as functions.</summary>
-public static class GraphOps
-{
-    /// <summary>The function computing a parameter-free operation in evaluation mode.</summary>
-    public static Func<Tensor, Tensor> Function(GraphOp op) => op switch
-    {
-        ActivationOp { Kind: ActivationKind.Relu } => x => nn.functional.relu(x),
-        ActivationOp { Kind: ActivationKind.Tanh } => x => x.tanh(),
-        ActivationOp { Kind: ActivationKind.Sigmoid } => x => x.sigmoid(),
-        ActivationOp { Kind: ActivationKind.LeakyRelu } a => x => nn.functional.leaky_relu(x, a.Parameter),
-        PoolOp { Kind: PoolKind.Max } p => x => StridedMaxPool.Apply(x, p),
-        PoolOp { Kind: PoolKind.Average } p => x => nn.functional.avg_pool2d(x, new[] { p.KernelH, p.KernelW }, new[] { p.StrideH, p.StrideW }, new[] { p.PaddingH, p.PaddingW }, ceil_mode: p.CeilMode),
-        FlattenOp => x => x.flatten(1),
-        DropoutOp => x => x.alias(),
-        SoftmaxOp { Log: true } => x => nn.functional.log_softmax(x, 1),
-        SoftmaxOp { Log: false } => x => nn.functional.softmax(x, 1),
-        _ => throw new NotSupportedException($"Operation {op} has parameters; it is not a parameter-free function."),
-    };
-
-    /// <summary>A module computing a pooling operation (what the generated Compressed class holds for it).</summary>
-    public static nn.Module<Tensor, Tensor> PoolModule(PoolOp p) => p.Kind == PoolKind.Max
-        ? new StridedMaxPool2d(p)
-        : nn.AvgPool2d(new[] { p.KernelH, p.KernelW }, new[] { p.StrideH, p.StrideW }, new[] { p.PaddingH, p.PaddingW }, ceil_mode: p.CeilMode);
 }

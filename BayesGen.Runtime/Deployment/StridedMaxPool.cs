@@ -18,47 +18,32 @@ public static class StridedMaxPool
 
     /// <summary>Whether <see cref="Apply"/> computes <paramref name="pool"/> with strided maxima.</summary>
     public static bool Handles(PoolOp pool) =>
-        pool.Kind == PoolKind.Max && pool.PaddingH == 0 && pool.PaddingW == 0 && !pool.CeilMode &&
-        pool.KernelH * pool.KernelW <= MaxWindow;
+        pool.Kind == PoolKind.Max && pool.Dimensions == 2 && pool.Padding[0] == 0 && pool.Padding[1] == 0 && !pool.CeilMode &&
+        pool.Kernel[0] * pool.Kernel[1] <= MaxWindow;
 
     /// <summary>Max pooling of an (N, C, H, W) tensor as <paramref name="pool"/> describes it.</summary>
     public static Tensor Apply(Tensor x, PoolOp pool)
     {
         if (!Handles(pool) || x.dim() != 4)
-            return nn.functional.max_pool2d(x, new[] { pool.KernelH, pool.KernelW }, new[] { pool.StrideH, pool.StrideW },
-                new[] { pool.PaddingH, pool.PaddingW }, ceil_mode: pool.CeilMode);
-        long outH = PoolOp.OutputSize(x.shape[2], pool.KernelH, pool.StrideH, 0, false);
-        long outW = PoolOp.OutputSize(x.shape[3], pool.KernelW, pool.StrideW, 0, false);
+            return nn.functional.max_pool2d(x, pool.Kernel, pool.Stride, pool.Padding, ceil_mode: pool.CeilMode);
+        long kh = pool.Kernel[0], kw = pool.Kernel[1], sh = pool.Stride[0], sw = pool.Stride[1];
+        long outH = Shared.SlidingWindow.OutputSize(x.shape[2], kh, sh, 0);
+        long outW = Shared.SlidingWindow.OutputSize(x.shape[3], kw, sw, 0);
         if (outH <= 0 || outW <= 0)
-            throw new ArgumentException($"A {pool.KernelH}×{pool.KernelW} max pool needs an input of at least that size; got {x.shape[2]}×{x.shape[3]}.");
+            throw new ArgumentException($"A {kh}×{kw} max pool needs an input of at least that size; got {x.shape[2]}×{x.shape[3]}.");
         using var scope = NewDisposeScope();
         Tensor? result = null;
-        for (long i = 0; i < pool.KernelH; i++)
-            for (long j = 0; j < pool.KernelW; j++)
+        for (long i = 0; i < kh; i++)
+            for (long j = 0; j < kw; j++)
             {
                 // Rows i, i + s, ..., i + s·(outH − 1): the window position (i, j) of every output cell.
                 var view = x[TensorIndex.Colon, TensorIndex.Colon,
-                    TensorIndex.Slice(i, i + pool.StrideH * (outH - 1) + 1, pool.StrideH),
-                    TensorIndex.Slice(j, j + pool.StrideW * (outW - 1) + 1, pool.StrideW)];
+                    TensorIndex.Slice(i, i + sh * (outH - 1) + 1, sh),
+                    TensorIndex.Slice(j, j + sw * (outW - 1) + 1, sw)];
                 result = result is null ? view : result.maximum(view);
             }
         // A 1×1 window leaves a view of the input; the caller gets its own tensor, as from max_pool2d.
-        if (pool.KernelH * pool.KernelW == 1) result = result!.clone();
+        if (kh * kw == 1) result = result!.clone();
         return result!.MoveToOuterDisposeScope();
     }
-}
-
-/// <summary>The module form of <see cref="StridedMaxPool"/>, what the generated <c>Compressed</c> class holds.</summary>
-public sealed class StridedMaxPool2d : nn.Module<Tensor, Tensor>
-{
-    private readonly PoolOp pool;
-
-    /// <summary>A max pool as <paramref name="pool"/> describes it.</summary>
-    public StridedMaxPool2d(PoolOp pool) : base(nameof(StridedMaxPool2d))
-    {
-        if (pool.Kind != PoolKind.Max) throw new ArgumentException("StridedMaxPool2d computes max pooling only.", nameof(pool));
-        this.pool = pool;
-    }
-
-    public override Tensor forward(Tensor input) => StridedMaxPool.Apply(input, pool);
 }

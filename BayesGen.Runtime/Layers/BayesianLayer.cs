@@ -1,4 +1,5 @@
 using BayesGen.Priors;
+using BayesGen.Tracing;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -101,8 +102,18 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     internal void RecordInputs(InputSums? sums) => inputSums = sums;
 
-    /// <summary>Adds an input batch to the running sums when recording; called by the evaluation forward.</summary>
-    protected void ObserveInput(Tensor input) => inputSums?.Add(input);
+    /// <summary>
+    /// Adds an input batch to the running sums when measuring input means; called by the evaluation forward with the
+    /// axis that holds the input units (1 for a convolution, the last for a Linear layer).
+    /// </summary>
+    protected void ObserveInput(Tensor input, int axis) => inputSums?.Add(input, axis);
+
+    /// <summary>Reports this layer's application to the graph recorder (when one runs) and returns <paramref name="output"/>.</summary>
+    protected Tensor Recorded(Tensor input, Tensor output)
+    {
+        GraphTracer.Current?.RecordModule(this, path => new LayerOp(path), output, input);
+        return output;
+    }
 
     public override void train(bool train = true)
     {
@@ -292,4 +303,7 @@ public enum LayerKind
 
     /// <summary>A 2-D convolution; groups are its output channels.</summary>
     Conv2d = 1,
+
+    /// <summary>A 1-D convolution; groups are its output channels.</summary>
+    Conv1d = 2,
 }

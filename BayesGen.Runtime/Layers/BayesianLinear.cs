@@ -55,17 +55,26 @@ public sealed class BayesianLinear : BayesianLayer
         if (!IsTraining)
         {
             using var d0 = NewDisposeScope();
-            ObserveInput(input);
-            return nn.functional.linear(input, DeterministicWeight(), DeterministicBias()).MoveToOuterDisposeScope();
+            ObserveInput(input, axis: (int)input.dim() - 1);
+            var output = nn.functional.linear(input, DeterministicWeight(), DeterministicBias()).MoveToOuterDisposeScope();
+            return Recorded(input, output);
         }
 
         using var d = NewDisposeScope();
         var batch = input.shape[0];
+        // One z per example and input feature; an input with more dimensions ([B, T, F]) shares it along them.
         var z = Scale.Sample(batch, NoiseGenerator);
+        if (input.dim() > 2)
+        {
+            var shape = Enumerable.Repeat(1L, (int)input.dim()).ToArray();
+            shape[0] = batch;
+            shape[^1] = InFeatures;
+            z = z.view(shape);
+        }
         var xz = input * z;
         var mean = nn.functional.linear(xz, WeightMu, BiasMu);
         var variance = nn.functional.linear(xz.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
         var eps = randn(mean.shape, generator: NoiseGenerator);
-        return mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1).MoveToOuterDisposeScope();
+        return Recorded(input, mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1).MoveToOuterDisposeScope());
     }
 }

@@ -16,12 +16,12 @@ internal sealed class InputSums
     /// <summary>Values summed per unit so far (examples × positions).</summary>
     public long Count { get; private set; }
 
-    public void Add(Tensor input)
+    public void Add(Tensor input, int axis)
     {
-        if (input.dim() < 2 || input.shape[1] != sums.Length)
-            throw new ArgumentException($"Expected an input with {sums.Length} units along dimension 1, got shape [{string.Join(", ", input.shape)}].", nameof(input));
+        if (input.dim() < 2 || axis < 1 || axis >= input.dim() || input.shape[axis] != sums.Length)
+            throw new ArgumentException($"Expected an input with {sums.Length} units along dimension {axis}, got shape [{string.Join(", ", input.shape)}].", nameof(input));
         using var scope = NewDisposeScope();
-        var perUnit = input.detach().to(ScalarType.Float64).transpose(0, 1).reshape(sums.Length, -1);
+        var perUnit = input.detach().to(ScalarType.Float64).movedim(new long[] { axis }, new long[] { 0 }).reshape(sums.Length, -1);
         var batchSums = perUnit.sum(1).data<double>().ToArray();
         for (int i = 0; i < sums.Length; i++) sums[i] += batchSums[i];
         Count += perUnit.shape[1];

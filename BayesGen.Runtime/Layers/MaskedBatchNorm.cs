@@ -1,3 +1,4 @@
+using BayesGen.Tracing;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,6 +23,8 @@ public sealed class MaskedBatchNorm : nn.Module<Tensor, Tensor>
 
     private MaskedBatchNorm(NormBase norm, int dimensions) : base(nameof(MaskedBatchNorm))
     {
+        if (!norm.track_running_stats)
+            throw new NotSupportedException("BayesGen deploys BatchNorm with running statistics; this one has track_running_stats = false, so it normalises every batch by itself.");
         this.norm = norm;
         Dimensions = dimensions;
         Features = norm.num_features;
@@ -54,11 +57,15 @@ public sealed class MaskedBatchNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var output = norm.forward(input);
-        if (channelMask is null || training) return output;
-        using var d = NewDisposeScope();
-        var shape = Enumerable.Repeat(1L, (int)output.dim()).ToArray();
-        shape[1] = -1;
-        return output.mul_(channelMask.view(shape)).MoveToOuterDisposeScope();
+        if (channelMask is not null && !training)
+        {
+            using var d = NewDisposeScope();
+            var shape = Enumerable.Repeat(1L, (int)output.dim()).ToArray();
+            shape[1] = -1;
+            output = output.mul_(channelMask.view(shape)).MoveToOuterDisposeScope();
+        }
+        GraphTracer.Current?.RecordModule(this, path => new BatchNormOp(path), output, input);
+        return output;
     }
 
     private static BatchNorm1d Copy(BatchNorm1d source)

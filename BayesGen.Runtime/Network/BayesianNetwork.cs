@@ -1,42 +1,120 @@
 using BayesGen.Compression;
 using BayesGen.Layers;
+using BayesGen.Tracing;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BayesGen;
 
 /// <summary>
-/// The base of every generated Bayesian training model. The generator emits one subclass per annotated
-/// network (<c>MyNet.Bayesian</c>) that wires this class's pieces for that network: its layers, the sum of
-/// their KL terms, variance clipping, and mask propagation along the network's data flow.
+/// The base of every generated Bayesian training model (<c>MyNet.Bayesian</c>). The generated subclass holds the
+/// Bayesian counterparts of the network's modules and the network's own forward; this class finds the Bayesian
+/// layers and BatchNorms in that module tree, sums their KL terms, clips variances, records the forward pass as a
+/// graph, and propagates pruning masks along it.
 /// </summary>
 public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
 {
+    private (string Name, BayesianLayer Layer)[]? layers;
+    private (string Name, MaskedBatchNorm Norm)[]? norms;
     private Generator? noiseGenerator;
+    private long[]? observedShape;
+    private (long[] Shape, NetworkGraph Graph)? graph;
 
     /// <summary>Creates the network.</summary>
     protected BayesianNetwork(string name) : base(name) { }
 
-    /// <summary>The Bayesian layers with their field names, in data-flow order.</summary>
-    public abstract IReadOnlyList<(string Name, BayesianLayer Layer)> BayesianLayers { get; }
+    /// <summary>
+    /// Registers the generated class's modules and finds its Bayesian layers and BatchNorms; the generated
+    /// constructor calls it once every field is set.
+    /// </summary>
+    protected void Initialize()
+    {
+        RegisterComponents();
+        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
+        var found = new List<(string, BayesianLayer)>();
+        var foundNorms = new List<(string, MaskedBatchNorm)>();
+        foreach (var (name, module) in named_modules())
+        {
+            if (!seen.Add(module)) continue;   // a shared module counts once, under its first path
+            if (module is BayesianLayer layer) found.Add((name, layer));
+            else if (module is MaskedBatchNorm norm) foundNorms.Add((name, norm));
+        }
+        layers = found.ToArray();
+        norms = foundNorms.ToArray();
+    }
+
+    /// <summary>The Bayesian layers with their paths (<c>fc1</c>, <c>features.0</c>), in the order the network holds them.</summary>
+    public IReadOnlyList<(string Name, BayesianLayer Layer)> BayesianLayers
+        => layers ?? throw new InvalidOperationException($"{GetName()} has not called Initialize() in its constructor.");
+
+    /// <summary>The BatchNorm layers with their paths.</summary>
+    public IReadOnlyList<(string Name, MaskedBatchNorm Norm)> BatchNorms
+        => norms ?? throw new InvalidOperationException($"{GetName()} has not called Initialize() in its constructor.");
 
     /// <summary>The prior of the model as declared on the class.</summary>
     public abstract PriorKind Prior { get; }
 
-    /// <summary>
-    /// The shape of one input example from <c>[InputShape]</c>, or null when the class does not declare one.
-    /// </summary>
+    /// <summary>The shape of one input example from <c>[InputShape]</c>, or null when the class does not declare one.</summary>
     public virtual long[]? InputShape => null;
 
     /// <summary>
-    /// The network's forward data flow as a chain of known operations, or null when the generator could not
-    /// follow it (a residual connection, an unknown call): then masks are not propagated across layers and no
-    /// compressed deployment model exists.
+    /// The shape of one input example the graph is recorded with: <see cref="InputShape"/>, else the shape of the
+    /// first batch forward saw, else null.
     /// </summary>
-    public virtual NetworkGraph? Graph => null;
+    public long[]? SampleShape => InputShape ?? observedShape;
+
+    /// <summary>Remembers the shape of the first input (the generated forward calls this first).</summary>
+    protected void ObserveInput(Tensor input)
+    {
+        if (observedShape is null && input.dim() >= 1) observedShape = input.shape.Skip(1).ToArray();
+    }
+
+    /// <summary>
+    /// The forward pass as a graph of known operations, recorded on first use with an input of
+    /// <see cref="SampleShape"/>. Masks propagate along it; the compressed network runs it.
+    /// </summary>
+    /// <exception cref="GraphRecordingException">forward uses an operation BayesGen does not record (the generator warned where).</exception>
+    /// <exception cref="InvalidOperationException">No input shape is known yet.</exception>
+    public NetworkGraph Graph
+    {
+        get
+        {
+            var shape = SampleShape ?? throw new InvalidOperationException(
+                $"{GetName()} does not know its input shape: declare [InputShape(...)] on the network, run forward once, or call RecordGraph(shape).");
+            return RecordGraph(shape);
+        }
+    }
+
+    /// <summary>Records (or returns the recorded) graph for inputs of shape <paramref name="inputShape"/> (one example, no batch).</summary>
+    public NetworkGraph RecordGraph(long[] inputShape)
+    {
+        if (graph is { } cached && cached.Shape.AsSpan().SequenceEqual(inputShape)) return cached.Graph;
+        if (inputShape.Length == 0 || inputShape.Any(d => d <= 0))
+            throw new ArgumentException($"[{string.Join(", ", inputShape)}] is not the shape of one input example.", nameof(inputShape));
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var device = parameters().FirstOrDefault()?.device ?? CPU;
+            using var generator = new Generator(1, device);
+            // Two examples, so that nothing batch-specific (a squeeze of the batch) passes unnoticed.
+            var input = rand(new long[] { 2 }.Concat(inputShape).ToArray(), generator: generator, device: device);
+            using var tracer = GraphTracer.Begin(this, input);
+            var output = forward(input);
+            var recorded = tracer.Finish(output);
+            graph = (inputShape.ToArray(), recorded);
+            return recorded;
+        }
+        finally
+        {
+            if (wasTraining) train();
+        }
+    }
 
     /// <summary>The sum of every layer's KL(q ‖ p): the complexity term of the variational objective.</summary>
-    public virtual Tensor KL()
+    public Tensor KL()
     {
         using var d = NewDisposeScope();
         Tensor? total = null;
@@ -53,7 +131,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     /// differentiates this through autograd and adds the weight part's gradient in closed form
     /// (<see cref="AddWeightKLGradients"/>); together they give the gradient of the full KL.
     /// </summary>
-    public virtual Tensor ScaleKL()
+    public Tensor ScaleKL()
     {
         using var d = NewDisposeScope();
         Tensor? total = null;
@@ -66,13 +144,13 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Adds <paramref name="scale"/> × ∇(weight and bias KL) to every layer's gradients, in closed form.</summary>
-    public virtual void AddWeightKLGradients(double scale)
+    public void AddWeightKLGradients(double scale)
     {
         foreach (var (_, layer) in BayesianLayers) layer.AddWeightKLGradient(scale);
     }
 
     /// <summary>Applies every layer's post-step constraints (variance clipping).</summary>
-    public virtual void ClipVariances()
+    public void ClipVariances()
     {
         foreach (var (_, layer) in BayesianLayers) layer.ClipVariances();
     }
@@ -105,8 +183,8 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Each layer's own masks before propagation: a Linear layer keeps the input columns of its kept groups
-    /// and every output row; a convolution keeps its kept filters and every input channel.
+    /// One layer's own masks before propagation: a Linear layer keeps the input columns of its kept groups and
+    /// every output row; a convolution keeps its kept filters and every input channel.
     /// </summary>
     public LayerMasks OwnMasks(string name, PruningThresholds? overrides = null)
     {
@@ -118,33 +196,74 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The masks of every layer after propagation along the data flow (generated per network). The default,
-    /// used when the data flow could not be followed, prunes each layer on its own groups only.
+    /// Every layer's masks after propagation along <see cref="Graph"/> (see <see cref="ChannelSpaces"/>): a unit
+    /// removed from a tensor is removed from every layer that writes it and every layer that reads it, across
+    /// residual adds, concatenations, depthwise convolutions and flattens. Layers forward never applies are left out.
     /// </summary>
-    public virtual NetworkMasks ComputeMasks(PruningThresholds? thresholds = null)
+    /// <exception cref="ArgumentException"><paramref name="thresholds"/> names a layer the network does not have.</exception>
+    public NetworkMasks ComputeMasks(PruningThresholds? thresholds = null)
     {
-        var masks = new NetworkMasks();
-        foreach (var (name, _) in BayesianLayers) masks.Add(name, OwnMasks(name, thresholds));
+        if (thresholds is not null)
+        {
+            var unknown = thresholds.Layers.Where(n => !BayesianLayers.Any(l => l.Name == n)).ToArray();
+            if (unknown.Length > 0)
+                throw new ArgumentException($"No layer named {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the layers are {string.Join(", ", BayesianLayers.Select(l => l.Name))}.", nameof(thresholds));
+        }
+        var g = Graph;
+        var units = LayerUnitsOf(name => OwnGroups(name, thresholds));
+        var spaces = ChannelSpaces.Analyze(g, units);
+        var masks = new NetworkMasks { Spaces = spaces };
+        foreach (var name in g.LayerNames)
+        {
+            int node = FirstNode(g, name);
+            var input = spaces.LayerInputKept(node, units[name]);
+            var output = spaces.KeptAt(node) ?? Enumerable.Repeat(true, (int)Layer(name).OutputUnits).ToArray();
+            masks.Add(name, new LayerMasks(tensor(input), tensor(output)));
+        }
+        for (int i = 0; i < g.Nodes.Count; i++)
+            if (g.Nodes[i].Op is BatchNormOp b && spaces.KeptAt(i) is { } kept && !masks.Norms.ContainsKey(b.Layer))
+                masks.SetNorm(b.Layer, kept);
         return masks;
     }
 
-    /// <summary>Makes the deterministic (evaluation) forward use these masks.</summary>
-    public virtual void ApplyMasks(NetworkMasks masks)
+    /// <summary>What the channel analysis needs of every layer, with each layer's own kept groups.</summary>
+    internal Dictionary<string, LayerUnits> LayerUnitsOf(Func<string, bool[]> keptGroups)
+        => BayesianLayers.ToDictionary(l => l.Name, l => new LayerUnits(l.Layer.Kind, l.Layer.InputUnits, l.Layer.OutputUnits,
+            (l.Layer as BayesianConvolution)?.Geometry.Groups ?? 1, keptGroups(l.Name)), StringComparer.Ordinal);
+
+    private bool[] OwnGroups(string name, PruningThresholds? thresholds)
     {
-        foreach (var (name, layer) in BayesianLayers)
+        var layer = Layer(name);
+        using var scope = NewDisposeScope();
+        return layer.Scale.KeptGroups(ResolveThreshold(name, thresholds)).cpu().data<bool>().ToArray();
+    }
+
+    private static int FirstNode(NetworkGraph g, string layer)
+    {
+        for (int i = 0; i < g.Nodes.Count; i++)
+            if (g.Nodes[i].Op is LayerOp l && l.Layer == layer) return i;
+        throw new KeyNotFoundException($"The graph does not apply layer '{layer}'.");
+    }
+
+    /// <summary>Makes the deterministic (evaluation) forward use these masks.</summary>
+    public void ApplyMasks(NetworkMasks masks)
+    {
+        foreach (var (name, m) in masks.Layers) Layer(name).SetMasks(m.Input, m.Output);
+        foreach (var (name, norm) in BatchNorms)
         {
-            var m = masks[name];
-            layer.SetMasks(m.Input, m.Output);
+            using var kept = masks.Norms.TryGetValue(name, out var units) ? tensor(units) : null;
+            norm.ChannelMask = kept;
         }
     }
 
     /// <summary>Makes the deterministic forward use every weight again.</summary>
-    public virtual void ClearMasks()
+    public void ClearMasks()
     {
         foreach (var (_, layer) in BayesianLayers) layer.ClearMasks();
+        foreach (var (_, norm) in BatchNorms) norm.ChannelMask = null;
     }
 
-    /// <summary>The Bayesian layer with the given field name.</summary>
+    /// <summary>The Bayesian layer at the given path.</summary>
     public BayesianLayer Layer(string name)
     {
         foreach (var (n, layer) in BayesianLayers)

@@ -67,8 +67,8 @@ public sealed record RunReport
 
     /// <summary>The per-layer part of the report from a compression result.</summary>
     public static IReadOnlyList<LayerReport> LayersOf(CompressionResult result)
-        => result.Layers.Select(l => new LayerReport(l.Name, l.Kind.ToString(), l.Groups, l.KeptGroups, l.Weights, l.KeptWeights,
-            l.SignificandBits, l.Quantized.TotalBits, l.Threshold)).ToArray();
+        => result.Layers.Select(l => new LayerReport(l.Name, l.Kind.ToString(), l.Groups, l.KeptGroups, l.TotalWeights, l.KeptWeights,
+            l.SignificandBits, l.TotalBits, l.Threshold)).ToArray();
 }
 
 /// <summary>Which data a run used.</summary>

@@ -92,9 +92,10 @@ public static class ArtifactCommands
             var file = parse.GetValue(artifact)!;
             var model = Load(file);
             var console = AnsiConsole.Console;
-            console.MarkupLine($"[bold]{Markup.Escape(model.Model)}[/] ({Markup.Escape(model.Prior)}), input {(model.InputShape is null ? "unknown" : string.Join("×", model.InputShape))}, " +
+            console.MarkupLine($"[bold]{Markup.Escape(model.Model)}[/] ({Markup.Escape(model.Prior)}), input {string.Join("×", model.InputShape)}, " +
                                $"quantisation {model.Quantization}, exponent bits {model.ExponentBits}, checksum verified");
-            console.MarkupLine("operations: " + Markup.Escape(string.Join(" → ", model.Graph.Ops.Select(ArtifactManifest.OpName))));
+            console.MarkupLine($"graph ({model.Graph.Nodes.Count} nodes):");
+            console.WriteLine(model.Graph.ToString());
             var table = new Table().AddColumns("layer", "kind", "original", "kept (out × in)", "kept weights", "bits", "step", "weight bytes");
             long weightBytes = 0;
             foreach (var l in model.Layers)
@@ -102,13 +103,11 @@ public static class ArtifactCommands
                 long bytes = BitPacking.PackedLength(l.KeptWeights, l.TotalBits);
                 weightBytes += bytes;
                 table.AddRow(l.Name, l.Kind.ToString(), string.Join("×", l.WeightShape), $"{l.KeptOutputs.Length} × {l.KeptInputs.Length}",
-                    l.KeptWeights.ToString("N0"), $"{l.TotalBits} (s = {l.SignificandBits})", $"2^{l.StepExponent}", bytes.ToString("N0"));
+                    l.KeptWeights.ToString("N0"), $"{l.TotalBits} (s = {l.SignificandBits})", $"2^{l.Quantized?.StepExponent}", bytes.ToString("N0"));
             }
             console.Write(table);
             foreach (var n in model.Norms)
                 console.MarkupLine($"BatchNorm {Markup.Escape(n.Name)}: {n.KeptChannels.Length} of {n.Channels} channels");
-            foreach (var (layer, gather) in model.Gathers)
-                console.MarkupLine($"{Markup.Escape(layer)} gathers {gather.Length} input features");
             long dense = 4 * model.Layers.Sum(l => l.WeightShape.Aggregate(1L, (a, b) => a * b));
             console.MarkupLine($"file {file.Length:N0} bytes, of which packed weights {weightBytes:N0}; dense float32 weights {dense:N0} bytes ({(double)dense / file.Length:F1}x the file)");
             return 0;

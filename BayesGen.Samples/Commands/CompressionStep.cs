@@ -23,7 +23,7 @@ public static class CompressionStep
     {
         using var masks = model.ComputeMasks(thresholds);
         var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, inputMeans);
-        long dense = 4 * result.Layers.Sum(l => l.Weights);
+        long dense = 4 * result.Layers.Sum(l => l.TotalWeights);
 
         NetworkCompression.ApplyTo(model, masks, result, quantized: false);
         double pruned = Evaluation.ErrorPercent(model, test);
@@ -31,11 +31,8 @@ public static class CompressionStep
         double quantizedBayesian = Evaluation.ErrorPercent(model, test);
         model.ClearMasks();
 
-        if (model.Graph is null)
-            return new CompressionOutcome(result, pruned, quantizedBayesian, null, null, dense);
-
         var artifact = Path.Combine(outputDirectory, "model.bgc");
-        CompressedModel.From(model, masks, result).Save(artifact);
+        CompressedModel.From(model, result).Save(artifact);
         // The figure reported is that of the deployment itself: the file read back into the generated class.
         using var deployed = entry.CreateCompressed(CompressedModel.Load(artifact));
         double compressed = Evaluation.ErrorPercent(deployed, test);
@@ -52,8 +49,8 @@ public static class CompressionStep
             .AddColumns("layer", "kind", "kept groups", "kept weights", "threshold", "significand bits", "total bits");
         foreach (var l in r.Layers)
         {
-            table.AddRow(l.Name, l.Kind.ToString(), $"{l.KeptGroups} / {l.Groups}", $"{l.KeptWeights:N0} / {l.Weights:N0}",
-                double.IsInfinity(l.Threshold) ? "keep all" : l.Threshold.ToString("G4"), l.SignificandBits.ToString(), l.Quantized.TotalBits.ToString());
+            table.AddRow(l.Name, l.Kind.ToString(), $"{l.KeptGroups} / {l.Groups}", $"{l.KeptWeights:N0} / {l.TotalWeights:N0}",
+                double.IsInfinity(l.Threshold) ? "keep all" : l.Threshold.ToString("G4"), l.SignificandBits.ToString(), l.TotalBits.ToString());
         }
         console.Write(table);
         console.MarkupLine($"architecture {string.Join("-", r.Layers.Select(l => l.KeptGroups))} (of {string.Join("-", r.Layers.Select(l => l.Groups))}), " +

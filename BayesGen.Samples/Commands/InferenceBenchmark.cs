@@ -48,7 +48,8 @@ public static class InferenceBenchmark
             foreach (var (name, layer) in bayesian.BayesianLayers)
                 keepAll.Set(name, layer.Scale.Direction == Layers.PruneDirection.Above ? double.MaxValue : double.MinValue);
             using var masks = bayesian.ComputeMasks(keepAll);
-            var dense = CompressedModel.From(bayesian, masks, NetworkCompression.Compress(bayesian, masks, QuantizationMode.LayerScaled, keepAll), quantized: false, compressed.InputShape);
+            bayesian.RecordGraph(compressed.InputShape);
+            var dense = CompressedModel.From(bayesian, NetworkCompression.Compress(bayesian, masks, QuantizationMode.LayerScaled, keepAll), quantized: false);
             plain.eval();
             using var denseTorch = entry.CreateCompressed(dense);
             using var smallTorch = entry.CreateCompressed(compressed);

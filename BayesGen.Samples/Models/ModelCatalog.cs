@@ -46,7 +46,7 @@ public static class ModelCatalog
         foreach (var entry in All)
         {
             using var plain = entry.CreatePlain();
-            if (plain.GetType().Name == model.Model) return entry;
+            if (plain.GetType().FullName == model.Model) return entry;
         }
         return null;
     }

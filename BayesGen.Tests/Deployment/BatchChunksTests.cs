@@ -30,17 +30,23 @@ public class BatchChunksTests
     }
 
     [Fact]
-    public void Relu_runs_after_a_following_max_pool_only()
+    public void Relu_runs_after_a_following_max_pool_only_when_the_pool_is_its_only_reader()
     {
-        var relu = new ActivationOp(ActivationKind.Relu);
+        static DeploymentNode Node(GraphOp op, params int[] inputs) => new(op, inputs, new InputGather?[inputs.Length]);
+        var relu = ActivationOp.Relu;
         var tanh = new ActivationOp(ActivationKind.Tanh);
-        var max = new PoolOp(PoolKind.Max, 2, 2, 2, 2, 0, 0);
-        var avg = new PoolOp(PoolKind.Average, 2, 2, 2, 2, 0, 0);
-        var flatten = new FlattenOp();
-        Assert.Equal(new GraphOp[] { max, relu, flatten }, CompressedNetwork.ExecutionOrder(new GraphOp[] { relu, max, flatten }));
+        var max = new PoolOp(PoolKind.Max, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 0, 0 });
+        var avg = new PoolOp(PoolKind.Average, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 0, 0 });
+        var flatten = new FlattenOp(1, 3);
+        GraphOp[] Order(DeploymentGraph g) => CompressedNetwork.ExecutionOrder(g).Select(n => n.Op).ToArray();
+
+        var chain = new DeploymentGraph(new[] { Node(new InputOp()), Node(relu, 0), Node(max, 1), Node(flatten, 2) }, 3);
+        Assert.Equal(new GraphOp[] { new InputOp(), max, relu, flatten }, Order(chain));
         // An average of ReLUs is not the ReLU of an average; tanh is left where the source put it.
-        Assert.Equal(new GraphOp[] { relu, avg }, CompressedNetwork.ExecutionOrder(new GraphOp[] { relu, avg }));
-        Assert.Equal(new GraphOp[] { tanh, max }, CompressedNetwork.ExecutionOrder(new GraphOp[] { tanh, max }));
-        Assert.Equal(new GraphOp[] { max, relu, relu }, CompressedNetwork.ExecutionOrder(new GraphOp[] { relu, max, relu }));
+        Assert.Equal(new GraphOp[] { new InputOp(), relu, avg }, Order(new DeploymentGraph(new[] { Node(new InputOp()), Node(relu, 0), Node(avg, 1) }, 2)));
+        Assert.Equal(new GraphOp[] { new InputOp(), tanh, max }, Order(new DeploymentGraph(new[] { Node(new InputOp()), Node(tanh, 0), Node(max, 1) }, 2)));
+        // A ReLU that something else reads too (a skip connection) stays first.
+        var shared = new DeploymentGraph(new[] { Node(new InputOp()), Node(relu, 0), Node(max, 1), Node(flatten, 1) }, 2);
+        Assert.Equal(new GraphOp[] { new InputOp(), relu, max, flatten }, Order(shared));
     }
 }

@@ -160,7 +160,7 @@ public sealed class GeneratedModelTests : IDisposable
         model.eval();
         model.ApplyMasks(masks);
         using var expected = model.forward(x);
-        using var compressed = deploy(CompressedModel.From(model, masks, result, quantized: false));
+        using var compressed = deploy(CompressedModel.From(model, result, quantized: false));
         ChunkIn64s(compressed);
         using var actual = compressed.forward(x);
         Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
@@ -168,7 +168,7 @@ public sealed class GeneratedModelTests : IDisposable
         // Quantised weights: the same, against the Bayesian model running the quantised weights.
         NetworkCompression.ApplyTo(model, masks, result, quantized: true);
         using var expectedQ = model.forward(x);
-        using var compressedQ = deploy(CompressedModel.From(model, masks, result));
+        using var compressedQ = deploy(CompressedModel.From(model, result));
         ChunkIn64s(compressedQ);
         using var actualQ = compressedQ.forward(x);
         Assert.True(actualQ.allclose(expectedQ, rtol: 0, atol: 1e-5), $"max difference {(actualQ - expectedQ).abs().max().item<float>()}");
@@ -186,7 +186,7 @@ public sealed class GeneratedModelTests : IDisposable
         // TinyLeNet, 1×14×14: conv1 (3×3) gives 12×12 per kept filter, pooled to 6×6; conv2 (3×3) 4×4.
         using var model = new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(3));
         using var masks = model.ComputeMasks(new PruningThresholds().Set("conv1", double.MaxValue).Set("conv2", double.MaxValue));
-        var compressed = CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks), quantized: false);
+        var compressed = CompressedModel.From(model, NetworkCompression.Compress(model, masks), quantized: false);
         Assert.Equal(4 * 12 * 12, BatchChunks.LargestConvolutionBuffer(compressed, im2col: false));
         Assert.Equal(1 * 9 * 12 * 12, BatchChunks.LargestConvolutionBuffer(compressed, im2col: true));   // conv1's unfolded input
         Assert.Equal(BatchChunks.MaxRows, BatchChunks.DefaultRows(compressed, im2col: false));   // 3 MiB / 2,304 B is over the cap
@@ -195,13 +195,10 @@ public sealed class GeneratedModelTests : IDisposable
         using var deployed = TinyLeNet.Compressed.From(compressed);
         Assert.Equal(BatchChunks.DefaultRows(compressed), deployed.ChunkRows);
 
-        // Without an input shape the sizes are unknown: the fixed default. Without convolutions: whole batches.
-        var shapeless = new CompressedModel(compressed.Model, compressed.Prior, null, compressed.Graph, compressed.ExponentBits,
-            compressed.Quantization, compressed.Layers, compressed.Norms);
-        Assert.Equal(BatchChunks.ConvolutionRows, BatchChunks.DefaultRows(shapeless));
+        // Without convolutions: whole batches.
         using var mlp = new WideMlp.Bayesian(new WideMlp(), Seeded(3));
         using var mlpMasks = mlp.ComputeMasks();
-        Assert.Equal(0, BatchChunks.DefaultRows(CompressedModel.From(mlp, mlpMasks, NetworkCompression.Compress(mlp, mlpMasks))));
+        Assert.Equal(0, BatchChunks.DefaultRows(CompressedModel.From(mlp, NetworkCompression.Compress(mlp, mlpMasks))));
     }
 
     [Fact]
@@ -214,7 +211,7 @@ public sealed class GeneratedModelTests : IDisposable
         var keepAll = new PruningThresholds();
         foreach (var (name, _) in model.BayesianLayers) keepAll.Set(name, double.MaxValue);
         using var all = model.ComputeMasks(keepAll);
-        var dense = CompressedModel.From(model, all, NetworkCompression.Compress(model, all, thresholds: keepAll), quantized: false);
+        var dense = CompressedModel.From(model, NetworkCompression.Compress(model, all, thresholds: keepAll), quantized: false);
         Assert.Equal(68, BatchChunks.DefaultRows(dense, im2col: false));
         Assert.Equal(24, BatchChunks.DefaultRows(dense, im2col: true));   // conv2 unfolds 20 · 25 · 64 values per image
 
@@ -223,7 +220,7 @@ public sealed class GeneratedModelTests : IDisposable
         var sorted = spread.data<float>().ToArray().Order().ToArray();
         var six = keepAll.Set("conv1", 0.5 * (sorted[5] + sorted[6]));   // GNJ keeps log α below the threshold: the six lowest
         using var pruned = model.ComputeMasks(six);
-        var compressed = CompressedModel.From(model, pruned, NetworkCompression.Compress(model, pruned, thresholds: six), quantized: false);
+        var compressed = CompressedModel.From(model, NetworkCompression.Compress(model, pruned, thresholds: six), quantized: false);
         Assert.Equal(6, compressed.Layer("conv1").KeptOutputs.Length);
         Assert.Equal(227, BatchChunks.DefaultRows(compressed, im2col: false));
         Assert.Equal(54, BatchChunks.DefaultRows(compressed, im2col: true));   // conv1 unfolds 25 · 576 values per image
@@ -238,13 +235,13 @@ public sealed class GeneratedModelTests : IDisposable
         var thresholds = PruneAThird(model);
         using var masks = model.ComputeMasks(thresholds);
         var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
-        var original = CompressedModel.From(model, masks, result);
+        var original = CompressedModel.From(model, result);
         var path = Path.Combine(dir, name + ".bgc");
         original.Save(path);
         var loaded = CompressedModel.Load(path);
         foreach (var (a, b) in original.Layers.Zip(loaded.Layers))
         {
-            Assert.Equal(a.Codes, b.Codes);
+            Assert.Equal(a.Quantized!.Codes, b.Quantized!.Codes);
             Assert.Equal(a.Weights, b.Weights);
             Assert.Equal(a.Bias, b.Bias);
             Assert.Equal(a.KeptInputs, b.KeptInputs);
@@ -265,23 +262,42 @@ public sealed class GeneratedModelTests : IDisposable
     {
         using var model = new TinyLeNet.Bayesian(new TinyLeNet(), Seeded(10));
         using var masks = model.ComputeMasks();
-        var compressed = CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks));
+        var compressed = CompressedModel.From(model, NetworkCompression.Compress(model, masks));
         var e = Assert.Throws<InvalidDataException>(() => WideMlp.Compressed.From(compressed));
         Assert.Contains("does not fit WideMlp.Compressed", e.Message);
-        Assert.Contains("'layer:conv1'", e.Message);
+        Assert.Contains("made from BayesGen.Tests.Generated.TinyLeNet", e.Message);
     }
 
     [Fact]
-    public void A_network_whose_flow_cannot_be_followed_trains_and_prunes_each_layer_on_its_own()
+    public void A_residual_unit_goes_only_when_every_reader_of_the_sum_drops_it()
     {
+        // ResidualMlp: fc2(x + relu(fc1(x))). x, fc1's output and the sum are one channel space; its readers are fc1
+        // (reading x) and fc2 (reading the sum), its writers the input and fc1 (neither can judge a unit).
         using var model = new ResidualMlp.Bayesian(new ResidualMlp(), Seeded(11));
-        Assert.Null(model.Graph);
+        model.RecordGraph(new long[] { 6 });
         PruneGnj(model.Layer("fc1"), 3);
-        using var masks = model.ComputeMasks();
-        Assert.Equal(new[] { 1, 1, 1, 0, 1, 1 }, Bits(masks["fc1"].Input));
-        Assert.Equal(new[] { 1, 1, 1, 1, 1, 1 }, Bits(masks["fc1"].Output));   // no propagation
-        var e = Assert.Throws<InvalidOperationException>(() => CompressedModel.From(model, masks, NetworkCompression.Compress(model, masks)));
-        Assert.Contains("could not be followed", e.Message);
+        using (var masks = model.ComputeMasks())
+        {
+            Assert.Equal(new[] { 1, 1, 1, 0, 1, 1 }, Bits(masks["fc1"].Input));    // fc1 itself no longer reads unit 3 …
+            Assert.Equal(new[] { 1, 1, 1, 1, 1, 1 }, Bits(masks["fc1"].Output));   // … but fc2 reads it in the sum
+            Assert.Equal(new[] { 1, 1, 1, 1, 1, 1 }, Bits(masks["fc2"].Input));
+        }
+        PruneGnj(model.Layer("fc2"), 3, 5);
+        using (var masks = model.ComputeMasks())
+        {
+            Assert.Equal(new[] { 1, 1, 1, 0, 1, 1 }, Bits(masks["fc1"].Input));
+            Assert.Equal(new[] { 1, 1, 1, 0, 1, 1 }, Bits(masks["fc1"].Output));   // unit 3 leaves the stream; 5 stays for fc1
+            Assert.Equal(new[] { 1, 1, 1, 0, 1, 0 }, Bits(masks["fc2"].Input));
+            Assert.Equal(new[] { 1, 1 }, Bits(masks["fc2"].Output));
+            var result = NetworkCompression.Compress(model, masks);
+            NetworkCompression.ApplyTo(model, masks, result, quantized: false);
+            model.eval();
+            using var x = randn(50, 6, generator: new torch.Generator(3));
+            using var expected = model.forward(x);
+            using var deployed = ResidualMlp.Compressed.From(CompressedModel.From(model, result, quantized: false));
+            using var actual = deployed.forward(x);
+            Assert.True(actual.allclose(expected, 1e-5, 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
+        }
     }
 
     [Fact]
@@ -296,7 +312,7 @@ public sealed class GeneratedModelTests : IDisposable
         Assert.True(result.Last.TestErrorPercent < 30, $"test error {result.Last.TestErrorPercent} %");
         using var masks = model.ComputeMasks();
         var compression = NetworkCompression.Compress(model, masks);
-        using var deployed = ConvBnNet.Compressed.From(CompressedModel.From(model, masks, compression));
+        using var deployed = ConvBnNet.Compressed.From(CompressedModel.From(model, compression));
         double deployedError = Evaluation.ErrorPercent(deployed, test);
         NetworkCompression.ApplyTo(model, masks, compression);
         Assert.Equal(Evaluation.ErrorPercent(model, test), deployedError, 1);

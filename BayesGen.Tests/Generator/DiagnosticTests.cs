@@ -119,14 +119,35 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public Task BG0007_unsupported_layer_type_used_in_forward() => Expect("""
+    public Task BG0007_unsupported_module_type_on_its_creation() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
         {
-            private readonly Embedding emb = Embedding(10, 4);
+            private readonly Module<Tensor, Tensor> norm = {|BG0007:LayerNorm(4)|};
             private readonly Linear fc = Linear(4, 2);
             public Net() : base("Net") => RegisterComponents();
-            public override Tensor forward(Tensor x) => fc.forward({|BG0007:emb|}.forward(x));
+            public override Tensor forward(Tensor x) => fc.forward(norm.forward(x));
+        }
+        """);
+
+    [Fact]
+    public Task BG0007_unsupported_module_in_a_Sequential_built_in_a_loop() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Module<Tensor, Tensor> layers;
+            public Net() : base("Net")
+            {
+                var modules = new System.Collections.Generic.List<(string, Module<Tensor, Tensor>)>();
+                for (int i = 0; i < 2; i++)
+                {
+                    modules.Add(($"fc{i}", Linear(4, 4)));
+                    modules.Add(($"norm{i}", {|BG0007:LayerNorm(4)|}));
+                }
+                layers = Sequential(modules);
+                RegisterComponents();
+            }
+            public override Tensor forward(Tensor x) => layers.forward(x);
         }
         """);
 
@@ -171,6 +192,33 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public Task BG0009_inside_a_Sequential_written_in_place() => Expect("""
+        [GroupNJ]
+        [InputShape(3, 16, 16)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Module<Tensor, Tensor> features = Sequential(
+                ("conv1", Conv2d(3, 8, 3, padding: 1)), ("relu1", ReLU()), ("pool", MaxPool2d(2)),
+                ("conv2", Conv2d(8, 16, 3)), ("flatten", Flatten()), ("fc", Linear({|BG0009:16 * 7 * 7|}, 10)));
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => features.forward(x);
+        }
+        """);
+
+    [Fact]
+    public Task BG0009_residual_add_of_two_shapes() => Expect("""
+        [GroupNJ]
+        [InputShape(8)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(8, 6);
+            private readonly Linear fc2 = Linear(8, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => fc2.forward({|BG0009:x + fc1.forward(x)|});
+        }
+        """);
+
+    [Fact]
     public Task BG0009_flatten_size_against_the_input_shape() => Expect("""
         [GroupNJ]
         [InputShape(1, 8, 8)]
@@ -209,31 +257,38 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public Task BG0010_control_flow_falls_back_with_a_warning() => Expect("""
+    public Task BG0010_an_operation_BayesGen_cannot_record() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
         {
             private readonly Linear fc1 = Linear(4, 4);
             private readonly Linear fc2 = Linear(4, 2);
             public Net() : base("Net") => RegisterComponents();
-            public override Tensor forward(Tensor x)
-            {
-                x = fc1.forward(x);
-                {|BG0010:if (training) x = functional.dropout(x, 0.5);|}
-                return fc2.forward(x);
-            }
+            public override Tensor forward(Tensor x) => fc2.forward({|BG0010:fc1.forward(x).exp()|});
+        }
+        """, checkGeneratedSources: false);
+
+    [Fact]
+    public Task BG0010_a_module_created_inside_forward() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc = Linear(4, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => fc.forward({|BG0010:ReLU().forward(x)|});
         }
         """);
 
     [Fact]
-    public Task BG0011_hard_coded_reshape() => Expect("""
+    public Task A_view_with_a_written_size_is_recorded_as_the_flatten_it_is() => Expect("""
         [GroupNJ]
+        [InputShape(1, 8, 8)]
         public partial class Net : Module<Tensor, Tensor>
         {
             private readonly Conv2d conv = Conv2d(1, 2, 3);
             private readonly Linear fc = Linear(72, 2);
             public Net() : base("Net") => RegisterComponents();
-            public override Tensor forward(Tensor x) => fc.forward({|BG0011:conv.forward(x).view(-1, 72)|});
+            public override Tensor forward(Tensor x) => fc.forward(conv.forward(x).view(-1, 72));
         }
         """);
 
@@ -250,7 +305,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public Task BG0013_layer_used_twice() => Expect("""
+    public Task A_layer_applied_twice_shares_its_weights() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
         {
@@ -259,7 +314,7 @@ public class DiagnosticTests
             public override Tensor forward(Tensor x)
             {
                 x = functional.relu(fc.forward(x));
-                return {|BG0013:fc.forward(x)|};
+                return fc.forward(x);
             }
         }
         """);
@@ -275,15 +330,16 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public Task BG0015_instance_member_that_cannot_be_carried_over() => Expect("""
+    public Task BG0015_instance_method_tensor_field_and_this() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
         {
             private readonly Linear fc = Linear(4, 2);
-            private readonly double temperature = 2.0;
+            private readonly Tensor offset = ones(2);
+            private readonly double temperature = 2.0;   // a value: carried over
             public Net() : base("Net") => RegisterComponents();
             private Tensor Scale(Tensor t) => t;
-            public override Tensor forward(Tensor x) => {|BG0015:Scale(fc.forward(x))|} / {|BG0015:temperature|};
+            public override Tensor forward(Tensor x) => {|BG0010:{|BG0015:Scale|}(fc.forward(x))|} / temperature + {|BG0015:offset|};
         }
         """);
 
@@ -294,7 +350,7 @@ public class DiagnosticTests
         {
             private readonly Linear fc = Linear(4, 2);
             public Net() : base("Net") => RegisterComponents();
-            public override Tensor forward(Tensor x) => functional.linear(x, {|BG0016:fc.weight|});
+            public override Tensor forward(Tensor x) => {|BG0010:functional.linear(x, {|BG0016:fc.weight|})|};
         }
         """);
 
@@ -310,14 +366,13 @@ public class DiagnosticTests
         """);
 
     [Theory]
-    [InlineData("groups: 2")]
     [InlineData("padding_mode: PaddingModes.Reflect")]
     [InlineData("Padding.Same")]
     public Task BG0018_unsupported_convolution_options(string option) => Expect($$"""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
         {
-            private readonly Conv2d conv = Conv2d(2, 4, 3, {|BG0018:{{option}}|});
+            private readonly Conv2d conv = Conv2d(2, 4, 4, {|BG0018:{{option}}|});
             public Net() : base("Net") => RegisterComponents();
             public override Tensor forward(Tensor x) => conv.forward(x);
         }
@@ -347,7 +402,7 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("1, 0, 28")]
-    [InlineData("28, 28")]
+    [InlineData("1, 2, 3, 4, 5")]
     public Task BG0021_invalid_input_shape(string dims) => Expect($$"""
         [GroupNJ]
         [{|BG0021:InputShape({{dims}})|}]
@@ -393,6 +448,39 @@ public class DiagnosticTests
             private readonly Linear {|BG0023:Graph|} = Linear(4, 2);
             public Net() : base("Net") => RegisterComponents();
             public override Tensor forward(Tensor x) => Graph.forward(x);
+        }
+        """);
+
+    [Fact]
+    public Task BG0025_a_module_known_only_at_run_time() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Module<Tensor, Tensor> {|BG0025:body|};
+            public Net(Module<Tensor, Tensor> body) : base("Net")
+            {
+                this.body = body;
+                RegisterComponents();
+            }
+            public override Tensor forward(Tensor x) => body.forward(x);
+        }
+        """);
+
+    [Fact]
+    public Task BG0026_control_flow_that_depends_on_tensor_values() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(4, 4);
+            private readonly Linear fc2 = Linear(4, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                x = fc1.forward(x);
+                if ({|BG0026:x.sum().item<float>() > 0|}) x = functional.relu(x);
+                if (training) x = functional.dropout(x, 0.5);   // settings may decide: no diagnostic
+                return fc2.forward(x);
+            }
         }
         """);
 

@@ -35,10 +35,12 @@ public class ExpectedSourceTests
         => Verify(Sources.ConvBn, "Demo.Vision.ConvBn.BayesGen.g.cs", "ConvBn.txt");
 
     [Fact]
-    public Task Residual_network_gets_a_Bayesian_model_without_propagation_and_a_warning()
-        => Verify(Sources.Residual, "Demo.Residual.BayesGen.g.cs", "Residual.txt",
-            DiagnosticResult.CompilerWarning("BG0010").WithSpan("/0/Test0.cs", 16, 61, 16, 96)
-                .WithArguments("Residual", "it combines tensors with 'Add' (a residual connection or arithmetic on activations)"));
+    public Task Residual_blocks_in_a_ModuleList_get_counterparts()
+        => Verify(Sources.Residual, "Demo.Residual.BayesGen.g.cs", "Residual.txt");
+
+    [Fact]
+    public Task Vgg_with_a_Sequential_built_in_a_loop_aliases_and_a_value_member()
+        => Verify(Sources.Vgg, "Demo.Vision.Vgg.BayesGen.g.cs", "Vgg.txt");
 
     [Fact]
     public void Generated_source_is_the_same_under_any_culture()

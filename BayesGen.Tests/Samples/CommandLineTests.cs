@@ -114,7 +114,7 @@ public sealed class CommandLineTests : IDisposable
         using var masks = bayesian.ComputeMasks(thresholds);
         var result = BayesGen.Compression.NetworkCompression.Compress(bayesian, masks, thresholds: thresholds);
         var path = Path.Combine(dir, "model.bgc");
-        BayesGen.Deployment.CompressedModel.From(bayesian, masks, result).Save(path);
+        BayesGen.Deployment.CompressedModel.From(bayesian, result).Save(path);
 
         var (code, output) = Run("bench", "inference", "--artifact", path, "--batch", "150", "--rounds", "1");
         Assert.True(code == 0, output);

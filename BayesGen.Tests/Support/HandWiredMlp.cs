@@ -12,7 +12,6 @@ namespace BayesGen.Tests.Support;
 public sealed class HandWiredMlp : BayesianNetwork
 {
     private readonly BayesianLinear fc1, fc2, fc3;
-    private readonly (string, BayesianLayer)[] layers;
 
     public HandWiredMlp(int inputs, int hidden1, int hidden2, int outputs, torch.Generator? init = null, PriorKind prior = PriorKind.GroupNJ, double? clipFirst = 0.04)
         : base(nameof(HandWiredMlp))
@@ -20,8 +19,7 @@ public sealed class HandWiredMlp : BayesianNetwork
         fc1 = Make(inputs, hidden1, init, prior, clipFirst);
         fc2 = Make(hidden1, hidden2, init, prior, null);
         fc3 = Make(hidden2, outputs, init, prior, null);
-        layers = new (string, BayesianLayer)[] { ("fc1", fc1), ("fc2", fc2), ("fc3", fc3) };
-        RegisterComponents();
+        Initialize();
     }
 
     private static BayesianLinear Make(int input, int output, torch.Generator? init, PriorKind prior, double? clip)
@@ -40,30 +38,17 @@ public sealed class HandWiredMlp : BayesianNetwork
         return BayesianLinear.FromLinear(plain, scale, new LayerOptions { MaxVariance = clip, InitGenerator = init });
     }
 
-    public override IReadOnlyList<(string Name, BayesianLayer Layer)> BayesianLayers => layers;
-
     public override PriorKind Prior => fc1.Scale.Prior;
 
-    public override NetworkMasks ComputeMasks(BayesGen.Compression.PruningThresholds? thresholds = null)
-    {
-        var masks = new NetworkMasks();
-        var m1 = OwnMasks("fc1", thresholds);
-        var m2 = OwnMasks("fc2", thresholds);
-        var m3 = OwnMasks("fc3", thresholds);
-        BayesGen.Compression.MaskPropagation.Direct(m1, m2);
-        BayesGen.Compression.MaskPropagation.Direct(m2, m3);
-        masks.Add("fc1", m1);
-        masks.Add("fc2", m2);
-        masks.Add("fc3", m3);
-        return masks;
-    }
+    public override long[]? InputShape => new long[] { fc1.InFeatures };
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x.flatten(1);
-        h = nn.functional.relu(fc1.forward(h));
-        h = nn.functional.relu(fc2.forward(h));
+        // What the generator would write for this forward: tensor operations through Ops, so they are recorded.
+        var h = Tracing.Ops.Flatten(x, 1);
+        h = Tracing.Ops.Activation(fc1.forward(h), ActivationKind.Relu);
+        h = Tracing.Ops.Activation(fc2.forward(h), ActivationKind.Relu);
         return fc3.forward(h).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,458 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using BayesGen.Generator.Diagnostics;
+using BayesGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace BayesGen.Generator.Parsing;
+
+/// <summary>What rewriting one forward method produced.</summary>
+internal sealed class ForwardResult
+{
+    public string Body { get; set; } = "";
+    public bool IsExpressionBody { get; set; }
+    public bool Recordable { get; set; } = true;
+    /// <summary>Instance members of the class (or its user base classes) forward reads, by name.</summary>
+    public Dictionary<string, ISymbol> Members { get; } = new();
+}
+
+/// <summary>
+/// Carries a module class's forward method into its generated counterpart, as ComputeSharp carries a shader: a
+/// <see cref="CSharpSyntaxRewriter"/> guided by the semantic model. Every type and static member becomes fully
+/// qualified (so the generated file needs none of the user's usings or aliases), constants of user types become
+/// literals, and every tensor operation becomes the matching call of <c>BayesGen.Tracing.Ops</c>, which computes
+/// the same thing and records it into the network's graph. What cannot be carried or recorded is reported on the
+/// smallest piece of syntax to edit.
+/// </summary>
+internal sealed class ForwardRewriter : CSharpSyntaxRewriter
+{
+    private readonly SemanticModel model;
+    private readonly INamedTypeSymbol owner;
+    private readonly INamedTypeSymbol generatedWithin;
+    private readonly List<DiagnosticInfo> diagnostics;
+    private readonly CancellationToken cancellationToken;
+    private readonly ForwardResult result = new();
+
+    private ForwardRewriter(SemanticModel model, INamedTypeSymbol owner, INamedTypeSymbol generatedWithin, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        : base(visitIntoStructuredTrivia: false)
+    {
+        this.model = model;
+        this.owner = owner;
+        this.generatedWithin = generatedWithin;
+        this.diagnostics = diagnostics;
+        this.cancellationToken = cancellationToken;
+    }
+
+    /// <summary>Rewrites the body of <paramref name="forward"/>, a method of <paramref name="owner"/>, for code generated inside <paramref name="generatedWithin"/>.</summary>
+    public static ForwardResult Rewrite(MethodDeclarationSyntax forward, SemanticModel model, INamedTypeSymbol owner, INamedTypeSymbol generatedWithin,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var rewriter = new ForwardRewriter(model, owner, generatedWithin, diagnostics, cancellationToken);
+        if (forward.Body is { } body)
+        {
+            rewriter.result.Body = Reindent((BlockSyntax)rewriter.Visit(body)!);
+        }
+        else
+        {
+            rewriter.result.IsExpressionBody = true;
+            rewriter.result.Body = ((ExpressionSyntax)rewriter.Visit(forward.ExpressionBody!.Expression)!).ToString();
+        }
+        return rewriter.result;
+    }
+
+    private ISymbol? SymbolOf(SyntaxNode node)
+    {
+        var info = model.GetSymbolInfo(node, cancellationToken);
+        return info.Symbol ?? info.CandidateSymbols.FirstOrDefault();
+    }
+
+    private static string Qualified(ISymbol symbol) => symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    private static SyntaxNode Text(string text, SyntaxNode like)
+        => SyntaxFactory.ParseExpression(text).WithLeadingTrivia(like.GetLeadingTrivia()).WithTrailingTrivia(like.GetTrailingTrivia());
+
+    /// <summary>A type or namespace, fully qualified, as a TypeSyntax (it may stand where only a type may).</summary>
+    private static SyntaxNode TypeText(ISymbol symbol, SyntaxNode like)
+        => SyntaxFactory.ParseTypeName(Qualified(symbol)).WithLeadingTrivia(like.GetLeadingTrivia()).WithTrailingTrivia(like.GetTrailingTrivia());
+
+    private void Report(DiagnosticDescriptor descriptor, SyntaxNode at, params object?[] args)
+        => diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(at), args));
+
+    private void NotRecordable(SyntaxNode at, string what)
+    {
+        if (conditionDepth > 0) return;
+        result.Recordable = false;
+        Report(DiagnosticDescriptors.NotRecordable, at, owner.Name, what, TensorOperations.Supported);
+    }
+
+    // ---- names: fully qualified, constants inlined -----------------------------------------------------
+
+    public override SyntaxNode? VisitIdentifierName(IdentifierNameSyntax node)
+    {
+        if (node.IsVar || node.Parent is NameColonSyntax or NameEqualsSyntax) return node;
+        if (node.Parent is MemberAccessExpressionSyntax ma && ma.Name == node) return node;
+        if (node.Parent is QualifiedNameSyntax q && q.Right == node) return node;
+        var symbol = SymbolOf(node);
+        return symbol is null ? node : Name(node, symbol);
+    }
+
+    public override SyntaxNode? VisitGenericName(GenericNameSyntax node)
+    {
+        if (node.Parent is MemberAccessExpressionSyntax ma && ma.Name == node) return base.VisitGenericName(node);
+        if (node.Parent is QualifiedNameSyntax q && q.Right == node) return base.VisitGenericName(node);
+        var symbol = SymbolOf(node);
+        if (symbol is ITypeSymbol type) return TypeText(type, node);
+        var visited = (GenericNameSyntax)base.VisitGenericName(node)!;
+        return symbol is not null && symbol.IsStatic && symbol is IMethodSymbol method && Accessible(method, node)
+            ? Text($"{Qualified(method.ContainingType)}.{visited.WithoutTrivia()}", node)
+            : visited;
+    }
+
+    public override SyntaxNode? VisitQualifiedName(QualifiedNameSyntax node)
+        => SymbolOf(node) is ITypeSymbol or INamespaceSymbol ? TypeText(SymbolOf(node)!, node) : base.VisitQualifiedName(node);
+
+    public override SyntaxNode? VisitAliasQualifiedName(AliasQualifiedNameSyntax node)
+        => SymbolOf(node) is ITypeSymbol or INamespaceSymbol ? TypeText(SymbolOf(node)!, node) : base.VisitAliasQualifiedName(node);
+
+    private SyntaxNode Name(SimpleNameSyntax node, ISymbol symbol)
+    {
+        switch (symbol)
+        {
+            case ITypeParameterSymbol:
+                return node;
+            case ITypeSymbol or INamespaceSymbol:
+                return TypeText(symbol, node);
+            case IFieldSymbol { IsConst: true } constant when !KnownTypes.IsTorchSharp(constant) && Literal(constant) is { } literal:
+                return Text(literal, node);
+            case IFieldSymbol or IPropertySymbol or IMethodSymbol or IEventSymbol when symbol.IsStatic:
+                return Accessible(symbol, node) ? Text($"{Qualified(symbol.ContainingType)}.{node.Identifier.Text}", node) : node;
+            case IFieldSymbol or IPropertySymbol:
+                Member(symbol, node);
+                return node;
+            case IMethodSymbol or IEventSymbol when !symbol.IsStatic && !DeclaredByTorchSharp(symbol):
+                Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
+                    "it is an instance method of the network, which the counterpart does not have (inline it into forward, or make it static)");
+                return node;
+            default:
+                return node;
+        }
+    }
+
+    private static bool DeclaredByTorchSharp(ISymbol symbol) => symbol.ContainingType is { } t && KnownTypes.IsTorchSharp(t);
+
+    /// <summary>Whether generated code may name a static member (else it is reported).</summary>
+    private bool Accessible(ISymbol symbol, SyntaxNode at)
+    {
+        if (model.Compilation.IsSymbolAccessibleWithin(symbol, generatedWithin)) return true;
+        Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name,
+            $"it is private to '{symbol.ContainingType?.Name}', which the generated code cannot see into (make it internal, or const)");
+        return false;
+    }
+
+    /// <summary>An instance member forward reads: the counterpart gets a field of the same name.</summary>
+    private void Member(ISymbol symbol, SyntaxNode at)
+    {
+        if (DeclaredByTorchSharp(symbol)) return;   // training, …: the counterpart is a module too
+        if (symbol is IPropertySymbol { IsIndexer: true } || symbol is IFieldSymbol { AssociatedSymbol: not null })
+        {
+            Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name, "it is not a field or property the counterpart can hold");
+            return;
+        }
+        var type = symbol is IFieldSymbol f ? f.Type : ((IPropertySymbol)symbol).Type;
+        if (KnownTypes.IsTensor(type) || KnownTypes.IsParameter(type))
+        {
+            Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name,
+                "it is a tensor the network holds; BayesGen makes layers Bayesian and records parameter-free operations (put the tensor in a layer, or compute it in forward)");
+            return;
+        }
+        result.Members[symbol.Name] = symbol;
+    }
+
+    private static string? Literal(IFieldSymbol constant)
+    {
+        var value = constant.ConstantValue;
+        string? text = value switch
+        {
+            null => "null",
+            bool b => b ? "true" : "false",
+            double d => Emit.Literals.Double(d),
+            float s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f",
+            long l => Emit.Literals.Long(l),
+            int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            short or ushort or byte or sbyte or uint or ulong => System.Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+            string s => SymbolDisplay.FormatLiteral(s, quote: true),
+            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            _ => null,
+        };
+        if (text is null) return null;
+        return constant.Type.TypeKind == TypeKind.Enum ? $"(({Qualified(constant.Type)})({text}))" : $"(({Qualified(constant.Type)}){text})";
+    }
+
+    // ---- member access: qualified statics, layers used only by calling them ------------------------------
+
+    public override SyntaxNode? VisitMemberAccessExpression(MemberAccessExpressionSyntax node)
+    {
+        var symbol = SymbolOf(node);
+        if (symbol is ITypeSymbol or INamespaceSymbol) return TypeText(symbol, node);
+        if (symbol is IFieldSymbol { IsConst: true } constant && !KnownTypes.IsTorchSharp(constant) && Literal(constant) is { } literal)
+            return Text(literal, node);
+        if (symbol is { IsStatic: false } && node.Expression is ThisExpressionSyntax && symbol is IFieldSymbol or IPropertySymbol)
+            Member(symbol, node);
+        if (symbol is { IsStatic: false } && node.Expression is ThisExpressionSyntax && symbol is IMethodSymbol && !DeclaredByTorchSharp(symbol))
+            Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
+                "it is an instance method of the network, which the counterpart does not have (inline it into forward, or make it static)");
+        CheckLayerUse(node, symbol);
+        var expression = (ExpressionSyntax)Visit(node.Expression)!;
+        var name = node.Name is GenericNameSyntax g ? g.WithTypeArgumentList((TypeArgumentListSyntax)Visit(g.TypeArgumentList)!) : node.Name;
+        return node.WithExpression(expression).WithName(name);
+    }
+
+    /// <summary>A module more specific than Module&lt;Tensor, Tensor&gt; (a Conv2d, a block) is used only by calling it.</summary>
+    private void CheckLayerUse(MemberAccessExpressionSyntax node, ISymbol? symbol)
+    {
+        if (symbol is null || symbol.IsStatic) return;
+        var receiver = model.GetTypeInfo(node.Expression, cancellationToken).Type;
+        if (receiver is null || !KnownTypes.IsModule(receiver)) return;
+        var role = KnownTypes.RoleOf(receiver);
+        if (role is null or ModuleRole.Container) return;   // Module<Tensor, Tensor>, Sequential, ModuleList: the counterpart has the same type
+        if (symbol.Name is "forward" or "call" or "GetName" or "training" or "train" or "eval") return;
+        Report(DiagnosticDescriptors.LayerMemberAccess, node, node.Expression.ToString(), symbol.Name);
+    }
+
+    public override SyntaxNode? VisitThisExpression(ThisExpressionSyntax node)
+    {
+        if (node.Parent is not MemberAccessExpressionSyntax)
+            Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, "this",
+                "the counterpart is another class, so 'this' cannot be passed along (pass the values forward needs instead)");
+        return node;
+    }
+
+    // ---- tensor operations --------------------------------------------------------------------------------
+
+    public override SyntaxNode? VisitInvocationExpression(InvocationExpressionSyntax node)
+    {
+        if (model.GetOperation(node, cancellationToken) is not IInvocationOperation call) return base.VisitInvocationExpression(node);
+        var method = call.TargetMethod;
+
+        if (method.Name is "forward" or "call" && call.Instance is { } receiver && KnownTypes.IsModule(receiver.Type))
+        {
+            var made = Constants.Unwrap(receiver);
+            if (made is IObjectCreationOperation || made is IInvocationOperation { TargetMethod.IsStatic: true } factory && KnownTypes.IsTorchSharp(factory.TargetMethod.ContainingType))
+                NotRecordable(node, "a module created inside forward (hold it in a field, created in the constructor)");
+            return base.VisitInvocationExpression(node);
+        }
+        if (method.Name is "MoveToOuterDisposeScope" or "DetachFromDisposeScope") return base.VisitInvocationExpression(node);
+
+        var rewritten = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
+        if (method.ReducedFrom is { } extension && rewritten.Expression is MemberAccessExpressionSyntax extended)
+        {
+            // The generated file has none of the user's usings: an extension method is called in its static form.
+            if (KnownTypes.IsTensor(call.Type)) NotRecordable(node, $"'{method.Name}', an extension method");
+            var typeArguments = extended.Name is GenericNameSyntax generic ? generic.TypeArgumentList.ToString() : "";
+            var all = new[] { extended.Expression.ToString() }.Concat(rewritten.ArgumentList.Arguments.Select(a => a.ToString()));
+            return Text($"{Qualified(extension.ContainingType)}.{method.Name}{typeArguments}({string.Join(", ", all)})", node);
+        }
+        if (method.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke || method.MethodKind == MethodKind.AnonymousFunction)
+            return rewritten;   // their bodies are in forward and rewritten with it
+        string? receiverText = call.Instance is not null && rewritten.Expression is MemberAccessExpressionSyntax access ? access.Expression.ToString() : null;
+        var arguments = Arguments(call, node, rewritten, receiverText);
+        var replacement = TensorOperations.Rewrite(call, arguments, out var reason);
+        if (replacement is not null) return Text(replacement, node);
+        if (reason is not null)
+        {
+            NotRecordable(node, reason);
+            return rewritten;
+        }
+        if (KnownTypes.IsTensor(call.Type))
+            NotRecordable(node, $"a call of '{method.ContainingType?.Name}.{method.Name}', which BayesGen does not look into");
+        return rewritten;
+    }
+
+    private static CallArguments Arguments(IInvocationOperation call, InvocationExpressionSyntax original, InvocationExpressionSyntax rewritten, string? receiver)
+    {
+        var result = new CallArguments(receiver);
+        string TextOf(SyntaxNode syntax)
+        {
+            var argument = syntax as ArgumentSyntax ?? syntax.FirstAncestorOrSelf<ArgumentSyntax>();
+            int index = argument is null ? -1 : original.ArgumentList.Arguments.IndexOf(argument);
+            return index >= 0 ? rewritten.ArgumentList.Arguments[index].Expression.ToString() : syntax.ToString();
+        }
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter is null) continue;
+            string text;
+            switch (argument.ArgumentKind)
+            {
+                case ArgumentKind.DefaultValue:
+                    text = CallArguments.DefaultText(argument.Parameter);
+                    break;
+                case ArgumentKind.ParamArray:
+                {
+                    var elements = argument.Value is IArrayCreationOperation { Initializer: { } init } ? init.ElementValues.Select(e => TextOf(e.Syntax)).ToArray() : new string[0];
+                    var elementType = (argument.Parameter.Type as IArrayTypeSymbol)?.ElementType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "long";
+                    text = elements.Length == 0 ? $"new {elementType}[0]" : $"new {elementType}[] {{ {string.Join(", ", elements)} }}";
+                    break;
+                }
+                default:
+                    text = TextOf(argument.Syntax);
+                    break;
+            }
+            result.Add(argument.Parameter.Name, text, argument);
+        }
+        return result;
+    }
+
+    public override SyntaxNode? VisitBinaryExpression(BinaryExpressionSyntax node)
+    {
+        if (model.GetOperation(node, cancellationToken) is not IBinaryOperation { OperatorMethod: { } op } binary || !KnownTypes.IsTensor(op.ContainingType))
+            return base.VisitBinaryExpression(node);
+        var left = ((ExpressionSyntax)Visit(node.Left)!).ToString();
+        var right = ((ExpressionSyntax)Visit(node.Right)!).ToString();
+        string? kind = binary.OperatorKind switch
+        {
+            BinaryOperatorKind.Add => "Add",
+            BinaryOperatorKind.Subtract => "Subtract",
+            BinaryOperatorKind.Multiply => "Multiply",
+            BinaryOperatorKind.Divide => "Divide",
+            _ => null,
+        };
+        if (kind is null)
+        {
+            NotRecordable(node, $"the operator '{node.OperatorToken.Text}' on tensors");
+            return node.WithLeft(SyntaxFactory.ParseExpression(left)).WithRight(SyntaxFactory.ParseExpression(right));
+        }
+        bool leftTensor = KnownTypes.IsTensor(Constants.Unwrap(binary.LeftOperand).Type);
+        bool rightTensor = KnownTypes.IsTensor(Constants.Unwrap(binary.RightOperand).Type);
+        var text = leftTensor && rightTensor
+            ? $"global::BayesGen.Tracing.Ops.Binary({left}, {right}, global::BayesGen.BinaryKind.{kind})"
+            : leftTensor
+                ? $"global::BayesGen.Tracing.Ops.Scalar({left}, {right}, global::BayesGen.BinaryKind.{kind})"
+                : $"global::BayesGen.Tracing.Ops.Scalar({right}, {left}, global::BayesGen.BinaryKind.{kind}, scalarFirst: true)";
+        return Text(text, node);
+    }
+
+    public override SyntaxNode? VisitPrefixUnaryExpression(PrefixUnaryExpressionSyntax node)
+    {
+        if (node.IsKind(SyntaxKind.UnaryMinusExpression) && model.GetOperation(node, cancellationToken) is IUnaryOperation { OperatorMethod: { } op }
+            && KnownTypes.IsTensor(op.ContainingType))
+        {
+            var operand = ((ExpressionSyntax)Visit(node.Operand)!).ToString();
+            return Text($"global::BayesGen.Tracing.Ops.Scalar({operand}, -1d, global::BayesGen.BinaryKind.Multiply)", node);
+        }
+        if (model.GetOperation(node, cancellationToken) is IUnaryOperation { OperatorMethod: { } other } && KnownTypes.IsTensor(other.ContainingType))
+            NotRecordable(node, $"the operator '{node.OperatorToken.Text}' on tensors");
+        return base.VisitPrefixUnaryExpression(node);
+    }
+
+    public override SyntaxNode? VisitAssignmentExpression(AssignmentExpressionSyntax node)
+    {
+        if (model.GetOperation(node, cancellationToken) is not ICompoundAssignmentOperation { OperatorMethod: { } op } compound || !KnownTypes.IsTensor(op.ContainingType))
+            return base.VisitAssignmentExpression(node);
+        string? kind = compound.OperatorKind switch
+        {
+            BinaryOperatorKind.Add => "Add",
+            BinaryOperatorKind.Subtract => "Subtract",
+            BinaryOperatorKind.Multiply => "Multiply",
+            BinaryOperatorKind.Divide => "Divide",
+            _ => null,
+        };
+        var target = ((ExpressionSyntax)Visit(node.Left)!).ToString();
+        var value = ((ExpressionSyntax)Visit(node.Right)!).ToString();
+        if (kind is null)
+        {
+            NotRecordable(node, $"the operator '{node.OperatorToken.Text}' on tensors");
+            return base.VisitAssignmentExpression(node);
+        }
+        bool valueTensor = KnownTypes.IsTensor(Constants.Unwrap(compound.Value).Type);
+        var call = valueTensor
+            ? $"global::BayesGen.Tracing.Ops.Binary({target}, {value}, global::BayesGen.BinaryKind.{kind})"
+            : $"global::BayesGen.Tracing.Ops.Scalar({target}, {value}, global::BayesGen.BinaryKind.{kind})";
+        return Text($"{target} = {call}", node);
+    }
+
+    public override SyntaxNode? VisitElementAccessExpression(ElementAccessExpressionSyntax node)
+    {
+        if (KnownTypes.IsTensor(model.GetTypeInfo(node.Expression, cancellationToken).Type))
+            NotRecordable(node, "indexing a tensor");
+        return base.VisitElementAccessExpression(node);
+    }
+
+    public override SyntaxNode? VisitObjectCreationExpression(ObjectCreationExpressionSyntax node)
+    {
+        if (KnownTypes.IsModule(model.GetTypeInfo(node, cancellationToken).Type))
+            NotRecordable(node, "a module created inside forward (hold it in a field, created in the constructor)");
+        return base.VisitObjectCreationExpression(node);
+    }
+
+    public override SyntaxNode? VisitImplicitObjectCreationExpression(ImplicitObjectCreationExpressionSyntax node)
+    {
+        if (KnownTypes.IsModule(model.GetTypeInfo(node, cancellationToken).Type))
+            NotRecordable(node, "a module created inside forward (hold it in a field, created in the constructor)");
+        return base.VisitImplicitObjectCreationExpression(node);
+    }
+
+    // ---- control flow that depends on data ------------------------------------------------------------------
+
+    // A condition's tensor arithmetic (x.sum().item<float>() > 0) feeds a decision, not the network's data: it is
+    // not recorded and needs no recording; BG0026 says what such a decision means for the graph.
+    private int conditionDepth;
+
+    private ExpressionSyntax Condition(ExpressionSyntax condition)
+    {
+        CheckCondition(condition);
+        conditionDepth++;
+        try { return (ExpressionSyntax)Visit(condition)!; }
+        finally { conditionDepth--; }
+    }
+
+    public override SyntaxNode? VisitIfStatement(IfStatementSyntax node)
+        => node.WithCondition(Condition(node.Condition)).WithStatement((StatementSyntax)Visit(node.Statement)!)
+            .WithElse(node.Else is null ? null : (ElseClauseSyntax)Visit(node.Else)!);
+
+    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node)
+        => node.WithCondition(Condition(node.Condition)).WithStatement((StatementSyntax)Visit(node.Statement)!);
+
+    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node)
+        => node.WithStatement((StatementSyntax)Visit(node.Statement)!).WithCondition(Condition(node.Condition));
+
+    public override SyntaxNode? VisitForStatement(ForStatementSyntax node)
+        => node.WithDeclaration(node.Declaration is null ? null : (VariableDeclarationSyntax)Visit(node.Declaration)!)
+            .WithInitializers(VisitList(node.Initializers))
+            .WithCondition(node.Condition is null ? null : Condition(node.Condition))
+            .WithIncrementors(VisitList(node.Incrementors))
+            .WithStatement((StatementSyntax)Visit(node.Statement)!);
+
+    public override SyntaxNode? VisitConditionalExpression(ConditionalExpressionSyntax node)
+        => node.WithCondition(Condition(node.Condition)).WithWhenTrue((ExpressionSyntax)Visit(node.WhenTrue)!).WithWhenFalse((ExpressionSyntax)Visit(node.WhenFalse)!);
+
+    private void CheckCondition(ExpressionSyntax condition)
+    {
+        if (model.GetOperation(condition, cancellationToken) is not { } op) return;
+        if (op.DescendantsAndSelf().Any(o => KnownTypes.IsTensor(o.Type)))
+            Report(DiagnosticDescriptors.DataDependentControlFlow, condition, owner.Name, condition.ToString());
+    }
+
+    // ---- layout -------------------------------------------------------------------------------------------
+
+    /// <summary>The block's text with its common indentation removed, so the emitter can indent it anew.</summary>
+    private static string Reindent(BlockSyntax body)
+    {
+        var text = body.WithoutLeadingTrivia().WithoutTrailingTrivia().ToFullString().Replace("\r\n", "\n");
+        var lines = text.Split('\n');
+        int indent = int.MaxValue;
+        foreach (var line in lines.Skip(1))
+        {
+            if (line.Trim().Length == 0) continue;
+            indent = System.Math.Min(indent, line.Length - line.TrimStart().Length);
+        }
+        int braceIndent = lines.Length > 1 ? lines[lines.Length - 1].Length - lines[lines.Length - 1].TrimStart().Length : 0;
+        indent = System.Math.Min(indent == int.MaxValue ? 0 : indent, braceIndent);
+        for (int i = 1; i < lines.Length; i++)
+            lines[i] = lines[i].Length >= indent && lines[i].Substring(0, indent).Trim().Length == 0 ? lines[i].Substring(indent) : lines[i].TrimStart();
+        return string.Join("\n", lines).TrimEnd();
+    }
+}

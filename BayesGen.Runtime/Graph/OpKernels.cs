@@ -1,0 +1,130 @@
+using BayesGen.Deployment;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace BayesGen;
+
+/// <summary>
+/// The computation of every parameter-free operation: the one implementation that the Bayesian model's forward
+/// (through <see cref="Tracing.Ops"/>), its parameter-free modules and the compressed network all run, so that
+/// training, recording and deployment cannot disagree about what an operation means.
+/// </summary>
+public static class OpKernels
+{
+    /// <summary>Computes <paramref name="op"/> on its inputs; <paramref name="training"/> matters for dropout only.</summary>
+    public static Tensor Run(GraphOp op, IReadOnlyList<Tensor> inputs, bool training) => op switch
+    {
+        ActivationOp a => Activation(a, inputs[0], inPlace: false),
+        DropoutOp d => Dropout(d, inputs[0], training, inPlace: false),
+        PoolOp p => Pool(p, inputs[0]),
+        AdaptivePoolOp p => p.Dimensions == 1 ? F.adaptive_avg_pool1d(inputs[0], p.OutputSize[0]) : F.adaptive_avg_pool2d(inputs[0], p.OutputSize),
+        FlattenOp f => inputs[0].flatten(f.Start, f.End),
+        UnsqueezeOp u => inputs[0].unsqueeze(u.Dim),
+        SqueezeOp s => inputs[0].squeeze(s.Dim),
+        PermuteOp p => inputs[0].permute(p.Dims.Select(d => (long)d).ToArray()),
+        SoftmaxOp { Log: true } s => F.log_softmax(inputs[0], s.Dim),
+        SoftmaxOp s => F.softmax(inputs[0], s.Dim),
+        BinaryOp b => Binary(b.Kind, inputs[0], inputs[1], inPlace: false),
+        ScalarOp s => Scalar(s, inputs[0], inPlace: false),
+        ConcatOp c => cat(inputs.ToArray(), c.Dim),
+        ReduceOp { Kind: ReduceKind.Mean } r => inputs[0].mean(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
+        ReduceOp r => inputs[0].sum(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
+        _ => throw new NotSupportedException($"'{op.Name}' is not a parameter-free operation; its module computes it."),
+    };
+
+    /// <summary>An activation, in place (on <paramref name="x"/>, which is returned) or not.</summary>
+    public static Tensor Activation(ActivationOp op, Tensor x, bool inPlace) => op.Kind switch
+    {
+        ActivationKind.Relu => inPlace ? x.relu_() : x.relu(),
+        ActivationKind.Tanh => inPlace ? x.tanh_() : x.tanh(),
+        ActivationKind.Sigmoid => inPlace ? x.sigmoid_() : x.sigmoid(),
+        ActivationKind.LeakyRelu => InPlace(F.leaky_relu(x, op.Alpha, inPlace), x, inPlace),
+        ActivationKind.Elu => InPlace(F.elu(x, op.Alpha, inPlace), x, inPlace),
+        ActivationKind.Gelu => InPlace(F.gelu(x, TorchSharp.Modules.GELU.Approximate.none, inPlace), x, inPlace),
+        ActivationKind.GeluTanh => InPlace(F.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh, inPlace), x, inPlace),
+        ActivationKind.Silu => InPlace(F.silu(x, inPlace), x, inPlace),
+        ActivationKind.Softplus => CopyInto(F.softplus(x, op.Alpha, op.Beta), x, inPlace),
+        ActivationKind.Hardswish => InPlace(F.hardswish(x, inPlace), x, inPlace),
+        ActivationKind.Hardsigmoid => InPlace(F.hardsigmoid(x, inPlace), x, inPlace),
+        ActivationKind.Hardtanh => InPlace(F.hardtanh(x, op.Alpha, op.Beta, inPlace), x, inPlace),
+        ActivationKind.Mish => InPlace(F.mish(x, inPlace), x, inPlace),
+        _ => throw new NotSupportedException($"Unknown activation {op.Kind}."),
+    };
+
+    /// <summary>Dropout of the given kind in training; the identity (a new handle to the input) otherwise.</summary>
+    public static Tensor Dropout(DropoutOp op, Tensor x, bool training, bool inPlace)
+    {
+        if (!training || op.Probability == 0) return x.alias();
+        return op.Kind switch
+        {
+            DropoutKind.Channel when x.dim() == 3 => InPlace(F.dropout1d(x, op.Probability, true, inPlace), x, inPlace),
+            DropoutKind.Channel => InPlace(F.dropout2d(x, op.Probability, true, inPlace), x, inPlace),
+            DropoutKind.Alpha => InPlace(F.alpha_dropout(x, op.Probability, true, inPlace), x, inPlace),
+            _ => InPlace(F.dropout(x, op.Probability, true, inPlace), x, inPlace),
+        };
+    }
+
+    /// <summary>Max or average pooling over 1 or 2 dimensions (2-D max pools as strided maxima where that is exact).</summary>
+    public static Tensor Pool(PoolOp p, Tensor x)
+    {
+        if (p.Dimensions == 1)
+        {
+            return p.Kind == PoolKind.Max
+                ? F.max_pool1d(x, p.Kernel[0], p.Stride[0], p.Padding[0], 1, p.CeilMode)
+                : F.avg_pool1d(x, p.Kernel[0], p.Stride[0], p.Padding[0], p.CeilMode, p.CountIncludePad);
+        }
+        return p.Kind == PoolKind.Max
+            ? StridedMaxPool.Apply(x, p)
+            : F.avg_pool2d(x, p.Kernel, p.Stride, p.Padding, p.CeilMode, p.CountIncludePad);
+    }
+
+    /// <summary>a ∘ b element-wise, in place on <paramref name="a"/> or not.</summary>
+    public static Tensor Binary(BinaryKind kind, Tensor a, Tensor b, bool inPlace) => kind switch
+    {
+        BinaryKind.Add => inPlace ? a.add_(b) : a.add(b),
+        BinaryKind.Subtract => inPlace ? a.sub_(b) : a.sub(b),
+        BinaryKind.Multiply => inPlace ? a.mul_(b) : a.mul(b),
+        _ => inPlace ? a.div_(b) : a.div(b),
+    };
+
+    /// <summary>Arithmetic with a constant.</summary>
+    public static Tensor Scalar(ScalarOp op, Tensor x, bool inPlace)
+    {
+        if (op.ScalarFirst)
+        {
+            // c − x, c / x: no in-place form keeps x's storage meaningfully; compute and copy when asked to.
+            var result = op.Kind switch
+            {
+                BinaryKind.Add => x.add(op.Value),
+                BinaryKind.Subtract => x.neg().add_(op.Value),
+                BinaryKind.Multiply => x.mul(op.Value),
+                _ => x.reciprocal().mul_(op.Value),
+            };
+            return CopyInto(result, x, inPlace);
+        }
+        return op.Kind switch
+        {
+            BinaryKind.Add => inPlace ? x.add_(op.Value) : x.add(op.Value),
+            BinaryKind.Subtract => inPlace ? x.sub_(op.Value) : x.sub(op.Value),
+            BinaryKind.Multiply => inPlace ? x.mul_(op.Value) : x.mul(op.Value),
+            _ => inPlace ? x.div_(op.Value) : x.div(op.Value),
+        };
+    }
+
+    // TorchSharp's functional in-place forms return a new handle to the same storage; the caller of an in-place
+    // call gets back the tensor it passed, as with the Tensor methods (x.relu_() returns x).
+    private static Tensor InPlace(Tensor result, Tensor x, bool inPlace)
+    {
+        if (!inPlace || ReferenceEquals(result, x)) return result;
+        result.Dispose();
+        return x;
+    }
+
+    private static Tensor CopyInto(Tensor result, Tensor x, bool inPlace)
+    {
+        if (!inPlace) return result;
+        using (result) x.copy_(result);
+        return x;
+    }
+}

@@ -1,0 +1,106 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Tracing;
+
+/// <summary>
+/// Records a <see cref="NetworkGraph"/> while a Bayesian model runs forward once on a sample input. Every tensor
+/// an operation produces is known by identity (the C# object) and mapped to its node; the converted modules and
+/// the generated forward's calls to <see cref="Ops"/> report what they compute. A tensor that reaches a recorded
+/// operation without having been recorded itself came from an operation BayesGen does not know, and the
+/// recording fails with that operation's name instead of producing a wrong graph.
+/// </summary>
+/// <remarks>
+/// One recording per thread at a time (the current recorder is thread-static). Outside a recording every
+/// <c>Record</c> call is a null check, so the training forward pays nothing for it.
+/// </remarks>
+public sealed class GraphTracer : IDisposable
+{
+    [ThreadStatic] private static GraphTracer? current;
+
+    private readonly Dictionary<Tensor, int> nodeOf = new(ReferenceEqualityComparer.Instance);
+    private readonly List<GraphNode> nodes = new();
+    private readonly Dictionary<nn.Module, string> paths = new(ReferenceEqualityComparer.Instance);
+    private readonly GraphTracer? previous;
+    private string? failure;
+
+    private GraphTracer(nn.Module root, Tensor input)
+    {
+        foreach (var (name, module) in root.named_modules())
+            paths.TryAdd(module, name);
+        nodes.Add(new GraphNode(new InputOp(), Array.Empty<int>(), input.shape));
+        nodeOf[input] = 0;
+        previous = current;
+        current = this;
+    }
+
+    /// <summary>The recorder of this thread, or null outside a recording.</summary>
+    internal static GraphTracer? Current => current;
+
+    /// <summary>Starts recording: <paramref name="input"/> becomes node 0; module paths come from <paramref name="root"/>.</summary>
+    public static GraphTracer Begin(nn.Module root, Tensor input) => new(root, input);
+
+    /// <summary>Ends the recording and returns the graph whose output is <paramref name="output"/>.</summary>
+    /// <exception cref="GraphRecordingException">An operation could not be recorded.</exception>
+    public NetworkGraph Finish(Tensor output)
+    {
+        Stop();
+        if (failure is not null) throw new GraphRecordingException(failure);
+        if (!nodeOf.TryGetValue(output, out var result))
+            throw new GraphRecordingException("forward returned a tensor that no recorded operation produced (it was computed by an operation BayesGen does not record).");
+        if (result == 0)
+            throw new GraphRecordingException("forward returned its input unchanged: there is nothing to compress.");
+        return new NetworkGraph(nodes.ToArray(), result);
+    }
+
+    /// <summary>Stops recording without a graph (the recording is abandoned).</summary>
+    public void Dispose() => Stop();
+
+    private void Stop()
+    {
+        if (current == this) current = previous;
+    }
+
+    /// <summary>The path of a module of the recorded network (<c>features.0</c>), or null for a module outside it.</summary>
+    internal string? PathOf(nn.Module module) => paths.TryGetValue(module, out var path) ? path : null;
+
+    /// <summary>Records <paramref name="op"/> reading <paramref name="inputs"/> and producing <paramref name="output"/>.</summary>
+    internal void Record(GraphOp op, Tensor output, params Tensor[] inputs)
+    {
+        if (failure is not null) return;
+        var ids = new int[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!nodeOf.TryGetValue(inputs[i], out ids[i]))
+            {
+                Fail($"{op.Describe()} reads a tensor that no recorded operation produced: forward computes it with an operation BayesGen does not record (see the generator's warnings for this network).");
+                return;
+            }
+        }
+        nodes.Add(new GraphNode(op, ids, output.shape));
+        nodeOf[output] = nodes.Count - 1;
+    }
+
+    /// <summary>Records a layer or BatchNorm module of the network by its path (<paramref name="op"/> makes the operation from it).</summary>
+    internal void RecordModule(nn.Module module, Func<string, GraphOp> op, Tensor output, Tensor input)
+    {
+        if (PathOf(module) is { } path) Record(op(path), output, input);
+        else Fail($"forward applies a {module.GetType().Name} that is not part of the network (a module created inside forward, or one held outside the network's fields).");
+    }
+
+    /// <summary>Records that <paramref name="result"/> holds the same values as <paramref name="source"/> (alias, contiguous, clone).</summary>
+    internal void Same(Tensor source, Tensor result)
+    {
+        if (failure is not null) return;
+        if (nodeOf.TryGetValue(source, out var id)) nodeOf[result] = id;
+    }
+
+    /// <summary>Makes the recording fail with <paramref name="reason"/> (the first reason is kept).</summary>
+    internal void Fail(string reason) => failure ??= reason;
+}
+
+/// <summary>A network's forward pass could not be recorded as a graph; the message says which operation and why.</summary>
+public sealed class GraphRecordingException : Exception
+{
+    public GraphRecordingException(string message) : base(message) { }
+}

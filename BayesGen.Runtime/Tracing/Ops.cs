@@ -1,0 +1,237 @@
+using System.ComponentModel;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BayesGen.Tracing;
+
+/// <summary>
+/// The tensor operations of a generated Bayesian model's forward. The generator rewrites each supported TorchSharp
+/// call of the network's forward (<c>functional.relu(x)</c>, <c>x.view(-1, 800)</c>, <c>a + b</c>, <c>torch.cat</c>)
+/// into the matching method here: it computes exactly what the TorchSharp call computes (through
+/// <see cref="OpKernels"/>) and, while a graph is being recorded, records the operation.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Ops
+{
+    /// <summary>An activation (<c>relu</c>, <c>gelu</c>, <c>leaky_relu(x, 0.2)</c>, …), in place when asked.</summary>
+    public static Tensor Activation(Tensor x, ActivationKind kind, double alpha = 0, double beta = 0, bool inplace = false)
+    {
+        var op = new ActivationOp(kind, alpha, beta);
+        return Recorded(op, OpKernels.Activation(op, x, inplace), x);
+    }
+
+    /// <summary>Dropout (<c>dropout(x, p, training)</c>): applied when <paramref name="training"/>, recorded as the identity.</summary>
+    public static Tensor Dropout(Tensor x, double p, bool training, DropoutKind kind = DropoutKind.Element, bool inplace = false)
+    {
+        var op = new DropoutOp(kind, p);
+        return Recorded(op, OpKernels.Dropout(op, x, training, inplace), x);
+    }
+
+    /// <summary>1-D or 2-D pooling with PyTorch's defaults (stride = kernel, padding 0).</summary>
+    public static Tensor Pool(Tensor x, PoolKind kind, int dims, long[] kernel, long[]? stride = null, long[]? padding = null,
+        bool ceilMode = false, bool countIncludePad = true, long[]? dilation = null)
+    {
+        var op = new PoolOp(kind, Expand(kernel, dims), Expand(stride ?? kernel, dims), Expand(padding ?? new long[] { 0 }, dims), ceilMode, countIncludePad);
+        if (dilation is not null && dilation.Any(d => d != 1))
+        {
+            var dilated = dims == 1
+                ? nn.functional.max_pool1d(x, op.Kernel[0], op.Stride[0], op.Padding[0], dilation[0], ceilMode)
+                : nn.functional.max_pool2d(x, op.Kernel, op.Stride, op.Padding, Expand(dilation, 2), ceilMode);
+            GraphTracer.Current?.Fail("forward pools with dilation, which BayesGen does not deploy.");
+            return dilated;
+        }
+        return Recorded(op, OpKernels.Pool(op, x), x);
+    }
+
+    /// <summary>Adaptive average pooling to <paramref name="outputSize"/> over 1 or 2 dimensions.</summary>
+    public static Tensor AdaptiveAvgPool(Tensor x, int dims, long[] outputSize)
+    {
+        var op = new AdaptivePoolOp(Expand(outputSize, dims));
+        return Recorded(op, OpKernels.Run(op, new[] { x }, false), x);
+    }
+
+    /// <summary><c>flatten(start, end)</c>; the batch (dimension 0) must stay.</summary>
+    public static Tensor Flatten(Tensor x, long start = 0, long end = -1)
+    {
+        var result = x.flatten(start, end);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        int rank = (int)x.dim();
+        int s = Axis(start, rank), e = Axis(end, rank);
+        if (s == 0) tracer.Fail($"forward flattens the batch dimension (flatten({start}, {end})); use flatten(1).");
+        else if (e > s) tracer.Record(new FlattenOp(s, e), result, x);
+        else tracer.Same(x, result);
+        return result;
+    }
+
+    /// <summary><c>view</c> or <c>reshape</c>: recorded as the flatten and squeeze/unsqueeze steps it amounts to.</summary>
+    public static Tensor Reshape(Tensor x, long[] shape, bool view = false)
+    {
+        var result = view ? x.view(shape) : x.reshape(shape);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        var steps = ReshapeSteps.Find(x.shape, result.shape);
+        if (steps is null)
+        {
+            tracer.Fail($"forward reshapes [{string.Join(", ", x.shape)}] into [{string.Join(", ", result.shape)}], which is not a flatten of neighbouring dimensions or an added or removed dimension of size 1; BayesGen cannot follow channels through it (use flatten, unsqueeze or squeeze).");
+            return result;
+        }
+        RecordSteps(tracer, steps, x, result);
+        return result;
+    }
+
+    /// <summary><c>permute(dims)</c>; the batch must stay first.</summary>
+    public static Tensor Permute(Tensor x, long[] dims)
+    {
+        var result = x.permute(dims);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        int rank = (int)x.dim();
+        var absolute = dims.Select(d => Axis(d, rank)).ToArray();
+        if (absolute[0] != 0) tracer.Fail("forward permutes the batch dimension away from the front.");
+        else tracer.Record(new PermuteOp(absolute), result, x);
+        return result;
+    }
+
+    /// <summary><c>transpose(dim0, dim1)</c>, recorded as a permutation.</summary>
+    public static Tensor Transpose(Tensor x, long dim0, long dim1)
+    {
+        int rank = (int)x.dim();
+        var dims = Enumerable.Range(0, rank).Select(d => (long)d).ToArray();
+        int a = Axis(dim0, rank), b = Axis(dim1, rank);
+        (dims[a], dims[b]) = (dims[b], dims[a]);
+        return Permute(x, dims);
+    }
+
+    /// <summary><c>unsqueeze(dim)</c>.</summary>
+    public static Tensor Unsqueeze(Tensor x, long dim)
+    {
+        var result = x.unsqueeze(dim);
+        int axis = Axis(dim, (int)x.dim() + 1);
+        return axis == 0 ? Failed(result, "forward adds a dimension before the batch.") : Recorded(new UnsqueezeOp(axis), result, x);
+    }
+
+    /// <summary><c>squeeze(dim)</c>, or <c>squeeze()</c> with every size-1 dimension but the batch.</summary>
+    public static Tensor Squeeze(Tensor x, long? dim = null)
+    {
+        var result = x.squeeze(dim);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        int rank = (int)x.dim();
+        var removed = dim is long d
+            ? (x.shape[Axis(d, rank)] == 1 ? new[] { Axis(d, rank) } : Array.Empty<int>())
+            : Enumerable.Range(0, rank).Where(i => x.shape[i] == 1).ToArray();
+        if (removed.Contains(0)) return Failed(result, "forward squeezes the batch dimension (a batch of one); squeeze a named dimension instead.");
+        RecordSteps(tracer, removed.OrderByDescending(i => i).Select(i => (GraphOp)new SqueezeOp(i)).ToList(), x, result);
+        return result;
+    }
+
+    /// <summary><c>softmax(x, dim)</c> or <c>log_softmax(x, dim)</c>.</summary>
+    public static Tensor Softmax(Tensor x, long dim, bool log)
+    {
+        int axis = Axis(dim, (int)x.dim());
+        var result = log ? nn.functional.log_softmax(x, dim) : nn.functional.softmax(x, dim);
+        return axis == 0 ? Failed(result, "forward takes a softmax over the batch.") : Recorded(new SoftmaxOp(log, axis), result, x);
+    }
+
+    /// <summary>a ∘ b (<c>a + b</c>, <c>a.add_(b)</c>, <c>a * b</c>, …).</summary>
+    public static Tensor Binary(Tensor a, Tensor b, BinaryKind kind, bool inplace = false)
+    {
+        var result = OpKernels.Binary(kind, a, b, inplace);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        if (a.dim() != b.dim()) tracer.Fail($"forward combines tensors of different ranks ([{string.Join(", ", a.shape)}] {kind} [{string.Join(", ", b.shape)}]); BayesGen follows element-wise arithmetic between tensors of one rank.");
+        else tracer.Record(new BinaryOp(kind), result, a, b);
+        return result;
+    }
+
+    /// <summary>Arithmetic with a constant (<c>x * 0.5</c>, <c>1 - x</c>).</summary>
+    public static Tensor Scalar(Tensor x, Scalar value, BinaryKind kind, bool scalarFirst = false, bool inplace = false)
+    {
+        var op = new ScalarOp(kind, value.ToDouble(), scalarFirst);
+        return Recorded(op, OpKernels.Scalar(op, x, inplace), x);
+    }
+
+    /// <summary><c>torch.cat(tensors, dim)</c>.</summary>
+    public static Tensor Concat(IEnumerable<Tensor> tensors, long dim)
+    {
+        var inputs = tensors.ToArray();
+        if (inputs.Length == 0) return cat(inputs, dim);
+        int axis = Axis(dim, (int)inputs[0].dim());
+        var result = cat(inputs, dim);
+        return axis == 0 ? Failed(result, "forward concatenates along the batch dimension.") : Recorded(new ConcatOp(axis), result, inputs);
+    }
+
+    /// <summary><c>mean</c> or <c>sum</c> over dimensions.</summary>
+    public static Tensor Reduce(Tensor x, ReduceKind kind, long[] dims, bool keepdim = false)
+    {
+        int rank = (int)x.dim();
+        var axes = dims.Select(d => Axis(d, rank)).OrderBy(d => d).ToArray();
+        var op = new ReduceOp(kind, axes, keepdim);
+        var result = kind == ReduceKind.Mean ? x.mean(dims, keepdim) : x.sum(dims, keepdim);
+        return axes.Contains(0) ? Failed(result, "forward reduces over the batch dimension.") : Recorded(op, result, x);
+    }
+
+    /// <summary><c>contiguous()</c>: the same values.</summary>
+    public static Tensor Contiguous(Tensor x) => Same(x, x.contiguous());
+
+    /// <summary><c>alias()</c>: the same values.</summary>
+    public static Tensor Alias(Tensor x) => Same(x, x.alias());
+
+    /// <summary><c>clone()</c>: the same values.</summary>
+    public static Tensor Clone(Tensor x) => Same(x, x.clone());
+
+    /// <summary><c>detach()</c>: the same values, without gradient.</summary>
+    public static Tensor Detach(Tensor x) => Same(x, x.detach());
+
+    /// <summary><paramref name="result"/> holds <paramref name="source"/>'s values (<c>contiguous()</c>, <c>alias()</c>, <c>clone()</c>).</summary>
+    public static Tensor Same(Tensor source, Tensor result)
+    {
+        GraphTracer.Current?.Same(source, result);
+        return result;
+    }
+
+    private static Tensor Recorded(GraphOp op, Tensor result, params Tensor[] inputs)
+    {
+        GraphTracer.Current?.Record(op, result, inputs);
+        return result;
+    }
+
+    private static Tensor Failed(Tensor result, string reason)
+    {
+        GraphTracer.Current?.Fail(reason);
+        return result;
+    }
+
+    private static void RecordSteps(GraphTracer tracer, IReadOnlyList<GraphOp> steps, Tensor input, Tensor result)
+    {
+        if (steps.Count == 0) { tracer.Same(input, result); return; }
+        // Intermediate values exist only in the graph; each step gets a stand-in tensor of its shape.
+        var shape = input.shape;
+        var current = input;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            shape = steps[i].InferShape(new[] { shape });
+            var next = i == steps.Count - 1 ? result : empty(shape);
+            tracer.Record(steps[i], next, current);
+            current = next;
+        }
+    }
+
+    internal static int Axis(long dim, int rank) => (int)(dim < 0 ? dim + rank : dim);
+
+    private static long[] Expand(long[] values, int dims)
+        => values.Length == dims ? values : values.Length == 1 ? Enumerable.Repeat(values[0], dims).ToArray()
+           : throw new ArgumentException($"Expected {dims} sizes, got {values.Length}.");
+}
+
+/// <summary>The size arguments of TorchSharp's pooling functions (a number, a pair, an array) as arrays.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Sizes
+{
+    public static long[] Of(long value) => new[] { value };
+    public static long[]? Of(long? value) => value is long v ? new[] { v } : null;
+    public static long[]? Of(long[]? values) => values;
+    public static long[] Of((long, long) pair) => new[] { pair.Item1, pair.Item2 };
+    public static long[]? Of((long, long)? pair) => pair is { } p ? new[] { p.Item1, p.Item2 } : null;
+}
