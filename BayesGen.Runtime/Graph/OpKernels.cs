@@ -34,35 +34,47 @@ public static class OpKernels
     };
 
     /// <summary>An activation, in place (on <paramref name="x"/>, which is returned) or not.</summary>
-    public static Tensor Activation(ActivationOp op, Tensor x, bool inPlace) => op.Kind switch
+    public static Tensor Activation(ActivationOp op, Tensor x, bool inPlace)
     {
-        ActivationKind.Relu => inPlace ? x.relu_() : x.relu(),
-        ActivationKind.Tanh => inPlace ? x.tanh_() : x.tanh(),
-        ActivationKind.Sigmoid => inPlace ? x.sigmoid_() : x.sigmoid(),
-        ActivationKind.LeakyRelu => InPlace(F.leaky_relu(x, op.Alpha, inPlace), x, inPlace),
-        ActivationKind.Elu => InPlace(F.elu(x, op.Alpha, inPlace), x, inPlace),
-        ActivationKind.Gelu => InPlace(F.gelu(x, TorchSharp.Modules.GELU.Approximate.none, inPlace), x, inPlace),
-        ActivationKind.GeluTanh => InPlace(F.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh, inPlace), x, inPlace),
-        ActivationKind.Silu => InPlace(F.silu(x, inPlace), x, inPlace),
-        ActivationKind.Softplus => CopyInto(F.softplus(x, op.Alpha, op.Beta), x, inPlace),
-        ActivationKind.Hardswish => InPlace(F.hardswish(x, inPlace), x, inPlace),
-        ActivationKind.Hardsigmoid => InPlace(F.hardsigmoid(x, inPlace), x, inPlace),
-        ActivationKind.Hardtanh => InPlace(F.hardtanh(x, op.Alpha, op.Beta, inPlace), x, inPlace),
-        ActivationKind.Mish => InPlace(F.mish(x, inPlace), x, inPlace),
-        _ => throw new NotSupportedException($"Unknown activation {op.Kind}."),
-    };
+        // relu_, tanh_ and sigmoid_ are LibTorch's own in-place kernels. For the others, TorchSharp 0.107's in-place
+        // forms cannot be trusted (elu_ computes out of place and leaves its input as it was), so an in-place call
+        // computes out of place and copies the result into the input.
+        switch (op.Kind)
+        {
+            case ActivationKind.Relu: return inPlace ? x.relu_() : x.relu();
+            case ActivationKind.Tanh: return inPlace ? x.tanh_() : x.tanh();
+            case ActivationKind.Sigmoid: return inPlace ? x.sigmoid_() : x.sigmoid();
+        }
+        var result = op.Kind switch
+        {
+            ActivationKind.LeakyRelu => F.leaky_relu(x, op.Alpha),
+            ActivationKind.Elu => F.elu(x, op.Alpha),
+            ActivationKind.Gelu => F.gelu(x, TorchSharp.Modules.GELU.Approximate.none),
+            ActivationKind.GeluTanh => F.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
+            ActivationKind.Silu => F.silu(x),
+            ActivationKind.Softplus => F.softplus(x, op.Alpha, op.Beta),
+            ActivationKind.Hardswish => F.hardswish(x),
+            ActivationKind.Hardsigmoid => F.hardsigmoid(x),
+            // Not F.hardtanh: in TorchSharp 0.107 it returns its input unchanged; clamp is the same function.
+            ActivationKind.Hardtanh => x.clamp(op.Alpha, op.Beta),
+            ActivationKind.Mish => F.mish(x),
+            _ => throw new NotSupportedException($"Unknown activation {op.Kind}."),
+        };
+        return CopyInto(result, x, inPlace);
+    }
 
     /// <summary>Dropout of the given kind in training; the identity (a new handle to the input) otherwise.</summary>
     public static Tensor Dropout(DropoutOp op, Tensor x, bool training, bool inPlace)
     {
         if (!training || op.Probability == 0) return x.alias();
-        return op.Kind switch
+        var result = op.Kind switch
         {
-            DropoutKind.Channel when x.dim() == 3 => InPlace(F.dropout1d(x, op.Probability, true, inPlace), x, inPlace),
-            DropoutKind.Channel => InPlace(F.dropout2d(x, op.Probability, true, inPlace), x, inPlace),
-            DropoutKind.Alpha => InPlace(F.alpha_dropout(x, op.Probability, true, inPlace), x, inPlace),
-            _ => InPlace(F.dropout(x, op.Probability, true, inPlace), x, inPlace),
+            DropoutKind.Channel when x.dim() == 3 => F.dropout1d(x, op.Probability, true),
+            DropoutKind.Channel => F.dropout2d(x, op.Probability, true),
+            DropoutKind.Alpha => F.alpha_dropout(x, op.Probability, true),
+            _ => F.dropout(x, op.Probability, true),
         };
+        return CopyInto(result, x, inPlace);
     }
 
     /// <summary>Max or average pooling over 1 or 2 dimensions (2-D max pools as strided maxima where that is exact).</summary>
@@ -112,18 +124,10 @@ public static class OpKernels
         };
     }
 
-    // TorchSharp's functional in-place forms return a new handle to the same storage; the caller of an in-place
-    // call gets back the tensor it passed, as with the Tensor methods (x.relu_() returns x).
-    private static Tensor InPlace(Tensor result, Tensor x, bool inPlace)
-    {
-        if (!inPlace || ReferenceEquals(result, x)) return result;
-        result.Dispose();
-        return x;
-    }
-
+    /// <summary>The result, or for an in-place call the input overwritten with it (the caller gets back what it passed).</summary>
     private static Tensor CopyInto(Tensor result, Tensor x, bool inPlace)
     {
-        if (!inPlace) return result;
+        if (!inPlace || ReferenceEquals(result, x)) return result;
         using (result) x.copy_(result);
         return x;
     }

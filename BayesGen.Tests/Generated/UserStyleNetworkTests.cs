@@ -1,0 +1,141 @@
+using BayesGen.Compression;
+using BayesGen.Deployment;
+using BayesGen.Layers;
+using BayesGen.Tests.Generated.UserStyle;
+using BayesGen.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
+using TorchSharp;
+using static TorchSharp.torch;
+using static BayesGen.Tests.Support.BayesianSetup;
+
+namespace BayesGen.Tests.Generated;
+
+/// <summary>
+/// Networks written as users write them (<see cref="UserStyle"/>), end to end: each trains a few steps, prunes with
+/// masks propagated across its layers, and its compressed deployment computes what the masked Bayesian model
+/// computes, within 1e-5, from memory, after Save/Load, and through ONNX Runtime.
+/// </summary>
+[Collection(HeavyCollection.Name)]
+public sealed class UserStyleNetworkTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("bayesgen-users-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private sealed record Case(Func<BayesianNetwork> Create, Func<CompressedModel, CompressedNetwork> Load, Func<string, CompressedNetwork> LoadFile, long[] Input);
+
+    private static Case Of<TNet>(Func<TNet> plain, Func<TNet, BayesianOptions, BayesianNetwork> bayesian, Func<CompressedModel, CompressedNetwork> from,
+        Func<string, CompressedNetwork> load, params long[] input)
+        => new(() => bayesian(plain(), Seeded(5)), from, load, input);
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["MnistStyleNet"] = Of(() => new MnistStyleNet(), (p, o) => new MnistStyleNet.Bayesian(p, o), MnistStyleNet.Compressed.From, MnistStyleNet.Compressed.Load, 1, 28, 28),
+        ["SequentialMlp"] = Of(() => new SequentialMlp(), (p, o) => new SequentialMlp.Bayesian(p, o), SequentialMlp.Compressed.From, SequentialMlp.Compressed.Load, 1, 28, 28),
+        ["VggStyleNet"] = Of(() => new VggStyleNet(), (p, o) => new VggStyleNet.Bayesian(p, o), VggStyleNet.Compressed.From, VggStyleNet.Compressed.Load, 1, 28, 28),
+        ["M5StyleNet"] = Of(() => new M5StyleNet(), (p, o) => new M5StyleNet.Bayesian(p, o), M5StyleNet.Compressed.From, M5StyleNet.Compressed.Load, 1, 400),
+        ["ResNetStyleNet"] = Of(() => new ResNetStyleNet(), (p, o) => new ResNetStyleNet.Bayesian(p, o), ResNetStyleNet.Compressed.From, ResNetStyleNet.Compressed.Load, 1, 12, 12),
+        ["MobileNetStyleNet"] = Of(() => new MobileNetStyleNet(), (p, o) => new MobileNetStyleNet.Bayesian(p, o), MobileNetStyleNet.Compressed.From, MobileNetStyleNet.Compressed.Load, 1, 12, 12),
+        ["ConcatNet"] = Of(() => new ConcatNet(), (p, o) => new ConcatNet.Bayesian(p, o), ConcatNet.Compressed.From, ConcatNet.Compressed.Load, 1, 8, 8),
+        ["AlexNetStyleNet"] = Of(() => new AlexNetStyleNet(), (p, o) => new AlexNetStyleNet.Bayesian(p, o), AlexNetStyleNet.Compressed.From, AlexNetStyleNet.Compressed.Load, 3, 16, 16),
+        ["PropertyNet"] = Of(() => new PropertyNet(), (p, o) => new PropertyNet.Bayesian(p, o), PropertyNet.Compressed.From, PropertyNet.Compressed.Load, 20),
+        ["ActivationZoo"] = Of(() => new ActivationZoo(), (p, o) => new ActivationZoo.Bayesian(p, o), ActivationZoo.Compressed.From, ActivationZoo.Compressed.Load, 2, 8, 8),
+    };
+
+    public static TheoryData<string> Names => new(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Trains_prunes_across_layers_and_deploys_what_the_masked_model_computes(string name)
+    {
+        var c = Cases[name];
+        using var model = c.Create();
+        using var x = randn(new[] { 24L }.Concat(c.Input).ToArray(), generator: new torch.Generator(9));
+        TrainAFewSteps(model, x);
+
+        Spread(model);
+        var thresholds = PruneAThird(model);
+        using var masks = model.ComputeMasks(thresholds);
+        Assert.Contains(masks.Layers, l => l.Masks.KeptInputs < l.Masks.Input.shape[0] || l.Masks.KeptOutputs < l.Masks.Output.shape[0]);
+        var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
+        Assert.True(result.PruningRate > 1, $"{name}: pruning rate {result.PruningRate}");
+
+        // Unrounded weights: the deployment is the masked posterior-mean forward.
+        model.eval();
+        NetworkCompression.ApplyTo(model, masks, result, quantized: false);
+        using var expected = model.forward(x);
+        using var deployed = c.Load(CompressedModel.From(model, result, quantized: false));
+        using var actual = deployed.forward(x);
+        AssertClose(expected, actual, name);
+
+        // Quantised weights, through the file: Save, Load with the generated class, and ONNX Runtime.
+        NetworkCompression.ApplyTo(model, masks, result, quantized: true);
+        using var expectedQ = model.forward(x);
+        var path = Path.Combine(dir, name + ".bgc");
+        var compressed = CompressedModel.From(model, result);
+        compressed.Save(path);
+        using var loaded = c.LoadFile(path);
+        using var actualQ = loaded.forward(x);
+        AssertClose(expectedQ, actualQ, name + " (loaded)");
+        var onnx = RunOnnx(OnnxExport.Export(compressed), x);
+        AssertClose(expectedQ, onnx, name + " (ONNX Runtime)");
+    }
+
+    private static void TrainAFewSteps(BayesianNetwork model, Tensor x)
+    {
+        model.train();
+        using var optimizer = optim.Adam(model.parameters(), 1e-2);
+        var first = model.BayesianLayers[0].Layer.WeightMu.detach().clone();
+        for (int step = 0; step < 3; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = model.forward(x).square().mean() + model.KL() / 1000;
+            Assert.True(double.IsFinite(loss.item<float>()), "the objective must be finite");
+            loss.backward();
+            optimizer.step();
+            model.ClipVariances();
+        }
+        Assert.False(first.allclose(model.BayesianLayers[0].Layer.WeightMu), "training must move the weights");
+    }
+
+    /// <summary>Spreads the scale posteriors so that the statistics differ and a third of each layer can go.</summary>
+    private static void Spread(BayesianNetwork model)
+    {
+        using var _ = no_grad();
+        using var generator = new torch.Generator(7);
+        foreach (var (_, layer) in model.BayesianLayers)
+            foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: generator) * 0.5);
+    }
+
+    private static PruningThresholds PruneAThird(BayesianNetwork model)
+    {
+        var thresholds = new PruningThresholds();
+        foreach (var (name, layer) in model.BayesianLayers)
+        {
+            using var s = layer.Scale.PruningStatistic();
+            var sorted = s.data<float>().ToArray().OrderBy(v => v).ToArray();
+            int k = Math.Max(1, sorted.Length / 3);
+            double cut = layer.Scale.Direction == PruneDirection.Above ? sorted[^(k + 1)] + 1e-6 : sorted[k - 1] + 1e-6;
+            thresholds.Set(name, cut);
+        }
+        return thresholds;
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double max = (expected - actual).abs().max().item<float>();
+        Assert.True(max <= 1e-5, $"{what}: max difference {max}");
+    }
+
+    private static Tensor RunOnnx(byte[] model, Tensor x)
+    {
+        using var session = new InferenceSession(model);
+        var input = new DenseTensor(x.contiguous().data<float>().ToArray(), x.shape.Select(d => (int)d).ToArray());
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), input) });
+        var output = results.First().AsTensor<float>();
+        return tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
+    }
+}
