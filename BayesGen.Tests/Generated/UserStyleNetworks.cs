@@ -214,7 +214,7 @@ public partial class ResNetStyleNet : Module<Tensor, Tensor>
 }
 
 /// <summary>MobileNet's depthwise-separable blocks, written out in a loop, with a global average as x.mean([2, 3]).</summary>
-[Horseshoe(1e-3)]
+[GroupNJ]
 [InputShape(1, 12, 12)]
 public partial class MobileNetStyleNet : Module<Tensor, Tensor>
 {

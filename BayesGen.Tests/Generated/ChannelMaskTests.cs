@@ -1,0 +1,136 @@
+using BayesGen.Tests.Generated.UserStyle;
+using BayesGen.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+using static BayesGen.Tests.Support.BayesianSetup;
+
+namespace BayesGen.Tests.Generated;
+
+/// <summary>
+/// Masks propagated along the recorded graphs of networks written as users write them, checked unit by unit
+/// against what the channel rule says by hand: a unit goes when every writer of its tensor calls it noise or every
+/// reader ignores it; residual adds, depthwise convolutions, concatenations, flattens and permutes carry units.
+/// </summary>
+[Collection(HeavyCollection.Name)]
+public sealed class ChannelMaskTests
+{
+    private static int[] Bits(Tensor mask) => mask.data<bool>().ToArray().Select(b => b ? 1 : 0).ToArray();
+
+    private static int[] AllBut(int count, params int[] removed) => Enumerable.Range(0, count).Select(i => removed.Contains(i) ? 0 : 1).ToArray();
+
+    [Fact]
+    public void Vgg_loop_filters_reach_BatchNorm_the_next_convolution_and_the_flattened_features()
+    {
+        using var model = new VggStyleNet.Bayesian(new VggStyleNet(), Seeded(1));
+        PruneGnj(model.Layer("features.conv2d-0a"), 1, 5);
+        PruneGnj(model.Layer("features.conv2d-2a"), 3);
+        PruneGnj(model.Layer("classifier.l2"), 4);
+        // Every position of channel 7 unused by l1: the filter that computes it has no reader left.
+        PruneGnj(model.Layer("classifier.l1"), Enumerable.Range(7 * 49, 49).ToArray());
+        using var masks = model.ComputeMasks();
+
+        Assert.Equal(AllBut(8, 1, 5), Bits(masks["features.conv2d-0a"].Output));
+        Assert.Equal(AllBut(8, 1, 5), masks.Norms["features.bnrm2d-0a"].Select(b => b ? 1 : 0).ToArray());
+        Assert.Equal(AllBut(8, 1, 5), Bits(masks["features.conv2d-2a"].Input));
+        Assert.Equal(AllBut(16, 3, 7), Bits(masks["features.conv2d-2a"].Output));
+        Assert.Equal(AllBut(16, 3, 7), masks.Norms["features.bnrm2d-2a"].Select(b => b ? 1 : 0).ToArray());
+        var features = Enumerable.Range(0, 16 * 49).Select(f => f / 49 is 3 or 7 ? 0 : 1).ToArray();
+        Assert.Equal(features, Bits(masks["classifier.l1"].Input));
+        Assert.Equal(AllBut(32, 4), Bits(masks["classifier.l1"].Output));
+        Assert.Equal(AllBut(32, 4), Bits(masks["classifier.l2"].Input));
+    }
+
+    [Fact]
+    public void Conv1d_channels_reach_a_Linear_layer_across_a_permute()
+    {
+        using var model = new M5StyleNet.Bayesian(new M5StyleNet(), Seeded(2));
+        PruneGnj(model.Layer("conv2"), 2);
+        PruneGnj(model.Layer("fc1"), 9);
+        using var masks = model.ComputeMasks();
+        Assert.Equal(AllBut(16, 2, 9), Bits(masks["conv2"].Output));
+        Assert.Equal(AllBut(16, 2, 9), masks.Norms["bn2"].Select(b => b ? 1 : 0).ToArray());
+        Assert.Equal(AllBut(16, 2, 9), Bits(masks["fc1"].Input));
+        Assert.Equal(AllBut(5), Bits(masks["fc1"].Output));   // the network's output keeps every unit
+    }
+
+    [Fact]
+    public void A_residual_channel_goes_only_when_every_layer_writing_the_sum_calls_it_noise()
+    {
+        using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(3));
+        const string Stem = "layers.conv2d-first";
+        const string Block0 = "layers.blck-8-0.layers.blck-8-0-conv2d-";
+        const string Block1 = "layers.blck-16-0.layers.blck-16-0-conv2d-";
+        const string Projection = "layers.blck-16-0.shortcut.blck-16-0-conv2d-3";
+
+        // Only the stem calls channel 3 noise: block 0's second convolution still writes it into the stream.
+        PruneGnj(model.Layer(Stem), 3);
+        using (var masks = model.ComputeMasks())
+        {
+            Assert.Equal(AllBut(8), Bits(masks[Stem].Output));
+            Assert.Equal(AllBut(8), Bits(masks[Block1 + "1"].Input));
+        }
+
+        // Both writers agree: the channel leaves the stem, block 0 (in and out), block 1's input and the projection.
+        PruneGnj(model.Layer(Block0 + "2"), 3);
+        PruneGnj(model.Layer("layers.linear"), 5);
+        using (var masks = model.ComputeMasks())
+        {
+            Assert.Equal(AllBut(8, 3), Bits(masks[Stem].Output));
+            Assert.Equal(AllBut(8, 3), Bits(masks[Block0 + "1"].Input));
+            Assert.Equal(AllBut(8), Bits(masks[Block0 + "1"].Output));   // inside the block: its own channels
+            Assert.Equal(AllBut(8, 3), Bits(masks[Block0 + "2"].Output));
+            Assert.Equal(AllBut(8, 3), Bits(masks[Block1 + "1"].Input));
+            Assert.Equal(AllBut(8, 3), Bits(masks[Projection].Input));
+            // The second stage's stream: its only reader, the Linear head, drops channel 5, so both writers do.
+            Assert.Equal(AllBut(16, 5), Bits(masks[Block1 + "2"].Output));
+            Assert.Equal(AllBut(16, 5), Bits(masks[Projection].Output));
+            Assert.Equal(AllBut(16, 5), Bits(masks["layers.linear"].Input));
+        }
+    }
+
+    [Fact]
+    public void A_depthwise_convolution_keeps_its_input_and_output_channel_together()
+    {
+        using var model = new MobileNetStyleNet.Bayesian(new MobileNetStyleNet(), Seeded(4));
+        const string Stem = "layers.conv2d-first";
+        PruneGnj(model.Layer("layers.conv2d-0a"), 2);
+        using (var masks = model.ComputeMasks())
+            Assert.Equal(AllBut(8), Bits(masks["layers.conv2d-0a"].Output));   // the stem still writes channel 2
+
+        PruneGnj(model.Layer(Stem), 2);
+        PruneGnj(model.Layer("head"), 4);
+        using (var masks = model.ComputeMasks())
+        {
+            Assert.Equal(AllBut(8, 2), Bits(masks[Stem].Output));
+            Assert.Equal(AllBut(8, 2), Bits(masks["layers.conv2d-0a"].Input));
+            Assert.Equal(AllBut(8, 2), Bits(masks["layers.conv2d-0a"].Output));
+            Assert.Equal(AllBut(8, 2), Bits(masks["layers.conv2d-0b"].Input));
+            Assert.Equal(AllBut(16, 4), Bits(masks["layers.conv2d-1b"].Output));   // read only by the head, through the mean
+            Assert.Equal(AllBut(16, 4), Bits(masks["head"].Input));
+        }
+    }
+
+    [Fact]
+    public void Concatenated_branches_map_each_channel_to_its_source()
+    {
+        using var model = new ConcatNet.Bayesian(new ConcatNet(), Seeded(5));
+        PruneGnj(model.Layer("branch1"), 2);
+        PruneGnj(model.Layer("branch3"), 1);
+        using var masks = model.ComputeMasks();
+        Assert.Equal(AllBut(6, 2), Bits(masks["branch1"].Output));
+        Assert.Equal(AllBut(6, 1), Bits(masks["branch3"].Output));
+        Assert.Equal(AllBut(12, 2, 6 + 1), Bits(masks["mix"].Input));
+    }
+
+    [Fact]
+    public void The_KL_is_the_sum_over_every_layer_found_in_blocks_and_containers()
+    {
+        using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(6));
+        // stem, two convolutions per block, the projection, the head
+        Assert.Equal(7, model.BayesianLayers.Count);
+        using var kl = model.KL();
+        double sum = model.BayesianLayers.Sum(l => { using var k = l.Layer.KL(); return (double)k.item<float>(); });
+        Assert.InRange(kl.item<float>(), sum * (1 - 1e-5), sum * (1 + 1e-5));
+        Assert.Equal(6, model.BatchNorms.Count);   // the stem's, two per block, the projection's
+    }
+}
