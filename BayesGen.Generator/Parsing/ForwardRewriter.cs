@@ -128,6 +128,10 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
                 return TypeText(symbol, node);
             case IFieldSymbol { IsConst: true } constant when !KnownTypes.IsTorchSharp(constant) && Literal(constant) is { } literal:
                 return Text(literal, node);
+            case IFieldSymbol or IPropertySymbol when symbol.IsStatic && KnownTypes.IsModule(symbol is IFieldSymbol sf ? sf.Type : ((IPropertySymbol)symbol).Type):
+                Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
+                    "it is a static module, shared by every instance and never made Bayesian (make it an instance field)");
+                return node;
             case IFieldSymbol or IPropertySymbol or IMethodSymbol or IEventSymbol when symbol.IsStatic:
                 return Accessible(symbol, node) ? Text($"{Qualified(symbol.ContainingType)}.{node.Identifier.Text}", node) : node;
             case IFieldSymbol or IPropertySymbol:

@@ -174,6 +174,18 @@ internal sealed class ModuleClassReader
             else
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedLayer, Location(member), member.Name, memberType.Name, KnownTypes.SupportedList));
         }
+        // Members forward reads that hold no storage of their own: computed properties.
+        foreach (var pair in forward.Members)
+        {
+            var (name, symbol) = (pair.Key, pair.Value);
+            if (seen.Contains(name) || symbol is not IPropertySymbol { GetMethod: not null } property) continue;
+            seen.Add(name);
+            if (KnownTypes.IsModule(property.Type))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNotCopyable, Location(property), type.Name, name,
+                    "it is a computed property, which gives a module without holding it (hold the module in a field or an auto-property)"));
+            else
+                result.Add(Value(property, property.Type));
+        }
         return result;
     }
 
