@@ -40,12 +40,8 @@ internal static class BayesianEmitter
         foreach (var block in model.Blocks)
             w.Line($"convert.Block(\"{block.MetadataName}\", static (module, converter, path) => new {block.CounterpartName}(module, converter, path));");
         EmitMemberInitialization(w, root, block: false);
-        w.Line("Initialize();");
+        w.Line("Initialize(convert.Prior.Kind);");
         w.Close();
-        w.Line();
-
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override global::BayesGen.Layers.PriorKind Prior => global::BayesGen.Layers.PriorKind.{model.Prior.Kind};");
         if (model.InputShape.Count > 0)
         {
             w.Line();

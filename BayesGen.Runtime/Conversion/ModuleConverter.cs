@@ -30,9 +30,12 @@ public sealed class ModuleConverter
     /// <summary>A converter for a network whose class-level prior is <paramref name="prior"/>.</summary>
     public ModuleConverter(PriorSettings prior, BayesianOptions? options = null)
     {
-        this.prior = prior;
         this.options = options ?? BayesianOptions.Default;
+        this.prior = this.options.Prior ?? prior;
     }
+
+    /// <summary>The class-level prior in force: the attribute's, or the one <see cref="BayesianOptions.Prior"/> puts in its place.</summary>
+    public PriorSettings Prior => prior;
 
     /// <summary>Registers the counterpart factory of a user block type (by <see cref="Type.FullName"/>).</summary>
     public ModuleConverter Block(string typeFullName, BlockFactory factory)
@@ -124,7 +127,7 @@ public sealed class ModuleConverter
 
     private GroupScale Scale(string path, long groups)
     {
-        var p = Resolve(path).Prior ?? prior;
+        var p = PriorAt(path);
         return p.Kind == PriorKind.GroupNJ
             ? GroupScales.GroupNJ(groups, options)
             : GroupScales.Horseshoe(groups, p.Tau0, p.GlobalScale, p.Statistic, p.Initialization, options);
@@ -133,7 +136,7 @@ public sealed class ModuleConverter
     private LayerOptions LayerOptions(string path)
     {
         var s = Resolve(path);
-        var p = s.Prior ?? prior;
+        var p = PriorAt(path);
         double? threshold = s.Threshold ?? (double.IsNaN(p.Threshold) ? null : p.Threshold);
         return new LayerOptions
         {
@@ -143,6 +146,9 @@ public sealed class ModuleConverter
             InitGenerator = options.InitGenerator,
         };
     }
+
+    /// <summary>A member's own prior attribute, unless the options replace every prior.</summary>
+    private PriorSettings PriorAt(string path) => options.Prior is not null ? prior : Resolve(path).Prior ?? prior;
 
     /// <summary>The settings that apply at <paramref name="path"/>: for each, the one of the closest configured member.</summary>
     private LayerSettings Resolve(string path)

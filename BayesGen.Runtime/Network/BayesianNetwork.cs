@@ -25,10 +25,11 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Registers the generated class's modules and finds its Bayesian layers and BatchNorms; the generated
-    /// constructor calls it once every field is set.
+    /// constructor calls it once every field is set, with the class-level prior in force.
     /// </summary>
-    protected void Initialize()
+    protected void Initialize(PriorKind prior)
     {
+        Prior = prior;
         RegisterComponents();
         var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
         var found = new List<(string, BayesianLayer)>();
@@ -51,8 +52,8 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     public IReadOnlyList<(string Name, MaskedBatchNorm Norm)> BatchNorms
         => norms ?? throw new InvalidOperationException($"{GetName()} has not called Initialize() in its constructor.");
 
-    /// <summary>The prior of the model as declared on the class.</summary>
-    public abstract PriorKind Prior { get; }
+    /// <summary>The prior of the model: the class's attribute, or the one <see cref="BayesianOptions.Prior"/> put in its place.</summary>
+    public PriorKind Prior { get; private set; }
 
     /// <summary>The shape of one input example from <c>[InputShape]</c>, or null when the class does not declare one.</summary>
     public virtual long[]? InputShape => null;

@@ -17,6 +17,12 @@ public sealed record BayesianOptions
     /// <summary>The initial log-variance of weights, biases and group scales (the reference uses −9).</summary>
     public double InitialLogVariance { get; init; } = -9.0;
 
+    /// <summary>
+    /// Replaces the prior the network's attributes declare, for every layer (null: keep the attributes'): train the
+    /// same network under the other prior without editing it.
+    /// </summary>
+    public Conversion.PriorSettings? Prior { get; init; }
+
     /// <summary>Overrides the horseshoe global scale τ0 the attributes chose (null: keep theirs); for τ0 sweeps.</summary>
     public double? HorseshoeTau0 { get; init; }
 

@@ -10,7 +10,7 @@ public sealed class ModelOptions
 {
     public Option<string> Model { get; } = new("--model")
     {
-        Description = "The network: lenet300 (LeNet-300-100) or lenet5 (LeNet-5-Caffe).",
+        Description = "The network: lenet300 (LeNet-300-100), lenet5 (LeNet-5-Caffe), vgg (VGG-style with BatchNorm), resnet (a small ResNet) or mobilenet (depthwise-separable blocks).",
         DefaultValueFactory = _ => "lenet300",
     };
 

@@ -14,7 +14,7 @@ public sealed record ModelEntry(
     string Description,
     Func<nn.Module<Tensor, Tensor>> CreatePlain,
     Func<nn.Module<Tensor, Tensor>, BayesianOptions, BayesianNetwork> CreateBayesian,
-    Func<CompressedModel, nn.Module<Tensor, Tensor>> CreateCompressed);
+    Func<CompressedModel, CompressedNetwork> CreateCompressed);
 
 /// <summary>The catalogue of sample networks.</summary>
 public static class ModelCatalog
@@ -30,7 +30,24 @@ public static class ModelCatalog
             () => new LeNet5(), (p, o) => new LeNet5.Bayesian((LeNet5)p, o), LeNet5.Compressed.From),
         new ModelEntry("lenet5", "ghs", "LeNet-5-Caffe (conv 20, conv 50, 800-500-10), group horseshoe (tau0 = 1e-5)",
             () => new LeNet5Horseshoe(), (p, o) => new LeNet5Horseshoe.Bayesian((LeNet5Horseshoe)p, o), LeNet5Horseshoe.Compressed.From),
+        // The networks below declare [GroupNJ]; their horseshoe entries replace the prior through the options.
+        new ModelEntry("vgg", "gnj", "VGG-style (conv 16-32-64 with BatchNorm from a configuration loop, 576-128-10), group Normal-Jeffreys",
+            () => new VggNet(), (p, o) => new VggNet.Bayesian((VggNet)p, o), VggNet.Compressed.From),
+        new ModelEntry("vgg", "ghs", "VGG-style (conv 16-32-64 with BatchNorm from a configuration loop, 576-128-10), group horseshoe (tau0 = 1e-5)",
+            () => new VggNet(), (p, o) => new VggNet.Bayesian((VggNet)p, Horseshoe(o)), VggNet.Compressed.From),
+        new ModelEntry("resnet", "gnj", "ResNet (stem 8, stages of 8, 16, 32 channels with skip connections), group Normal-Jeffreys",
+            () => new ResNet(), (p, o) => new ResNet.Bayesian((ResNet)p, o), ResNet.Compressed.From),
+        new ModelEntry("resnet", "ghs", "ResNet (stem 8, stages of 8, 16, 32 channels with skip connections), group horseshoe (tau0 = 1e-5)",
+            () => new ResNet(), (p, o) => new ResNet.Bayesian((ResNet)p, Horseshoe(o)), ResNet.Compressed.From),
+        new ModelEntry("mobilenet", "gnj", "MobileNet (stem 16, depthwise-separable blocks to 32, 64, 64 channels), group Normal-Jeffreys",
+            () => new MobileNet(), (p, o) => new MobileNet.Bayesian((MobileNet)p, o), MobileNet.Compressed.From),
+        new ModelEntry("mobilenet", "ghs", "MobileNet (stem 16, depthwise-separable blocks to 32, 64, 64 channels), group horseshoe (tau0 = 1e-5)",
+            () => new MobileNet(), (p, o) => new MobileNet.Bayesian((MobileNet)p, Horseshoe(o)), MobileNet.Compressed.From),
     };
+
+    /// <summary>The options with the prior replaced by the group horseshoe at the paper's τ0 = 1e-5.</summary>
+    private static BayesianOptions Horseshoe(BayesianOptions options)
+        => options with { Prior = new Conversion.PriorSettings(Layers.PriorKind.Horseshoe, options.HorseshoeTau0 ?? 1e-5) };
 
     /// <summary>The model names, for option validation.</summary>
     public static string[] Names => All.Select(e => e.Name).Distinct().ToArray();
@@ -46,7 +63,7 @@ public static class ModelCatalog
         foreach (var entry in All)
         {
             using var plain = entry.CreatePlain();
-            if (plain.GetType().FullName == model.Model) return entry;
+            if (plain.GetType().FullName == model.Model && entry.Prior == (model.Prior == "Horseshoe" ? "ghs" : "gnj")) return entry;
         }
         return null;
     }

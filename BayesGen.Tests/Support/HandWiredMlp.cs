@@ -19,7 +19,7 @@ public sealed class HandWiredMlp : BayesianNetwork
         fc1 = Make(inputs, hidden1, init, prior, clipFirst);
         fc2 = Make(hidden1, hidden2, init, prior, null);
         fc3 = Make(hidden2, outputs, init, prior, null);
-        Initialize();
+        Initialize(prior);
     }
 
     private static BayesianLinear Make(int input, int output, torch.Generator? init, PriorKind prior, double? clip)
@@ -37,8 +37,6 @@ public sealed class HandWiredMlp : BayesianNetwork
             : new HorseshoeScale(input, 1e-5, generator: init);
         return BayesianLinear.FromLinear(plain, scale, new LayerOptions { MaxVariance = clip, InitGenerator = init });
     }
-
-    public override PriorKind Prior => fc1.Scale.Prior;
 
     public override long[]? InputShape => new long[] { fc1.InFeatures };
 
