@@ -2,6 +2,16 @@ using BayesGen.Layers;
 
 namespace BayesGen.Compression;
 
+/// <summary>How a channel that several layers write (a residual stream, a depthwise convolution's channel) is decided.</summary>
+public enum CouplingRule
+{
+    /// <summary>It stays while any layer writing it keeps its group (the default: a channel goes only when all call it noise).</summary>
+    AnyWriterKeeps = 0,
+
+    /// <summary>It goes as soon as one layer writing it calls its group noise (more pruning, more risk).</summary>
+    AnyWriterRemoves = 1,
+}
+
 /// <summary>What the channel analysis needs to know about one layer.</summary>
 /// <param name="Kind">Linear or a convolution.</param>
 /// <param name="InputUnits">Input features or channels.</param>
@@ -44,8 +54,11 @@ public sealed class ChannelSpaces
     private readonly Dictionary<int, (int Space, int Axis)> layerInputs;
     private readonly Dictionary<int, bool[]> keep = new();
 
-    private ChannelSpaces(Builder b)
+    private readonly CouplingRule coupling;
+
+    private ChannelSpaces(Builder b, CouplingRule coupling)
     {
+        this.coupling = coupling;
         parent = b.Parent.ToArray();
         raw = b.Spaces.ToArray();
         nodeUnits = b.NodeUnits;
@@ -55,8 +68,8 @@ public sealed class ChannelSpaces
 
     /// <summary>Runs the analysis on <paramref name="graph"/> with each layer's own decision.</summary>
     /// <exception cref="InvalidOperationException">The graph names a layer that <paramref name="layers"/> lacks, or sizes disagree.</exception>
-    public static ChannelSpaces Analyze(NetworkGraph graph, IReadOnlyDictionary<string, LayerUnits> layers)
-        => new(new Builder(graph, layers));
+    public static ChannelSpaces Analyze(NetworkGraph graph, IReadOnlyDictionary<string, LayerUnits> layers, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
+        => new(new Builder(graph, layers), coupling);
 
     /// <summary>The space and unit axis of node <paramref name="node"/>'s value, or null when it has none BayesGen tracks.</summary>
     public (int Space, int Axis)? UnitsOf(int node) => nodeUnits[node] is { } u ? (Find(u.Space), u.Axis) : null;
@@ -144,7 +157,10 @@ public sealed class ChannelSpaces
         }
         for (int u = 0; u < n; u++)
         {
-            bool written = s.WriterAbstains || writers.Count == 0 || writers.Any(v => v[u]);
+            // A writer that cannot judge (abstains) keeps a unit under the first rule and vetoes nothing under the second.
+            bool written = coupling == CouplingRule.AnyWriterRemoves
+                ? writers.All(v => v[u])
+                : s.WriterAbstains || writers.Count == 0 || writers.Any(v => v[u]);
             bool read = s.ReaderAbstains || readers.Count == 0 || readers.Any(v => v[u]);
             result[u] = written && read;
         }

@@ -201,8 +201,10 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     /// removed from a tensor is removed from every layer that writes it and every layer that reads it, across
     /// residual adds, concatenations, depthwise convolutions and flattens. Layers forward never applies are left out.
     /// </summary>
+    /// <param name="thresholds">Per-layer thresholds overriding the attributes and defaults.</param>
+    /// <param name="coupling">How a channel several layers write is decided (see <see cref="CouplingRule"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="thresholds"/> names a layer the network does not have.</exception>
-    public NetworkMasks ComputeMasks(PruningThresholds? thresholds = null)
+    public NetworkMasks ComputeMasks(PruningThresholds? thresholds = null, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
     {
         if (thresholds is not null)
         {
@@ -212,7 +214,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         }
         var g = Graph;
         var units = LayerUnitsOf(name => OwnGroups(name, thresholds));
-        var spaces = ChannelSpaces.Analyze(g, units);
+        var spaces = ChannelSpaces.Analyze(g, units, coupling);
         var masks = new NetworkMasks { Spaces = spaces };
         foreach (var name in g.LayerNames)
         {

@@ -58,7 +58,7 @@ public static class CompressCommand
 
             double testError = previous?.TestErrorPct ?? Evaluation.ErrorPercent(bayesian, test);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir,
-                model.Means(parse, bayesian, train), parse.GetValue(extraBits));
+                model.Means(parse, bayesian, train), parse.GetValue(extraBits), model.CouplingRule(parse));
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {

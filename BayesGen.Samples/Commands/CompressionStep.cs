@@ -19,9 +19,9 @@ public sealed record CompressionOutcome(CompressionResult Result, double PrunedE
 public static class CompressionStep
 {
     public static CompressionOutcome Run(BayesianNetwork model, ModelEntry entry, ImageDataset test, PruningThresholds thresholds,
-        QuantizationMode mode, string outputDirectory, InputMeans? inputMeans, int extraBits = 0)
+        QuantizationMode mode, string outputDirectory, InputMeans? inputMeans, int extraBits = 0, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
     {
-        using var masks = model.ComputeMasks(thresholds);
+        using var masks = model.ComputeMasks(thresholds, coupling);
         var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, inputMeans);
         long dense = 4 * result.Layers.Sum(l => l.TotalWeights);
 

@@ -37,8 +37,15 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => "mean",
     };
 
+    public Option<string> Coupling { get; } = new("--coupling")
+    {
+        Description = "How a channel several layers write (a residual stream, a depthwise convolution's channel) is pruned: any-keeps (it stays while any of them keeps it) or any-removes (it goes when one calls it noise).",
+        DefaultValueFactory = _ => "any-keeps",
+    };
+
     public ModelOptions()
     {
+        Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
         Compensation.AcceptOnlyFromAmong("mean", "none");
         Model.AcceptOnlyFromAmong(ModelCatalog.Names);
         Prior.AcceptOnlyFromAmong("gnj", "ghs");
@@ -61,7 +68,11 @@ public sealed class ModelOptions
         command.Options.Add(Thresholds);
         command.Options.Add(Quantization);
         command.Options.Add(Compensation);
+        command.Options.Add(Coupling);
     }
+
+    public CouplingRule CouplingRule(ParseResult parse)
+        => parse.GetValue(Coupling) == "any-removes" ? Compression.CouplingRule.AnyWriterRemoves : Compression.CouplingRule.AnyWriterKeeps;
 
     public ModelEntry Entry(ParseResult parse) => ModelCatalog.Find(parse.GetValue(Model)!, parse.GetValue(Prior)!);
 

@@ -92,7 +92,7 @@ public static class TrainCommand
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
             var outcome = CompressionStep.Run(bayesian, entry, test, model.ParsedThresholds(parse), model.Mode(parse), outDir,
-                model.Means(parse, bayesian, train));
+                model.Means(parse, bayesian, train), coupling: model.CouplingRule(parse));
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs);
             var reportPath = Path.Combine(outDir, "report.json");

@@ -70,6 +70,14 @@ public sealed class ChannelMaskTests
             Assert.Equal(AllBut(8), Bits(masks[Block1 + "1"].Input));
         }
 
+        // Under the other rule one writer's verdict is enough.
+        using (var masks = model.ComputeMasks(coupling: BayesGen.Compression.CouplingRule.AnyWriterRemoves))
+        {
+            Assert.Equal(AllBut(8, 3), Bits(masks[Stem].Output));
+            Assert.Equal(AllBut(8, 3), Bits(masks[Block0 + "2"].Output));
+            Assert.Equal(AllBut(8, 3), Bits(masks[Block1 + "1"].Input));
+        }
+
         // Both writers agree: the channel leaves the stem, block 0 (in and out), block 1's input and the projection.
         PruneGnj(model.Layer(Block0 + "2"), 3);
         PruneGnj(model.Layer("layers.linear"), 5);
