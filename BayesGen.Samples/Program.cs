@@ -16,6 +16,7 @@ root.Subcommands.Add(ArtifactCommands.Inspect());
 root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
 
 try
 {

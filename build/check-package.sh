@@ -4,7 +4,7 @@
 # from buildTransitive/. A unique version keeps NuGet's cache from serving an older build of the package.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-version="0.1.0-check.$(date +%s)"
+version="0.2.0-check.$(date +%s)"
 work="$root/artifacts/package-check"
 rm -rf "$work"
 mkdir -p "$work/feed" "$work/consumer"

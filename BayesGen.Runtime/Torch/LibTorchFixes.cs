@@ -1,50 +1,154 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace BayesGen.Torch;
 
 /// <summary>
-/// Works around a defect of the LibTorch 2.10 CPU build TorchSharp 0.107 ships: its oneDNN (mkldnn) float32
-/// convolution backward pass for the input gradient sometimes reads uninitialised memory in the channel
-/// padding of its blocked layout. The input gradient then holds NaNs, or silently wrong values, depending on
-/// what the memory held (measured here: 8 of 18 first backward passes of a 8→12-channel 3×3 convolution,
-/// compared with the same computation in float64; 0 of 18 with oneDNN off). BayesGen therefore turns oneDNN
-/// off for the process before the first convolution runs; LibTorch then uses its im2col + BLAS convolution,
-/// which computes the same function. NNPACK is switched off too: LibTorch cannot initialise it on such
-/// machines and would print a warning at every convolution.
+/// Decides, once per process and before its first convolution, whether LibTorch's oneDNN (mkldnn) convolution may
+/// be used. LibTorch 2.10's CPU build has been seen to compute wrong float32 convolutions with oneDNN on some
+/// machines: input gradients holding NaN or values off by 1 % (reads of uninitialised channel padding in its
+/// blocked layout), and a forward pass off by up to 2 against float64 on an AVX-512 EPYC. Whether a machine is
+/// affected is not known in advance, so BayesGen checks: it runs a few float32 convolutions and input gradients
+/// with oneDNN on, on shapes that exercised the failing kernels, compares each with the same computation in
+/// float64, and keeps oneDNN only if every one agrees. Otherwise LibTorch uses its im2col + BLAS convolution,
+/// which computes the same function. NNPACK, which cannot initialise on such machines and would warn at every
+/// call, is switched off either way.
 /// </summary>
 /// <remarks>
-/// Set the environment variable BAYESGEN_KEEP_ONEDNN=1 to leave LibTorch's settings alone. The switches are
-/// LibTorch's own (<c>at::globalContext().setUserEnabledMkldnn</c>, the C++ side of Python's
-/// <c>torch.backends.mkldnn.enabled = False</c>), reached through their exported symbols because TorchSharp
-/// does not bind them. Where a symbol cannot be found (another LibTorch build or platform) nothing changes.
+/// <para>The environment variable <c>BAYESGEN_ONEDNN</c> overrides the check: <c>off</c> switches oneDNN off,
+/// <c>on</c> leaves LibTorch's setting alone without checking, <c>auto</c> (or unset) checks.
+/// <c>BAYESGEN_KEEP_ONEDNN=1</c>, an older spelling, means <c>on</c>. <see cref="Decision"/> says what was
+/// decided and why; the command line prints it.</para>
+/// <para>A check passing cannot prove that a defect which depends on what uninitialised memory holds will never
+/// show: where results matter more than speed, set <c>BAYESGEN_ONEDNN=off</c>. The switches are LibTorch's own
+/// (<c>at::globalContext().setUserEnabledMkldnn</c>, the C++ side of <c>torch.backends.mkldnn.enabled</c>), reached
+/// through their exported symbols because TorchSharp does not bind them; where a symbol is missing (another
+/// LibTorch build or platform) nothing changes and the decision says so.</para>
 /// </remarks>
 public static class LibTorchFixes
 {
-    private static int applied;
+    private static readonly object Gate = new();
+    private static bool applied;
 
-    /// <summary>Whether oneDNN was switched off by <see cref="Apply"/> in this process.</summary>
+    /// <summary>Largest difference from float64, relative to the largest magnitude, a correct float32 convolution stays under.</summary>
+    public const double Tolerance = 1e-4;
+
+    /// <summary>Whether oneDNN is off for convolutions in this process (after <see cref="Apply"/>).</summary>
     public static bool OneDnnDisabled { get; private set; }
 
-    /// <summary>Applies the workaround once per process (later calls do nothing).</summary>
+    /// <summary>What <see cref="Apply"/> decided and why, in one line (null before it ran).</summary>
+    public static string? Decision { get; private set; }
+
+    /// <summary>The worst relative difference the check measured with oneDNN on (null when it did not run).</summary>
+    public static double? MeasuredDifference { get; private set; }
+
+    /// <summary>Decides once per process (later calls do nothing).</summary>
     public static void Apply()
     {
-        if (Interlocked.Exchange(ref applied, 1) == 1) return;
-        if (Environment.GetEnvironmentVariable("BAYESGEN_KEEP_ONEDNN") == "1") return;
-        try
+        lock (Gate)
         {
-            // Make sure LibTorch is loaded before its symbols are looked up.
-            using (torch.zeros(1)) { }
-            var context = GlobalContext();
-            if (context == IntPtr.Zero) return;
-            SetUserEnabledMkldnn(context, false);
-            SetUserEnabledNnpack(context, false);
-            OneDnnDisabled = !UserEnabledMkldnn(context);
+            if (applied) return;
+            applied = true;
+            try
+            {
+                Decide();
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                Decision = "oneDNN: LibTorch's switches were not found in this build; its own setting stays.";
+            }
         }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+    }
+
+    private static void Decide()
+    {
+        // Make sure LibTorch is loaded before its symbols are looked up.
+        using (zeros(1)) { }
+        var context = GlobalContext();
+        if (context == IntPtr.Zero)
         {
-            // Another LibTorch build: leave it as it is.
+            Decision = "oneDNN: LibTorch's context was not found; its own setting stays.";
+            return;
         }
+        SetUserEnabledNnpack(context, false);
+        var choice = (Environment.GetEnvironmentVariable("BAYESGEN_ONEDNN") ?? "").Trim().ToLowerInvariant();
+        if (choice is "" or "auto" && Environment.GetEnvironmentVariable("BAYESGEN_KEEP_ONEDNN") == "1") choice = "on";
+        switch (choice)
+        {
+            case "off":
+                SetUserEnabledMkldnn(context, false);
+                OneDnnDisabled = true;
+                Decision = "oneDNN: off (BAYESGEN_ONEDNN=off).";
+                return;
+            case "on":
+                OneDnnDisabled = !UserEnabledMkldnn(context);
+                Decision = $"oneDNN: {(OneDnnDisabled ? "off" : "on")} as LibTorch set it, not checked (BAYESGEN_ONEDNN=on).";
+                return;
+        }
+        SetUserEnabledMkldnn(context, true);
+        var clock = Stopwatch.StartNew();
+        double worst = Check();
+        MeasuredDifference = worst;
+        bool agrees = worst <= Tolerance;
+        SetUserEnabledMkldnn(context, agrees);
+        OneDnnDisabled = !agrees;
+        Decision = agrees
+            ? $"oneDNN: on; its float32 convolutions agreed with float64 within {worst:G2} (checked in {clock.Elapsed.TotalMilliseconds:F0} ms; BAYESGEN_ONEDNN=off turns it off)."
+            : $"oneDNN: off; its float32 convolutions differed from float64 by {worst:G3} (relative) on this machine, so LibTorch's im2col convolution is used (BAYESGEN_ONEDNN=on keeps oneDNN).";
+    }
+
+    /// <summary>
+    /// The largest relative difference between float32 convolutions (as the current setting computes them) and
+    /// float64 ones: forward passes on the shapes that went wrong (20→50 5×5 on 12×12, a 17-channel input as
+    /// pruning leaves them, inputs after ReLU), and input gradients of 3×3 convolutions with channel counts that
+    /// are not multiples of the blocked layout's 16, each twice on fresh allocations.
+    /// </summary>
+    internal static double Check()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var generator = new Generator(20251129);
+        double worst = 0;
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (var (batch, cin, cout, kernel, size) in new[] { (64, 20, 50, 5, 12), (24, 17, 50, 5, 12), (32, 1, 20, 5, 28) })
+            {
+                var x = nn.functional.relu(randn(new long[] { batch, cin, size, size }, generator: generator));
+                var w = randn(new long[] { cout, cin, kernel, kernel }, generator: generator) * 0.1;
+                var b = randn(new long[] { cout }, generator: generator);
+                var y = nn.functional.conv2d(x, w, b);
+                var reference = nn.functional.conv2d(x.to(ScalarType.Float64), w.to(ScalarType.Float64), b.to(ScalarType.Float64));
+                worst = Math.Max(worst, Relative(y, reference));
+            }
+            foreach (var (cin, cout) in new[] { (8, 12), (20, 50), (3, 7) })
+                worst = Math.Max(worst, InputGradient(cin, cout, generator));
+        }
+        return worst;
+    }
+
+    private static double InputGradient(int cin, int cout, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        using var enabled = enable_grad();
+        var weight = randn(new long[] { cout, cin, 3, 3 }, generator: generator) * 0.1;
+        var x = nn.functional.relu(randn(new long[] { 16, cin, 14, 14 }, generator: generator));
+        var single = x.clone().requires_grad_();
+        nn.functional.conv2d(single.square(), weight, null, padding: new long[] { 1, 1 }).sum().backward();
+        var reference = x.to(ScalarType.Float64).requires_grad_();
+        nn.functional.conv2d(reference.square(), weight.to(ScalarType.Float64), null, padding: new long[] { 1, 1 }).sum().backward();
+        return Relative(single.grad!, reference.grad!);
+    }
+
+    /// <summary>max |a − b| / max(max |b|, 1); NaN anywhere counts as infinitely wrong.</summary>
+    private static double Relative(Tensor float32, Tensor float64)
+    {
+        using var scope = NewDisposeScope();
+        var a = float32.to(ScalarType.Float64);
+        if (a.isnan().any().item<bool>()) return double.PositiveInfinity;
+        double scale = Math.Max(float64.abs().max().item<double>(), 1);
+        return (a - float64).abs().max().item<double>() / scale;
     }
 
     private static IntPtr GlobalContext()

@@ -32,6 +32,9 @@ public static class InferenceBenchmark
         data.AddTo(command);
         command.SetAction(parse =>
         {
+            // Decide the convolution backend first: the plain module below convolves before any BayesGen code would.
+            Torch.LibTorchFixes.Apply();
+            System.Console.WriteLine(Torch.LibTorchFixes.Decision);
             var compressed = CompressedModel.Load(parse.GetValue(artifact)!.FullName);
             var entry = ModelCatalog.ForArtifact(compressed) ?? throw new ArgumentException($"'{compressed.Model}' is not one of the sample networks.");
             int n = parse.GetValue(batch), r = parse.GetValue(rounds);

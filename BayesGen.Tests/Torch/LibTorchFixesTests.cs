@@ -1,16 +1,22 @@
+using System.Diagnostics;
 using BayesGen.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BayesGen.Tests.Torch;
 
+/// <summary>
+/// The convolution backend decision: whatever it is, convolutions and their input gradients equal float64 in this
+/// process; and in fresh processes (the setting is process-global) each BAYESGEN_ONEDNN choice does what it says.
+/// </summary>
 public class LibTorchFixesTests
 {
     [Fact]
-    public void Convolution_input_gradients_equal_the_float64_computation()
+    public void Convolutions_on_the_decided_path_equal_the_float64_computation()
     {
         LibTorchFixes.Apply();
-        if (OperatingSystem.IsLinux()) Assert.True(LibTorchFixes.OneDnnDisabled, "the workaround did not take effect");
+        Assert.NotNull(LibTorchFixes.Decision);
+        Assert.True(LibTorchFixes.Check() <= LibTorchFixes.Tolerance, LibTorchFixes.Decision);
         // The shapes where oneDNN's padded blocked layout went wrong: channel counts that are not multiples of 16,
         // inputs with many exact zeros (after ReLU), tiny weights (exp(−9)), several first-time shapes.
         foreach (var (cin, cout) in new[] { (8, 12), (20, 50), (3, 7), (12, 16) })
@@ -24,7 +30,47 @@ public class LibTorchFixesTests
             nn.functional.conv2d(reference.square(), weight.to(ScalarType.Float64), null, padding: new long[] { 1, 1 }).sum().backward();
             Assert.Equal(0, single.grad!.isnan().sum().item<long>());
             double difference = (single.grad!.to(ScalarType.Float64) - reference.grad!).abs().max().item<double>();
-            Assert.True(difference < 1e-6, $"{cin}→{cout}: the float32 input gradient differs from float64 by {difference}");
+            Assert.True(difference < 1e-6, $"{cin}→{cout}: the float32 input gradient differs from float64 by {difference} ({LibTorchFixes.Decision})");
         }
+    }
+
+    [Theory]
+    [InlineData("off", "oneDNN: off (BAYESGEN_ONEDNN=off).")]
+    [InlineData("on", "not checked (BAYESGEN_ONEDNN=on)")]
+    [InlineData("auto", "its float32 convolutions")]
+    public void Each_choice_does_what_it_says_in_a_fresh_process(string choice, string expected)
+    {
+        var output = Info(choice);
+        Assert.Contains(expected, output);
+        if (choice == "auto")
+        {
+            // Kept only when it agreed; switched off only when it did not.
+            Assert.Matches(@"oneDNN: (on; its float32 convolutions agreed with float64 within|off; its float32 convolutions differed from float64 by)", output);
+            var measured = System.Text.RegularExpressions.Regex.Match(output, @"worst relative difference from float64 ([0-9.E+-]+)");
+            Assert.True(measured.Success, output);
+            double difference = double.Parse(measured.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(difference <= LibTorchFixes.Tolerance, output.Contains("oneDNN: on;"));
+        }
+    }
+
+    /// <summary>Runs `bayesgen info` in its own process with BAYESGEN_ONEDNN set.</summary>
+    private static string Info(string choice)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(BayesGen.Samples.Commands.InfoCommand).Assembly.Location);
+        start.ArgumentList.Add("info");
+        start.Environment["BAYESGEN_ONEDNN"] = choice;
+        start.Environment.Remove("BAYESGEN_KEEP_ONEDNN");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(120_000), "bayesgen info did not finish in two minutes");
+        Assert.True(process.ExitCode == 0, output.Result + error.Result);
+        return output.Result;
     }
 }
