@@ -57,7 +57,9 @@ public class OnnxExportTests
         using torch.Tensor input = name == "TinyLeNet" ? nn.functional.avg_pool2d(images, 2) : images.alias();   // TinyLeNet reads 14×14
         using var network = compressed.CreateNetwork();
         using var expected = network.forward(input);
-        var actual = RunOnnx(OnnxExport.Export(compressed), input);
+        var exported = OnnxExport.Export(compressed);
+        OnnxChecker.Check(exported, name);
+        var actual = RunOnnx(exported, input);
         var reference = expected.data<float>().ToArray();
         Assert.Equal(reference.Length, actual.Length);
         double max = reference.Zip(actual).Max(p => Math.Abs(p.First - p.Second));

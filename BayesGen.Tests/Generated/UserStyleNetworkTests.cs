@@ -78,7 +78,9 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var loaded = c.LoadFile(path);
         using var actualQ = loaded.forward(x);
         AssertClose(expectedQ, actualQ, name + " (loaded)");
-        var onnx = RunOnnx(OnnxExport.Export(compressed), x);
+        var exported = OnnxExport.Export(compressed);
+        OnnxChecker.Check(exported, name);
+        var onnx = RunOnnx(exported, x);
         AssertClose(expectedQ, onnx, name + " (ONNX Runtime)");
     }
 
