@@ -72,7 +72,7 @@ public static class ArtifactFormat
         }
         var body = buffer.ToArray();
         stream.Write(body);
-        BinaryPrimitives.WriteUInt32LittleEndian(u32, Crc32.Compute(body));
+        BinaryPrimitives.WriteUInt32LittleEndian(u32, System.IO.Hashing.Crc32.HashToUInt32(body));
         stream.Write(u32);
     }
 
@@ -103,7 +103,7 @@ public static class ArtifactFormat
                 ? $"format version {version} is an older BayesGen's; compress the run again (compress --run DIR) to write version {Version}."
                 : $"format version {version} is not supported (this BayesGen reads version {Version}).");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
-        uint actual = Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4));
+        uint actual = System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4));
         if (stored != actual) throw new InvalidDataException($"checksum mismatch (stored {stored:x8}, computed {actual:x8}): the file is damaged or truncated.");
         int manifestLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
         if (manifestLength <= 0 || manifestLength > bytes.Length - PreambleLength - 4)

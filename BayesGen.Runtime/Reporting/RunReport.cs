@@ -52,13 +52,8 @@ public sealed record RunReport
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Writes the report as indented JSON (through a temporary file and a rename).</summary>
-    public void Save(string path)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, JsonOptions));
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes the report as indented JSON, atomically.</summary>
+    public void Save(string path) => IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
 
     /// <summary>Reads a report.</summary>
     public static RunReport Load(string path)

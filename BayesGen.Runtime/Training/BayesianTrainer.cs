@@ -38,10 +38,14 @@ public sealed class BayesianTrainer
         int firstEpoch = 1;
         long steps = 0;
         string modelName = model.GetType().FullName ?? model.GetType().Name;
+        if (options.CheckpointPath is not null) IO.AtomicFile.CleanStale(options.CheckpointPath);
         if (options.Resume && options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
         {
             var state = Checkpoint.Load(options.CheckpointPath, model, optimizer);
             CheckSameRun(state);
+            if (state.EpochsDone > options.Epochs)
+                throw new ArgumentException($"The checkpoint {options.CheckpointPath} has {state.EpochsDone} epochs done, more than the {options.Epochs} asked for; ask for at least {state.EpochsDone}.");
+            if (state.LearningRate != options.LearningRate) optimizer.LearningRate = options.LearningRate;
             history.AddRange(state.History);
             firstEpoch = state.EpochsDone + 1;
             steps = state.Steps;
@@ -81,7 +85,7 @@ public sealed class BayesianTrainer
                         throw new TrainingDivergedException(
                             $"The loss became {loss} at epoch {epoch}, step {step + 1}. " +
                             (options.CheckpointPath is not null && File.Exists(options.CheckpointPath)
-                                ? $"The last good checkpoint ({options.CheckpointPath}, after epoch {epoch - 1}) is kept; resume from it with a lower learning rate."
+                                ? $"The checkpoint {options.CheckpointPath} (after epoch {epoch - 1}, finite, as every checkpoint is) is kept; resume from it with a lower learning rate (--resume --lr {options.LearningRate / 2})."
                                 : "No checkpoint was written yet; restart with a lower learning rate (for example half of " + options.LearningRate + ")."));
                     nllSum += nll;
                     done++;
@@ -97,8 +101,15 @@ public sealed class BayesianTrainer
                 history.Add(summary);
                 if (options.CheckpointPath is not null)
                 {
-                    Checkpoint.Save(options.CheckpointPath, model, optimizer,
-                        new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history));
+                    try
+                    {
+                        Checkpoint.Save(options.CheckpointPath, model, optimizer,
+                            new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history));
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        throw new TrainingDivergedException($"Training diverged in epoch {epoch}: {e.Message} Resume with a lower learning rate (--resume --lr …).");
+                    }
                 }
                 observer.EpochFinished(summary);
             }
@@ -169,7 +180,6 @@ public sealed class BayesianTrainer
         var differences = new List<string>();
         if (state.Seed != options.Seed) differences.Add($"seed {state.Seed} (now {options.Seed})");
         if (state.BatchSize != options.BatchSize) differences.Add($"batch size {state.BatchSize} (now {options.BatchSize})");
-        if (state.LearningRate != options.LearningRate) differences.Add($"learning rate {state.LearningRate} (now {options.LearningRate})");
         if (state.KLWarmupEpochs != options.KLWarmupEpochs) differences.Add($"KL warm-up {state.KLWarmupEpochs} (now {options.KLWarmupEpochs})");
         if (differences.Count > 0)
             throw new ArgumentException(

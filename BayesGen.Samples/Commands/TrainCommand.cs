@@ -47,6 +47,9 @@ public static class TrainCommand
             var console = AnsiConsole.Console;
             var entry = model.Entry(parse);
             var outDir = parse.GetValue(output)?.FullName ?? Path.Combine("runs", $"{entry.Name}-{entry.Prior}");
+            if (File.Exists(outDir)) throw new ArgumentException($"--out {outDir} is a file; give a directory for the run.");
+            if (parse.GetValue(resume) && !File.Exists(Path.Combine(outDir, "checkpoint.bgck")))
+                throw new ArgumentException($"--resume: {outDir} has no checkpoint.bgck to continue from (drop --resume to start the run).");
             Directory.CreateDirectory(outDir);
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
             var (train, test, dataset) = data.Load(parse, System.Console.Out);

@@ -55,6 +55,6 @@ public static class Png
         var all = new byte[type.Length + data.Length];
         type.CopyTo(all, 0);
         data.CopyTo(all, type.Length);
-        return Deployment.Crc32.Compute(all);
+        return System.IO.Hashing.Crc32.HashToUInt32(all);
     }
 }

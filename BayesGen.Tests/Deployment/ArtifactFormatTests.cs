@@ -47,7 +47,7 @@ public sealed class ArtifactFormatTests
     {
         var bytes = new byte[body.Length + 4];
         body.CopyTo(bytes, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(body.Length), Crc32.Compute(body));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(body.Length), System.IO.Hashing.Crc32.HashToUInt32(body));
         return bytes;
     }
 
