@@ -1,7 +1,5 @@
 using System.CommandLine;
-using BayesGen.Data;
 using BayesGen.Samples.Commands;
-using BayesGen.Training;
 using Spectre.Console;
 
 // Written to a file or a pipe, lines are not wrapped at 80 columns.
@@ -18,13 +16,13 @@ root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0) return ErrorPolicy.ReportParseErrors(parse);
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is DatasetNotFoundException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException or NotSupportedException or InvalidOperationException)
+catch (Exception e)
 {
-    // Expected failures (missing data, a damaged file, bad settings): the message says what and how to fix it.
-    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-    return 2;
+    return ErrorPolicy.Report(e);
 }

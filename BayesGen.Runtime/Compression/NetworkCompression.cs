@@ -118,6 +118,7 @@ public static class NetworkCompression
     {
         if (extraSignificandBits < 0 || extraSignificandBits > 16)
             throw new ArgumentOutOfRangeException(nameof(extraSignificandBits), extraSignificandBits, "Extra bits must lie between 0 and 16.");
+        RequireEveryLayerKeepsUnits(masks);
         var staged = new List<(string Name, BayesianLayer Layer, long[] In, long[] Out, float[] Means, float[] Variances, float[]? Bias, double Threshold)>();
         using (no_grad())
         {
@@ -153,6 +154,27 @@ public static class NetworkCompression
                 bits, quantized, s.Means, s.Bias, s.Threshold));
         }
         return new CompressionResult(layers, exponentBits, mode, inputMeans is not null) { Spaces = masks.Spaces };
+    }
+
+    /// <summary>
+    /// Refuses masks that remove a whole layer: the network would no longer depend on its input. The message names
+    /// the layer and what to change, since it is the thresholds, not the network, that are wrong.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A layer keeps no output unit, or no input reaches it.</exception>
+    private static void RequireEveryLayerKeepsUnits(NetworkMasks masks)
+    {
+        foreach (var (name, m) in masks.Layers)
+        {
+            if (m.KeptOutputs == 0)
+                throw new InvalidOperationException(
+                    $"The pruning thresholds leave layer '{name}' no output unit (0 of {m.Output.shape[0]}), so the network would ignore its input. " +
+                    $"A unit goes when its group is pruned, in '{name}' or in a layer that reads it: give '{name}' and the layers after it thresholds " +
+                    "that keep some units (--threshold LAYER=VALUE; compress --histogram shows where each statistic lies), or train longer.");
+            if (m.KeptInputs == 0)
+                throw new InvalidOperationException(
+                    $"No input of layer '{name}' survives pruning (the layers before it lost every unit), so the network would ignore its input. " +
+                    "Give those layers thresholds that keep some units (compress --histogram shows where their statistics lie).");
+        }
     }
 
     /// <summary>The rows of the kept outputs and, unless the convolution is grouped, the columns of the kept inputs.</summary>

@@ -1,5 +1,11 @@
 namespace BayesGen.Data;
 
+/// <summary>A data set loaded from a directory, with how its files compare with the published ones.</summary>
+/// <param name="Train">The training set (null when only the test set was asked for).</param>
+/// <param name="Test">The test set.</param>
+/// <param name="Check">Each file's identity and every difference from the published data set.</param>
+public sealed record LoadedDataset(ImageDataset? Train, ImageDataset Test, DatasetCheck Check);
+
 /// <summary>A directory holding the four files of an MNIST-style data set, raw or gzip-compressed.</summary>
 public static class DatasetDirectory
 {
@@ -23,21 +29,40 @@ public static class DatasetDirectory
     public static bool IsComplete(string? directory)
         => directory is not null && Directory.Exists(directory) && Missing(directory).Count == 0;
 
-    /// <summary>Loads the training and test sets from a complete directory.</summary>
-    public static (ImageDataset Train, ImageDataset Test) Load(string directory, string name)
+    /// <summary>
+    /// Loads the training and test sets of <paramref name="info"/> from a complete directory and checks them
+    /// against the published data set (<see cref="DatasetVerification"/>). Files that differ are refused with
+    /// an <see cref="InvalidDataException"/> naming each, unless <paramref name="acceptModified"/> is set; the
+    /// differences are then returned in <see cref="LoadedDataset.Check"/> for the run's report.
+    /// </summary>
+    /// <param name="directory">The directory holding the four files.</param>
+    /// <param name="info">The data set the files must be.</param>
+    /// <param name="acceptModified">Load files that differ from the published ones instead of refusing them.</param>
+    /// <param name="acceptOption">The option that accepts modified files, named in the refusal.</param>
+    /// <param name="testOnly">Read and check only the two test files (<see cref="LoadedDataset.Train"/> is then null).</param>
+    public static LoadedDataset Load(string directory, DatasetInfo info, bool acceptModified = false, string acceptOption = "--accept-modified-data", bool testOnly = false)
     {
-        var missing = Missing(directory);
-        if (missing.Count > 0)
-            throw new FileNotFoundException($"'{directory}' lacks {string.Join(", ", missing)} (raw or .gz) for {name}.");
-        var train = ImageDataset.FromIdx($"{name}/train", Find(directory, DatasetInfo.TrainImages)!, Find(directory, DatasetInfo.TrainLabels)!);
+        var names = testOnly ? new[] { DatasetInfo.TestImages, DatasetInfo.TestLabels } : DatasetInfo.FileNames;
+        var missing = Missing(directory).Intersect(names).ToArray();
+        if (missing.Length > 0)
+            throw new FileNotFoundException($"'{directory}' lacks {string.Join(", ", missing)} (raw or .gz) for {info.Name}.");
+        var files = names.ToDictionary(f => f, f =>
+        {
+            var path = Find(directory, f)!;
+            return (path, IdxFile.Read(path));
+        });
+        var check = DatasetVerification.Check(info, files);
+        if (!check.IsPublished && !acceptModified) throw DatasetVerification.Refusal(info, check, acceptOption);
+        var test = ImageDataset.FromIdx($"{info.Name}/test", files[DatasetInfo.TestImages], files[DatasetInfo.TestLabels], info.Classes);
+        if (testOnly) return new LoadedDataset(null, test, check);
         try
         {
-            var test = ImageDataset.FromIdx($"{name}/test", Find(directory, DatasetInfo.TestImages)!, Find(directory, DatasetInfo.TestLabels)!);
-            return (train, test);
+            var train = ImageDataset.FromIdx($"{info.Name}/train", files[DatasetInfo.TrainImages], files[DatasetInfo.TrainLabels], info.Classes);
+            return new LoadedDataset(train, test, check);
         }
         catch
         {
-            train.Dispose();
+            test.Dispose();
             throw;
         }
     }

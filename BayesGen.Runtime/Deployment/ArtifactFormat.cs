@@ -38,8 +38,12 @@ public static class ArtifactFormat
     /// <summary>The largest artifact read (64 MiB); BayesGen's networks are kilobytes to a few megabytes.</summary>
     public const long MaxFileBytes = 64L << 20;
 
-    /// <summary>Kept weights a file may describe per byte of its own size (a weight at 0 bits costs nothing to store).</summary>
-    public const long MaxWeightsPerByte = 64;
+    /// <summary>
+    /// Kept weights a file may describe per byte of its own size: one bit per weight on average (a layer whose codes are
+    /// all zero is stored at 0 bits, so its size alone does not bound it). Memory while reading is then bounded by about
+    /// 64 times the file (a code and a float per weight) plus <see cref="WeightAllowance"/> weights.
+    /// </summary>
+    public const long MaxWeightsPerByte = 8;
 
     /// <summary>Kept weights any file may describe beyond <see cref="MaxWeightsPerByte"/> per byte.</summary>
     public const long WeightAllowance = 1L << 20;
@@ -230,6 +234,17 @@ public static class ArtifactFormat
         }
         long inputUnits = kind == LayerKind.Linear ? l.WeightShape[1] : l.WeightShape[1] * geometry!.Groups;
         if (inputUnits > ArtifactManifest.MaxDimension) throw ArtifactManifest.Bad($"{where} has too many inputs");
+        // The kept block, bounded by the file (codes at few bits) before any list of units or weights is allocated.
+        long keptInCount = Bitmask.Count(l.KeptInputs, inputUnits, $"{where} inputs");
+        long keptOutCount = Bitmask.Count(l.KeptOutputs, l.WeightShape[0], $"{where} outputs");
+        var keptShape = new[] { keptOutCount, geometry is { Groups: > 1 } ? l.WeightShape[1] : keptInCount }.Concat(l.WeightShape.Skip(2)).ToArray();
+        long count = 1;
+        foreach (var d in keptShape)
+        {
+            count *= d;
+            if (count > weightBudget) throw new InvalidDataException($"{where} claims more weights than a file of this size can hold.");
+        }
+        weightBudget -= count;
         var keptIn = Bitmask.Decode(l.KeptInputs, inputUnits, $"{where} inputs");
         var keptOut = Bitmask.Decode(l.KeptOutputs, l.WeightShape[0], $"{where} outputs");
         if (l.TotalBits is < 0 or > 32 || l.SignificandBits is < 0 or > 23 || l.StepExponent is < -160 or > 160)
@@ -238,15 +253,6 @@ public static class ArtifactFormat
                                              ? keptIn.AsSpan().SequenceEqual(keptOut) : keptIn.LongLength == inputUnits && keptOut.LongLength == l.WeightShape[0]))
             throw ArtifactManifest.Bad($"{where}: a grouped convolution keeps its channels whole (a depthwise one, the same channels in and out)");
 
-        // The kept block, bounded before anything is allocated: by the file (codes at few bits) and the payload.
-        var keptShape = new[] { keptOut.LongLength, geometry is { Groups: > 1 } ? l.WeightShape[1] : keptIn.LongLength }.Concat(l.WeightShape.Skip(2)).ToArray();
-        long count = 1;
-        foreach (var d in keptShape)
-        {
-            count *= d;
-            if (count > weightBudget) throw new InvalidDataException($"{where} claims more weights than a file of this size can hold.");
-        }
-        weightBudget -= count;
         long packed = BitPacking.PackedLength(count, l.TotalBits);
         long biasBytes = l.Bias ? keptOut.LongLength * 4 : 0;
         if (packed + biasBytes > payload.Length - offset)

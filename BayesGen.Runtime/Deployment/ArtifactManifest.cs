@@ -181,14 +181,19 @@ internal static class Bitmask
         return Convert.ToBase64String(bytes);
     }
 
+    /// <summary>How many units a base64 bitmask of <paramref name="count"/> units keeps, without listing them; rejects stray bits.</summary>
+    public static long Count(string? text, long count, string what)
+    {
+        var bytes = Bytes(text, count, what);
+        long kept = 0;
+        foreach (var b in bytes) kept += System.Numerics.BitOperations.PopCount(b);
+        return kept;
+    }
+
     /// <summary>Decodes a base64 bitmask of <paramref name="count"/> units into ascending indices; rejects stray bits.</summary>
     public static long[] Decode(string? text, long count, string what)
     {
-        if (count < 0 || count > ArtifactManifest.MaxDimension) throw ArtifactManifest.Bad($"{what} has {count} units");
-        byte[] bytes;
-        try { bytes = Convert.FromBase64String(text ?? throw ArtifactManifest.Bad($"the kept set of {what} is missing")); }
-        catch (FormatException) { throw ArtifactManifest.Bad($"the kept set of {what} is not base64"); }
-        if (bytes.LongLength != (count + 7) / 8) throw ArtifactManifest.Bad($"the kept set of {what} has {bytes.Length} bytes for {count} units");
+        var bytes = Bytes(text, count, what);
         var result = new List<long>();
         for (long i = 0; i < bytes.LongLength * 8; i++)
         {
@@ -197,5 +202,17 @@ internal static class Bitmask
             result.Add(i);
         }
         return result.ToArray();
+    }
+
+    private static byte[] Bytes(string? text, long count, string what)
+    {
+        if (count < 0 || count > ArtifactManifest.MaxDimension) throw ArtifactManifest.Bad($"{what} has {count} units");
+        byte[] bytes;
+        try { bytes = Convert.FromBase64String(text ?? throw ArtifactManifest.Bad($"the kept set of {what} is missing")); }
+        catch (FormatException) { throw ArtifactManifest.Bad($"the kept set of {what} is not base64"); }
+        if (bytes.LongLength != (count + 7) / 8) throw ArtifactManifest.Bad($"the kept set of {what} has {bytes.Length} bytes for {count} units");
+        if (count % 8 != 0 && bytes.Length > 0 && bytes[^1] >> (int)(count % 8) != 0)
+            throw ArtifactManifest.Bad($"the kept set of {what} marks a unit beyond its {count}");
+        return bytes;
     }
 }

@@ -196,6 +196,16 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
             : new LayerMasks(ones(layer.InputUnits, dtype: ScalarType.Bool), kept);
     }
 
+    /// <summary>Refuses thresholds that name a layer this network does not have, listing the layers it has.</summary>
+    /// <exception cref="ArgumentException">An unknown layer name.</exception>
+    public void RequireKnownLayers(PruningThresholds? thresholds)
+    {
+        if (thresholds is null) return;
+        var unknown = thresholds.Layers.Where(n => !BayesianLayers.Any(l => l.Name == n)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"No layer named {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the layers are {string.Join(", ", BayesianLayers.Select(l => l.Name))}.");
+    }
+
     /// <summary>
     /// Every layer's masks after propagation along <see cref="Graph"/> (see <see cref="ChannelSpaces"/>): a unit
     /// removed from a tensor is removed from every layer that writes it and every layer that reads it, across
@@ -206,12 +216,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     /// <exception cref="ArgumentException"><paramref name="thresholds"/> names a layer the network does not have.</exception>
     public NetworkMasks ComputeMasks(PruningThresholds? thresholds = null, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
     {
-        if (thresholds is not null)
-        {
-            var unknown = thresholds.Layers.Where(n => !BayesianLayers.Any(l => l.Name == n)).ToArray();
-            if (unknown.Length > 0)
-                throw new ArgumentException($"No layer named {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the layers are {string.Join(", ", BayesianLayers.Select(l => l.Name))}.", nameof(thresholds));
-        }
+        RequireKnownLayers(thresholds);
         var g = Graph;
         var units = LayerUnitsOf(name => OwnGroups(name, thresholds));
         var spaces = ChannelSpaces.Analyze(g, units, coupling);

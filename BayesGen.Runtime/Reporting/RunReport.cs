@@ -55,10 +55,24 @@ public sealed record RunReport
     /// <summary>Writes the report as indented JSON, atomically.</summary>
     public void Save(string path) => IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
 
-    /// <summary>Reads a report.</summary>
+    /// <summary>Reads a report; a file that is not one is refused with its path and the reason.</summary>
+    /// <exception cref="InvalidDataException">Not a run report (malformed JSON, missing or mistyped fields, too large).</exception>
     public static RunReport Load(string path)
-        => JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), JsonOptions)
-           ?? throw new InvalidDataException($"{path} holds no report.");
+    {
+        try
+        {
+            using var stream = IO.InputFiles.Open(path, 2, 64L << 20, "a run report");
+            return JsonSerializer.Deserialize<RunReport>(stream, JsonOptions) ?? throw new InvalidDataException("it holds null, not a report.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a valid run report ({e.Message}); train the run again, or restore the file.", e);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
 
     /// <summary>The per-layer part of the report from a compression result.</summary>
     public static IReadOnlyList<LayerReport> LayersOf(CompressionResult result)
@@ -67,7 +81,14 @@ public sealed record RunReport
 }
 
 /// <summary>Which data a run used.</summary>
-public sealed record DatasetInfoReport(string Name, long Train, long Test);
+public sealed record DatasetInfoReport(string Name, long Train, long Test)
+{
+    /// <summary>SHA-256 of each file's uncompressed content, by file name.</summary>
+    public IReadOnlyDictionary<string, string>? Files { get; init; }
+
+    /// <summary>How the files differ from the published data set, when such files were accepted; null when they are the published ones.</summary>
+    public IReadOnlyList<string>? Modified { get; init; }
+}
 
 /// <summary>One layer in the report.</summary>
 public sealed record LayerReport(string Name, string Kind, long Groups, long KeptGroups, long Weights, long KeptWeights,

@@ -15,6 +15,7 @@ public static class ArtifactCommands
 
     private static CompressedModel Load(FileInfo file)
     {
+        if (Directory.Exists(file.FullName)) throw new ArgumentException($"--artifact {file.FullName} is a directory; give the model.bgc file in it.");
         if (!file.Exists) throw new FileNotFoundException($"The artifact '{file.FullName}' does not exist.");
         return CompressedModel.Load(file.FullName);
     }
@@ -30,13 +31,12 @@ public static class ArtifactCommands
         command.SetAction(parse =>
         {
             var model = Load(parse.GetValue(artifact)!);
-            var (train, test, dataset) = data.Load(parse, System.Console.Out);
-            using var _1 = train;
-            using var _2 = test;
+            var (test, dataset) = data.LoadTest(parse, System.Console.Out);
+            using var _ = test;
             var entry = ModelCatalog.ForArtifact(model);
             using var network = entry is not null ? entry.CreateCompressed(model) : model.CreateNetwork();
             double error = Evaluation.ErrorPercent(network, test);
-            AnsiConsole.MarkupLine($"{Markup.Escape(model.Model)} ({(entry is not null ? "generated class" : "generic loader")}) on {dataset}: test error [bold]{error:F2} %[/] on {test.Count:N0} images");
+            AnsiConsole.MarkupLine($"{Markup.Escape(model.Model)} ({(entry is not null ? "generated class" : "generic loader")}) on {dataset.Name}: test error [bold]{error:F2} %[/] on {test.Count:N0} images");
             return 0;
         });
         return command;
@@ -59,13 +59,13 @@ public static class ArtifactCommands
             var file = parse.GetValue(artifact)!;
             var model = Load(file);
             var path = parse.GetValue(output)?.FullName ?? Path.ChangeExtension(file.FullName, ".onnx");
+            if (Directory.Exists(path)) throw new ArgumentException($"--out {path} is a directory; give the path of the .onnx file to write.");
             var bytes = OnnxExport.Export(model);
-            File.WriteAllBytes(path, bytes);
+            BayesGen.IO.AtomicFile.WriteAllBytes(path, bytes);
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({bytes.Length:N0} bytes, opset {OnnxExport.Opset})");
             if (!parse.GetValue(verify)) return 0;
-            var (train, test, _) = data.Load(parse, System.Console.Out);
-            using var _1 = train;
-            using var _2 = test;
+            var (test, _) = data.LoadTest(parse, System.Console.Out);
+            using var _1 = test;
             using var images = test.Images.narrow(0, 0, 1000).contiguous();
             using var network = model.CreateNetwork();
             using var expected = network.forward(images);
@@ -102,7 +102,7 @@ public static class ArtifactCommands
             {
                 long bytes = BitPacking.PackedLength(l.KeptWeights, l.TotalBits);
                 weightBytes += bytes;
-                table.AddRow(l.Name, l.Kind.ToString(), string.Join("×", l.WeightShape), $"{l.KeptOutputs.Length} × {l.KeptInputs.Length}",
+                table.AddRow(Markup.Escape(l.Name), l.Kind.ToString(), string.Join("×", l.WeightShape), $"{l.KeptOutputs.Length} × {l.KeptInputs.Length}",
                     l.KeptWeights.ToString("N0"), $"{l.TotalBits} (s = {l.SignificandBits})", $"2^{l.Quantized?.StepExponent}", bytes.ToString("N0"));
             }
             console.Write(table);

@@ -24,7 +24,7 @@ public static class CompressCommand
         var statistic = new Option<string?>("--statistic") { Description = "Horseshoe pruning statistic: mean-log-scale (E[log z], pruned below) or noise-to-signal (log(e^v - 1), pruned above)." };
         statistic.AcceptOnlyFromAmong("mean-log-scale", "noise-to-signal");
         var extraBits = new Option<int>("--extra-bits") { Description = "Bits added to every layer's significand bits (0: exactly what the posterior variances ask for).", DefaultValueFactory = _ => 0 };
-        extraBits.Validators.Add(r => { var v = r.GetValueOrDefault<int>(); if (v < 0 || v > 16) r.AddError("--extra-bits must lie between 0 and 16."); });
+        extraBits.Must(v => v is >= 0 and <= 16, "--extra-bits must lie between 0 and 16.");
         var command = new Command("compress", "Re-threshold and compress a trained run without retraining.");
         command.Options.Add(run);
         model.AddPruningTo(command);
@@ -51,7 +51,7 @@ public static class CompressCommand
                     if (layer.Scale is BayesGen.Layers.HorseshoeScale hs)
                         hs.Statistic = chosen == "noise-to-signal" ? HorseshoeStatistic.LogNoiseToSignal : HorseshoeStatistic.MeanLogScale;
             }
-            var thresholds = model.ParsedThresholds(parse);
+            var thresholds = model.ParsedThresholds(parse, bayesian);
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);
             else HistogramView.Sparklines(console, histograms);

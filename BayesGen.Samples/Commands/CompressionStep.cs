@@ -49,7 +49,7 @@ public static class CompressionStep
             .AddColumns("layer", "kind", "kept groups", "kept weights", "threshold", "significand bits", "total bits");
         foreach (var l in r.Layers)
         {
-            table.AddRow(l.Name, l.Kind.ToString(), $"{l.KeptGroups} / {l.Groups}", $"{l.KeptWeights:N0} / {l.TotalWeights:N0}",
+            table.AddRow(Markup.Escape(l.Name), l.Kind.ToString(), $"{l.KeptGroups} / {l.Groups}", $"{l.KeptWeights:N0} / {l.TotalWeights:N0}",
                 double.IsInfinity(l.Threshold) ? "keep all" : l.Threshold.ToString("G4"), l.SignificandBits.ToString(), l.TotalBits.ToString());
         }
         console.Write(table);
@@ -62,7 +62,7 @@ public static class CompressionStep
     }
 
     /// <summary>The report of a run.</summary>
-    public static RunReport Report(ModelEntry entry, TrainingOptions options, string dataset, ImageDataset train, ImageDataset test,
+    public static RunReport Report(ModelEntry entry, TrainingOptions options, DatasetInfoReport dataset, ImageDataset train, ImageDataset test,
         TrainingResult training, CompressionOutcome outcome, int pretrainEpochs)
     {
         var r = outcome.Result;
@@ -72,7 +72,7 @@ public static class CompressionStep
             Prior = entry.Prior,
             Epochs = training.History.Count,
             Seed = options.Seed,
-            Dataset = new DatasetInfoReport(dataset, train.Count, test.Count),
+            Dataset = dataset,
             TestErrorPct = training.Last.TestErrorPercent,
             TrainSeconds = Math.Round(training.TrainSeconds, 2),
             TrainSamplesPerSecond = Math.Round(training.SamplesPerSecond, 1),

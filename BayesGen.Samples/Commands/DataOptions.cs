@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BayesGen.Data;
+using BayesGen.Reporting;
 
 namespace BayesGen.Samples.Commands;
 
@@ -23,13 +24,15 @@ public sealed class DataOptions
         DefaultValueFactory = _ => 0,
     };
 
+    public Option<bool> AcceptModified { get; } = new("--accept-modified-data")
+    {
+        Description = "Use data files that differ from the published data set (checksum, counts or image size); the report records the differences.",
+    };
+
     public DataOptions()
     {
         Dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist");
-        TrainSubset.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError("--train-subset cannot be negative.");
-        });
+        TrainSubset.Must(v => v >= 0, "--train-subset cannot be negative.");
     }
 
     public void AddTo(Command command)
@@ -37,16 +40,17 @@ public sealed class DataOptions
         command.Options.Add(Dataset);
         command.Options.Add(Data);
         command.Options.Add(TrainSubset);
+        command.Options.Add(AcceptModified);
     }
 
-    /// <summary>Finds or fetches the data set and loads it (progress goes to <paramref name="log"/>).</summary>
-    public (ImageDataset Train, ImageDataset Test, string Name) Load(ParseResult parse, TextWriter log)
+    /// <summary>
+    /// Finds or fetches the data set, loads it and checks it against the published one (progress and any accepted
+    /// differences go to <paramref name="log"/>); <c>Data</c> describes it for the run's report.
+    /// </summary>
+    public (ImageDataset Train, ImageDataset Test, DatasetInfoReport Data) Load(ParseResult parse, TextWriter log)
     {
-        var info = DatasetInfo.ByName(parse.GetValue(Dataset)!);
-        var cache = DatasetAcquisition.DefaultCacheRoot();
-        var explicitDir = parse.GetValue(Data)?.FullName;
-        var acquisition = new DatasetAcquisition(DatasetAcquisition.DefaultSources(info, explicitDir, cache), cache, log);
-        var (train, test) = DatasetDirectory.Load(acquisition.Locate(info), info.Name);
+        var (loaded, info) = LoadChecked(parse, log, testOnly: false);
+        var train = loaded.Train!;
         int subset = parse.GetValue(TrainSubset);
         if (subset > 0 && subset < train.Count)
         {
@@ -54,6 +58,31 @@ public sealed class DataOptions
             train.Dispose();
             train = smaller;
         }
-        return (train, test, info.Name);
+        return (train, loaded.Test, Describe(info, loaded, train.Count));
     }
+
+    /// <summary>Like <see cref="Load"/>, for commands that only evaluate: reads and checks the two test files alone.</summary>
+    public (ImageDataset Test, DatasetInfoReport Data) LoadTest(ParseResult parse, TextWriter log)
+    {
+        var (loaded, info) = LoadChecked(parse, log, testOnly: true);
+        return (loaded.Test, Describe(info, loaded, 0));
+    }
+
+    private (LoadedDataset Loaded, DatasetInfo Info) LoadChecked(ParseResult parse, TextWriter log, bool testOnly)
+    {
+        var info = DatasetInfo.ByName(parse.GetValue(Dataset)!);
+        var cache = DatasetAcquisition.DefaultCacheRoot();
+        var explicitDir = parse.GetValue(Data)?.FullName;
+        var acquisition = new DatasetAcquisition(DatasetAcquisition.DefaultSources(info, explicitDir, cache), cache, log);
+        var loaded = DatasetDirectory.Load(acquisition.Locate(info), info, parse.GetValue(AcceptModified), AcceptModified.Name, testOnly);
+        foreach (var difference in loaded.Check.Differences) log.WriteLine($"warning (accepted by {AcceptModified.Name}): {difference}");
+        return (loaded, info);
+    }
+
+    private static DatasetInfoReport Describe(DatasetInfo info, LoadedDataset loaded, long trainCount)
+        => new(info.Name, trainCount, loaded.Test.Count)
+        {
+            Files = loaded.Check.Files.ToDictionary(f => f.File, f => f.ContentSha256),
+            Modified = loaded.Check.IsPublished ? null : loaded.Check.Differences,
+        };
 }

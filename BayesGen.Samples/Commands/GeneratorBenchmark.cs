@@ -19,7 +19,7 @@ public static class GeneratorBenchmark
     {
         var runs = new Option<int>("--runs") { Description = "Timed runs (after warm-up).", DefaultValueFactory = _ => 30 };
         var command = new Command("generator", "Time the source generator on the sample networks.");
-        command.Options.Add(runs);
+        command.Options.Add(runs.AtLeast(1));
         command.SetAction(parse =>
         {
             int n = parse.GetValue(runs);

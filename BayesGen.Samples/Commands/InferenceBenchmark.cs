@@ -27,8 +27,8 @@ public static class InferenceBenchmark
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds.", DefaultValueFactory = _ => 15 };
         var command = new Command("inference", "Dense versus compressed inference speed, TorchSharp and ONNX Runtime.");
         command.Options.Add(artifact);
-        command.Options.Add(batch);
-        command.Options.Add(rounds);
+        command.Options.Add(batch.AtLeast(1));
+        command.Options.Add(rounds.AtLeast(1));
         data.AddTo(command);
         command.SetAction(parse =>
         {
@@ -89,7 +89,7 @@ public static class InferenceBenchmark
                                    $"kept {string.Join("-", compressed.Layers.Select(l => l.Kind == Layers.LayerKind.Linear ? l.KeptInputs.Length : l.KeptOutputs.Length))}");
             var table = new Table().AddColumns("variant", "median ms per batch", "images/s");
             for (int v = 0; v < variants.Length; v++)
-                table.AddRow(variants[v].Name, medians[v].ToString("F1"), (n / medians[v] * 1000).ToString("N0"));
+                table.AddRow(Markup.Escape(variants[v].Name), medians[v].ToString("F1"), (n / medians[v] * 1000).ToString("N0"));
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"speed-up of the compressed network: TorchSharp [bold]{medians[1] / medians[2]:F1}x[/] (batch whole {medians[3] / medians[4]:F1}x; " +
                                    $"vs the plain network {medians[0] / medians[2]:F1}x), ONNX Runtime [bold]{medians[5] / medians[6]:F1}x[/]");

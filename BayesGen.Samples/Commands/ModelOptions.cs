@@ -54,6 +54,7 @@ public sealed class ModelOptions
         {
             try { PruningThresholds.Parse(r.GetValueOrDefault<string?>()); }
             catch (FormatException e) { r.AddError(e.Message); }
+            catch (InvalidOperationException) { }
         });
     }
 
@@ -76,7 +77,13 @@ public sealed class ModelOptions
 
     public ModelEntry Entry(ParseResult parse) => ModelCatalog.Find(parse.GetValue(Model)!, parse.GetValue(Prior)!);
 
-    public PruningThresholds ParsedThresholds(ParseResult parse) => PruningThresholds.Parse(parse.GetValue(Thresholds));
+    /// <summary>The --threshold values, checked against the layers of <paramref name="network"/> (an unknown name is an error listing them).</summary>
+    public PruningThresholds ParsedThresholds(ParseResult parse, BayesianNetwork network)
+    {
+        var thresholds = PruningThresholds.Parse(parse.GetValue(Thresholds));
+        network.RequireKnownLayers(thresholds);
+        return thresholds;
+    }
 
     /// <summary>The trained network's input means on <paramref name="train"/> when compensation is on, else null.</summary>
     public InputMeans? Means(ParseResult parse, BayesianNetwork network, ImageDataset train)

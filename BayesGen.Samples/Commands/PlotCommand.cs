@@ -24,7 +24,7 @@ public static class PlotCommand
         {
             using var ctx = RunContext.Open(parse.GetValue(run)!.FullName, data, parse);
             var dir = parse.GetValue(output)?.FullName ?? Path.Combine(ctx.Directory, "pictures");
-            var thresholds = model.ParsedThresholds(parse);
+            var thresholds = model.ParsedThresholds(parse, ctx.Model);
             var written = new List<string>();
             void Save(Canvas canvas, string name)
             {

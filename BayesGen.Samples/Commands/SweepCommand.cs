@@ -31,7 +31,7 @@ public static class SweepCommand
         command.Options.Add(shifts);
         command.Options.Add(tau0);
         model.AddModelTo(command);
-        command.Options.Add(epochs);
+        command.Options.Add(epochs.AtLeast(1));
         command.Options.Add(output);
         model.AddPruningTo(command);
         data.AddTo(command);
@@ -41,7 +41,7 @@ public static class SweepCommand
             var runDir = parse.GetValue(run)?.FullName ?? throw new ArgumentException("Give --run DIR for a threshold sweep, or --tau0 for a retraining sweep.");
             var values = ParseList(parse.GetValue(shifts)!, "--shifts");
             using var ctx = RunContext.Open(runDir, data, parse);
-            var baseThresholds = model.ParsedThresholds(parse);
+            var baseThresholds = model.ParsedThresholds(parse, ctx.Model);
             var mode = model.Mode(parse);
             var means = model.Means(parse, ctx.Model, ctx.Train);
             double baseline = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
@@ -72,7 +72,7 @@ public static class SweepCommand
             AnsiConsole.Write(table);
             var dir = parse.GetValue(output)?.FullName ?? runDir;
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "sweep.json"), JsonSerializer.Serialize(
+            BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "sweep.json"), JsonSerializer.Serialize(
                 points.Select(p => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, compressed_test_error_pct = p.Item4 }),
                 RunReport.JsonOptions));
             RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline).Save(Path.Combine(dir, "sweep.png"));
@@ -86,19 +86,21 @@ public static class SweepCommand
     {
         var entry = model.Entry(parse);
         if (entry.Prior != "ghs") throw new ArgumentException("A tau0 sweep needs a horseshoe model: add --prior ghs.");
+        var taus = ParseList(grid, "--tau0");
+        foreach (var tau in taus)
+            if (!(tau > 0)) throw new ArgumentException($"tau0 {tau} in --tau0 must be greater than 0.");
         var (train, test, _) = data.Load(parse, System.Console.Out);
         using var _1 = train;
         using var _2 = test;
         var table = new Table().AddColumns("tau0", "test error %", "kept groups", "CR pruning", "CR precision", "compressed error %");
         var rows = new List<object>();
-        foreach (var tau in ParseList(grid, "--tau0"))
+        foreach (var tau in taus)
         {
-            if (!(tau > 0)) throw new ArgumentException($"tau0 {tau} must be greater than 0.");
             TorchSharp.torch.manual_seed(1);
             using var plain = entry.CreatePlain();
             using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = new TorchSharp.torch.Generator(1), HorseshoeTau0 = tau });
+            var thresholds = model.ParsedThresholds(parse, bayesian);
             var result = new BayesianTrainer(new TrainingOptions { Epochs = epochs }).Train(bayesian, train, test);
-            var thresholds = model.ParsedThresholds(parse);
             using var masks = bayesian.ComputeMasks(thresholds);
             var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds, inputMeans: model.Means(parse, bayesian, train));
             NetworkCompression.ApplyTo(bayesian, masks, compression);
@@ -110,8 +112,7 @@ public static class SweepCommand
         }
         AnsiConsole.Write(table);
         var dir = output ?? Path.Combine("runs", $"sweep-{entry.Name}-tau0");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "tau0-sweep.json"), JsonSerializer.Serialize(rows, RunReport.JsonOptions));
+        BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "tau0-sweep.json"), JsonSerializer.Serialize(rows, RunReport.JsonOptions));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(dir, "tau0-sweep.json"))}");
         return 0;
     }

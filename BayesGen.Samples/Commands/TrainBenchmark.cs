@@ -22,9 +22,9 @@ public static class TrainBenchmark
         var steps = new Option<int>("--steps") { Description = "Training steps per round and loop.", DefaultValueFactory = _ => 300 };
         var memoryEpochs = new Option<int>("--memory-epochs") { Description = "Epochs of the memory measurement (0: skip it).", DefaultValueFactory = _ => 5 };
         var command = new Command("train", "LeNet-300-100 GNJ training throughput versus a plain TorchSharp loop, and memory growth.");
-        command.Options.Add(rounds);
-        command.Options.Add(steps);
-        command.Options.Add(memoryEpochs);
+        command.Options.Add(rounds.AtLeast(1));
+        command.Options.Add(steps.AtLeast(1));
+        command.Options.Add(memoryEpochs.AtLeast(0));
         data.AddTo(command);
         command.SetAction(parse =>
         {

@@ -28,12 +28,13 @@ public static class TrainCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
-        foreach (var (option, name) in new[] { (epochs, "--epochs"), (batch, "--batch-size") })
-            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
-        lr.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v > 0) || double.IsInfinity(v)) r.AddError("--lr must be a finite number above 0."); });
-        warmup.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v >= 0) || double.IsInfinity(v)) r.AddError("--kl-warmup must be 0 or more."); });
-        pretrain.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--pretrain-epochs cannot be negative."); });
-        initLogVar.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!double.IsFinite(v) || v > 0 || v < -30) r.AddError("--init-logvar must lie between -30 and 0."); });
+        epochs.AtLeast(1);
+        batch.AtLeast(1);
+        lr.Must(v => v > 0 && double.IsFinite(v), "--lr must be a finite number above 0.");
+        warmup.Must(v => v >= 0 && double.IsFinite(v), "--kl-warmup must be 0 or more.");
+        pretrain.Must(v => v >= 0, "--pretrain-epochs cannot be negative.");
+        initLogVar.Must(v => double.IsFinite(v) && v <= 0 && v >= -30, "--init-logvar must lie between -30 and 0.");
+        threads.Must(v => v >= 0, "--threads must be 0 (TorchSharp's default) or a positive number of threads.");
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
         model.AddModelTo(command);
@@ -47,15 +48,14 @@ public static class TrainCommand
             var console = AnsiConsole.Console;
             var entry = model.Entry(parse);
             var outDir = parse.GetValue(output)?.FullName ?? Path.Combine("runs", $"{entry.Name}-{entry.Prior}");
-            if (File.Exists(outDir)) throw new ArgumentException($"--out {outDir} is a file; give a directory for the run.");
             if (parse.GetValue(resume) && !File.Exists(Path.Combine(outDir, "checkpoint.bgck")))
                 throw new ArgumentException($"--resume: {outDir} has no checkpoint.bgck to continue from (drop --resume to start the run).");
-            Directory.CreateDirectory(outDir);
+            OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
             var (train, test, dataset) = data.Load(parse, System.Console.Out);
             using var _ = train;
             using var __ = test;
-            console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] on {dataset}: {train.Count:N0} training, {test.Count:N0} test images");
+            console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] on {dataset.Name}: {train.Count:N0} training, {test.Count:N0} test images");
 
             var options = new TrainingOptions
             {
@@ -90,11 +90,12 @@ public static class TrainCommand
                 },
             });
 
+            var thresholds = model.ParsedThresholds(parse, bayesian);   // an unknown layer name fails now, not after training
             var view = new TrainingView(console);
             var result = view.Run(() => new BayesianTrainer(options, view).Train(bayesian, train, test));
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
-            var outcome = CompressionStep.Run(bayesian, entry, test, model.ParsedThresholds(parse), model.Mode(parse), outDir,
+            var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
                 model.Means(parse, bayesian, train), coupling: model.CouplingRule(parse));
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs);

@@ -129,6 +129,6 @@ public sealed class Canvas
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        File.WriteAllBytes(path, ToPng());
+        BayesGen.IO.AtomicFile.WriteAllBytes(path, ToPng());
     }
 }

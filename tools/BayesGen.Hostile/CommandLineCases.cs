@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace BayesGen.Hostile;
+
+/// <summary>
+/// The command line given what new and hostile users give it: values that do not parse or lie out of range, paths
+/// that are files, directories, devices, pipes, unwritable or too long, run directories that are empty or damaged,
+/// thresholds that name no layer or remove a whole layer. Each row names the phrase the answer must contain.
+/// </summary>
+public static class CommandLineCases
+{
+    /// <summary>Cases marked quick make the subset the test suite runs.</summary>
+    private sealed record Row(string Name, Expectation Expect, string? Text, bool Quick, Func<string, string[]> Args)
+    {
+        public string? CheckOnnx { get; init; }
+    }
+
+    /// <summary>Writes the fixtures the cases need under <paramref name="directory"/> and returns the cases.</summary>
+    public static List<HostileCase> Generate(Seed seed, string directory, bool quickOnly)
+    {
+        Directory.CreateDirectory(directory);
+        string Fixture(string name) => Path.Combine(directory, name);
+        var empty = Directory.CreateDirectory(Fixture("empty-dir")).FullName;
+        File.WriteAllText(Fixture("a-file"), "not a directory");
+        using (var mkfifo = Process.Start("mkfifo", Fixture("a-fifo"))) mkfifo.WaitForExit();
+        var badReport = CopyRun(seed, Fixture("bad-report"));
+        File.WriteAllText(Path.Combine(badReport, "report.json"), "{\"model\": 5");
+        var emptyReport = CopyRun(seed, Fixture("empty-report"));
+        File.WriteAllBytes(Path.Combine(emptyReport, "report.json"), []);
+        var unknownModel = CopyRun(seed, Fixture("unknown-model"));
+        var report = JsonNode.Parse(File.ReadAllText(seed.Report))!;
+        var firstLayer = report["layers"]![0]!["name"]!.GetValue<string>();
+        report["model"] = "no-such-network";
+        File.WriteAllText(Path.Combine(unknownModel, "report.json"), report.ToJsonString());
+        var onlyReport = Directory.CreateDirectory(Fixture("only-report")).FullName;
+        File.Copy(seed.Report, Path.Combine(onlyReport, "report.json"));
+        var longPath = Path.Combine(directory, new string('a', 300));
+        string Run(string name) => CopyRun(seed, Fixture(name));
+        // GNJ prunes a group above its threshold, the horseshoe below it: this threshold removes every group either way.
+        var removeAll = seed.Prior == "gnj" ? "-1000" : "1000";
+
+        var rows = new Row[]
+        {
+            new("seed that does not parse", Expectation.Refused, "Cannot parse argument 'abc' for option '--seed'", true, _ => ["train", "--seed", "abc"]),
+            new("epochs that do not parse", Expectation.Refused, "Cannot parse argument 'abc' for option '--epochs'", false, _ => ["train", "--epochs", "abc"]),
+            new("zero epochs", Expectation.Refused, "--epochs must be at least 1", false, _ => ["train", "--epochs", "0"]),
+            new("negative epochs", Expectation.Refused, "--epochs must be at least 1", false, _ => ["train", "--epochs", "-5"]),
+            new("zero learning rate", Expectation.Refused, "--lr must be a finite number above 0", false, _ => ["train", "--lr", "0"]),
+            new("NaN learning rate", Expectation.Refused, "--lr must be a finite number above 0", false, _ => ["train", "--lr", "NaN"]),
+            new("infinite learning rate", Expectation.Refused, "--lr must be a finite number above 0", false, _ => ["train", "--lr", "Infinity"]),
+            new("zero batch size", Expectation.Refused, "--batch-size must be at least 1", false, _ => ["train", "--batch-size", "0"]),
+            new("negative threads", Expectation.Refused, "--threads must be 0", true, _ => ["train", "--threads", "-1"]),
+            new("unknown model", Expectation.Refused, "alexnet", false, _ => ["train", "--model", "alexnet"]),
+            new("unknown prior", Expectation.Refused, "laplace", false, _ => ["train", "--prior", "laplace"]),
+            new("negative KL warm-up", Expectation.Refused, "--kl-warmup must be 0 or more", false, _ => ["train", "--kl-warmup", "-1"]),
+            new("positive initial log-variance", Expectation.Refused, "--init-logvar must lie between -30 and 0", false, _ => ["train", "--init-logvar", "5"]),
+            new("negative training subset", Expectation.Refused, "--train-subset cannot be negative", false, _ => ["train", "--train-subset", "-1"]),
+            new("unknown data set", Expectation.Refused, "cifar", false, _ => ["train", "--dataset", "cifar"]),
+            new("threshold without a value", Expectation.Refused, "write layer=value", false, _ => ["train", "--threshold", "fc1"]),
+            new("threshold that is not a number", Expectation.Refused, "is not a finite number", false, _ => ["train", "--threshold", "fc1=nan"]),
+            new("unknown option", Expectation.Refused, "--frobnicate", false, _ => ["train", "--frobnicate"]),
+            new("unknown command", Expectation.Refused, "frobnicate", false, _ => ["frobnicate"]),
+            new("no command", Expectation.Refused, "Required command was not provided", false, _ => []),
+            new("train: threshold for a layer that does not exist", Expectation.Refused, "No layer named 'nosuchlayer'", true,
+                d => ["train", "--model", "lenet300", "--threshold", "nosuchlayer=-3", "--epochs", "1", "--train-subset", "64", "--out", d]),
+            new("train: --out is a file", Expectation.Refused, "is a file", true, _ => ["train", "--epochs", "1", "--out", Fixture("a-file")]),
+            new("train: --out cannot be written", Expectation.Refused, "cannot write there", false, _ => ["train", "--epochs", "1", "--out", "/proc/bayesgen-forbidden"]),
+            new("train: --out too long", Expectation.Refused, "too long", false, _ => ["train", "--epochs", "1", "--out", longPath]),
+            new("train: --resume without a checkpoint", Expectation.Refused, "has no checkpoint.bgck", true, _ => ["train", "--resume", "--out", empty]),
+            new("train: --resume in a directory with only a report", Expectation.Refused, "has no checkpoint.bgck", false, _ => ["train", "--resume", "--out", onlyReport]),
+            new("train: --data is an empty directory", Expectation.Refused, "lacks", false, _ => ["train", "--data", empty, "--epochs", "1"]),
+            new("train: --data does not exist", Expectation.Refused, "does not exist", false, _ => ["train", "--data", Fixture("nowhere"), "--epochs", "1"]),
+            new("compress: run directory does not exist", Expectation.Refused, "does not exist", false, _ => ["compress", "--run", Fixture("nowhere")]),
+            new("compress: empty run directory", Expectation.Refused, "has no checkpoint.bgck", false, _ => ["compress", "--run", empty]),
+            new("compress: malformed report.json", Expectation.Refused, "is not a valid run report", true, _ => ["compress", "--run", badReport]),
+            new("compress: empty report.json", Expectation.Refused, "report.json", false, _ => ["compress", "--run", emptyReport]),
+            new("compress: report naming an unknown model", Expectation.Refused, "no-such-network", false, _ => ["compress", "--run", unknownModel]),
+            new("compress: threshold for a layer that does not exist", Expectation.Refused, "No layer named 'nosuch'", true, _ => ["compress", "--run", Run("r1"), "--threshold", "nosuch=1", "--train-subset", "512"]),
+            new("compress: threshold that removes a whole layer", Expectation.Refused, "no output unit", true, _ => ["compress", "--run", Run("r2"), "--threshold", $"{firstLayer}={removeAll}", "--train-subset", "512"]),
+            new("compress: too many extra bits", Expectation.Refused, "--extra-bits must lie between 0 and 16", false, _ => ["compress", "--run", Run("r3"), "--extra-bits", "17", "--train-subset", "512"]),
+            new("compress: unknown coupling rule", Expectation.Refused, "sometimes", false, _ => ["compress", "--run", Run("r4"), "--coupling", "sometimes", "--train-subset", "512"]),
+            new("compress: a healthy run", Expectation.Accepted, "report updated", false, _ => ["compress", "--run", Run("r5"), "--train-subset", "512"]),
+            new("export-onnx: --out is a directory", Expectation.Refused, "is a directory", true, _ => ["export-onnx", "--artifact", seed.Artifact, "--out", empty]),
+            new("export-onnx: --out cannot be written", Expectation.Refused, "error:", false, _ => ["export-onnx", "--artifact", seed.Artifact, "--out", "/proc/bayesgen/x.onnx"]),
+            new("export-onnx: a healthy artifact", Expectation.Accepted, "opset", false, _ => ["export-onnx", "--artifact", seed.Artifact, "--out", Fixture("healthy.onnx")]) { CheckOnnx = Fixture("healthy.onnx") },
+            new("inspect: /dev/zero", Expectation.Refused, "not a plain file", true, _ => ["inspect", "--artifact", "/dev/zero"]),
+            new("inspect: /dev/null", Expectation.Refused, "not a plain file", false, _ => ["inspect", "--artifact", "/dev/null"]),
+            new("inspect: a named pipe", Expectation.Refused, "not a plain file", true, _ => ["inspect", "--artifact", Fixture("a-fifo")]),
+            new("inspect: a directory", Expectation.Refused, "is a directory", false, _ => ["inspect", "--artifact", empty]),
+            new("inspect: a text file", Expectation.Refused, "wrong magic", false, _ => ["inspect", "--artifact", Fixture("a-file")]),
+            new("inspect: no --artifact", Expectation.Refused, "--artifact", false, _ => ["inspect"]),
+            new("evaluate: missing artifact", Expectation.Refused, "does not exist", false, _ => ["evaluate", "--artifact", Fixture("missing.bgc")]),
+            new("inspect: a healthy artifact", Expectation.Accepted, "checksum verified", true, _ => ["inspect", "--artifact", seed.Artifact]),
+            new("evaluate: a healthy artifact", Expectation.Accepted, "test error", false, _ => ["evaluate", "--artifact", seed.Artifact]),
+            new("evaluate: Fashion-MNIST from an empty directory", Expectation.Refused, "lacks", false, _ => ["evaluate", "--artifact", seed.Artifact, "--dataset", "fashion-mnist", "--data", empty]),
+            new("plot: run directory does not exist", Expectation.Refused, "does not exist", false, _ => ["plot", "--run", Fixture("nowhere")]),
+            new("sweep: neither --run nor --tau0", Expectation.Refused, "Give --run DIR", false, _ => ["sweep"]),
+            new("sweep: tau0 that is not a number", Expectation.Refused, "is not a number", false, _ => ["sweep", "--tau0", "abc", "--model", "lenet5", "--prior", "ghs"]),
+            new("sweep: tau0 of zero", Expectation.Refused, "must be greater than 0", false, _ => ["sweep", "--tau0", "0", "--model", "lenet5", "--prior", "ghs"]),
+            new("sweep: tau0 on a Normal-Jeffreys model", Expectation.Refused, "needs a horseshoe model", false, _ => ["sweep", "--tau0", "1e-5", "--model", "lenet5", "--prior", "gnj"]),
+            new("bench inference: zero batch", Expectation.Refused, "--batch must be at least 1", false, _ => ["bench", "inference", "--artifact", seed.Artifact, "--batch", "0"]),
+            new("bench inference: /dev/zero", Expectation.Refused, "not a plain file", false, _ => ["bench", "inference", "--artifact", "/dev/zero"]),
+            new("bench train: zero rounds", Expectation.Refused, "--rounds must be at least 1", false, _ => ["bench", "train", "--rounds", "0"]),
+            new("info", Expectation.Accepted, "convolution", false, _ => ["info"]),
+            new("--help", Expectation.Accepted, "Usage", false, _ => ["--help"]),
+            new("train --help", Expectation.Accepted, "--epochs", false, _ => ["train", "--help"]),
+        };
+
+        var cases = new List<HostileCase>();
+        foreach (var row in rows.Where(r => r.Quick || !quickOnly))
+        {
+            var id = $"l{cases.Count:D3}";
+            var dir = Directory.CreateDirectory(Path.Combine(directory, id)).FullName;
+            cases.Add(new HostileCase("cli", id, row.Name, row.Args(dir), row.Expect)
+            {
+                ExpectText = row.Text,
+                CheckOnnx = row.CheckOnnx,
+                WorkingDirectory = dir,
+            });
+        }
+        return cases;
+    }
+
+    /// <summary>A copy of the seed's run directory (checkpoint and report), so a case may rewrite it.</summary>
+    private static string CopyRun(Seed seed, string target)
+    {
+        Directory.CreateDirectory(target);
+        File.Copy(seed.Checkpoint, Path.Combine(target, "checkpoint.bgck"), overwrite: true);
+        File.Copy(seed.Report, Path.Combine(target, "report.json"), overwrite: true);
+        return target;
+    }
+}
