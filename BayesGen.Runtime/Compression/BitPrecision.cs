@@ -39,8 +39,8 @@ public static class BitPrecision
 
     /// <summary>
     /// Exponent bits shared by the network: e = ceil(log2(log2(m) + 1) + 1) for m = max|E[w]| over all kept
-    /// weights. The formula is undefined for m ≤ ½ (log of a non-positive number) and gives less than one bit
-    /// for ½ &lt; m &lt; 1; in both cases, and for m = 1, the result is 1 bit.
+    /// weights. The formula is undefined for m ≤ ½ (log of a non-positive number) and gives 0 bits or fewer for
+    /// ½ &lt; m ≤ √2/2; a sign-magnitude number still needs its exponent bit, so the result is never below 1.
     /// </summary>
     public static int ExponentBits(double maxAbsWeight)
     {

@@ -89,7 +89,7 @@ public static class InferenceBenchmark
                                    $"kept {string.Join("-", compressed.Layers.Select(l => l.Kind == Layers.LayerKind.Linear ? l.KeptInputs.Length : l.KeptOutputs.Length))}");
             var table = new Table().AddColumns("variant", "median ms per batch", "images/s");
             for (int v = 0; v < variants.Length; v++)
-                table.AddRow(Markup.Escape(variants[v].Name), medians[v].ToString("F1"), (n / medians[v] * 1000).ToString("N0"));
+                table.AddRow(Markup.Escape(variants[v].Name), medians[v].ToString("F2"), (n / medians[v] * 1000).ToString("N0"));
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"speed-up of the compressed network: TorchSharp [bold]{medians[1] / medians[2]:F1}x[/] (batch whole {medians[3] / medians[4]:F1}x; " +
                                    $"vs the plain network {medians[0] / medians[2]:F1}x), ONNX Runtime [bold]{medians[5] / medians[6]:F1}x[/]");

@@ -34,14 +34,31 @@ public class BitPrecisionTests
     [InlineData(3.5, 3)]
     // m = 1 → log2(0 + 1) + 1 = 1.
     [InlineData(1.0, 1)]
-    // m = 0.75: the formula gives ceil(−0.0145…) = 0 bits; clamped to 1.
+    // m = 0.75: log2 0.75 + 1 = 0.585 → log2 = −0.774 → +1 = 0.226 → 1 bit from the formula itself.
     [InlineData(0.75, 1)]
+    // m = 0.7072, just above √2/2: log2(m) + 1 = 0.50015 → log2 = −0.99957 → +1 = 0.00043 → ceil = 1 from the formula itself.
+    [InlineData(0.7072, 1)]
+    // m = 0.6 and m = 0.707 (just below √2/2): the formula gives ceil(−0.93) = 0 and ceil(−0.0006) = 0 bits; clamped to 1.
+    [InlineData(0.6, 1)]
+    [InlineData(0.707, 1)]
     // m ≤ 0.5: log2(m) + 1 ≤ 0, the outer log is undefined; 1 bit.
     [InlineData(0.5, 1)]
     [InlineData(0.01, 1)]
     [InlineData(0.0, 1)]
     public void Exponent_bits_handle_every_range(double maxAbs, int bits)
         => Assert.Equal(bits, BitPrecision.ExponentBits(maxAbs));
+
+    [Theory]
+    [InlineData(0.6)]
+    [InlineData(0.707)]
+    [InlineData(0.55)]
+    public void The_clamp_is_what_gives_one_bit_where_the_formula_gives_none(double maxAbs)
+    {
+        // The published formula alone, computed here: 0 (or less) for ½ < m ≤ √2/2. One bit is the clamp's doing.
+        double formula = Math.Ceiling(Math.Log2(Math.Log2(maxAbs) + 1) + 1);
+        Assert.True(formula <= 0, $"the formula gives {formula} at {maxAbs}");
+        Assert.Equal(1, BitPrecision.ExponentBits(maxAbs));
+    }
 
     [Fact]
     public void Bad_inputs_are_rejected_with_a_clear_error()

@@ -235,6 +235,9 @@ public sealed class GeneratedModelTests : IDisposable
         var thresholds = PruneAThird(model);
         using var masks = model.ComputeMasks(thresholds);
         var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);
+        // Something was pruned, so the round trip carries kept-unit sets, gathers and a smaller payload, not the dense network.
+        Assert.True(result.PruningRate > 1.2, $"{name}: pruning rate {result.PruningRate}");
+        Assert.Contains(result.Layers, l => l.KeptOutputs.Length < l.OutputUnits);
         var original = CompressedModel.From(model, result);
         var path = Path.Combine(dir, name + ".bgc");
         original.Save(path);

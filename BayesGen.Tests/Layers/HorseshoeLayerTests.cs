@@ -21,6 +21,60 @@ public class HorseshoeLayerTests
         return scale;
     }
 
+    /// <summary>
+    /// E_q[log q(x) − log p(x)] for x ~ LN(μ, σ²), estimated by sampling with the log-densities written out here from
+    /// their textbook definitions (not the closed forms the runtime uses), in float64.
+    /// </summary>
+    private static double MonteCarloKL(double mu, double logVar, Func<double, double> logPrior, Random random, int samples = 400_000)
+    {
+        double sigma = Math.Exp(0.5 * logVar), sum = 0;
+        for (int i = 0; i < samples; i++)
+        {
+            double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
+            double eps = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            double logX = mu + sigma * eps;
+            double logQ = -logX - Math.Log(sigma) - 0.5 * Math.Log(2 * Math.PI) - 0.5 * eps * eps;   // log-normal density at x
+            sum += logQ - logPrior(Math.Exp(logX));
+        }
+        return sum / samples;
+    }
+
+    private static readonly double LogGammaHalf = 0.5 * Math.Log(Math.PI);   // log Γ(½) = log √π
+
+    /// <summary>log Gamma(x; shape ½, scale b) = −½ log x − x/b − log Γ(½) − ½ log b.</summary>
+    private static Func<double, double> GammaHalf(double b) => x => -0.5 * Math.Log(x) - x / b - LogGammaHalf - 0.5 * Math.Log(b);
+
+    /// <summary>log InvGamma(x; shape ½, scale b) = ½ log b − log Γ(½) − (3/2) log x − b/x.</summary>
+    private static Func<double, double> InverseGammaHalf(double b) => x => 0.5 * Math.Log(b) - LogGammaHalf - 1.5 * Math.Log(x) - b / x;
+
+    [Theory]
+    [InlineData(HorseshoeGlobalScale.Published)]
+    [InlineData(HorseshoeGlobalScale.Exact)]
+    public void Layer_KL_equals_an_independent_Monte_Carlo_estimate_over_its_four_auxiliaries(HorseshoeGlobalScale mode)
+    {
+        // s_a ~ Gamma(½, b) with b = τ0 or τ0², s_b ~ InvGamma(½, 1), α̃_i ~ Gamma(½, 1), β̃_i ~ InvGamma(½, 1). Swapping a
+        // Gamma for an inverse Gamma, or giving s_a the scale 1, changes this sum by far more than the tolerance.
+        const double tau0 = 0.05;
+        using var scale = Scale(4, new torch.Generator(3));
+        var fresh = new HorseshoeScale(4, tau0, mode, generator: new torch.Generator(3));
+        using (no_grad())
+        {
+            foreach (var ((_, from), (_, to)) in scale.named_parameters().Zip(fresh.named_parameters())) to.copy_(from);
+        }
+        double b = mode == HorseshoeGlobalScale.Exact ? tau0 * tau0 : tau0;
+        var random = new Random(11);
+        double Value(Tensor t, int i) => t.to(ScalarType.Float64).data<double>()[i];
+        double expected = MonteCarloKL(Value(fresh.LayerGamma.Mu, 0), Value(fresh.LayerGamma.LogVariance, 0), GammaHalf(b), random)
+                        + MonteCarloKL(Value(fresh.LayerInverseGamma.Mu, 0), Value(fresh.LayerInverseGamma.LogVariance, 0), InverseGammaHalf(1), random);
+        for (int i = 0; i < 4; i++)
+            expected += MonteCarloKL(Value(fresh.GroupGamma.Mu, i), Value(fresh.GroupGamma.LogVariance, i), GammaHalf(1), random)
+                      + MonteCarloKL(Value(fresh.GroupInverseGamma.Mu, i), Value(fresh.GroupInverseGamma.LogVariance, i), InverseGammaHalf(1), random);
+        using var kl = fresh.KL();
+        double actual = kl.item<float>();
+        Assert.True(Math.Abs(actual - expected) < 0.005 * Math.Abs(expected) + 0.05, $"layer KL {actual}, Monte Carlo {expected}");
+        fresh.Dispose();
+    }
+
     [Fact]
     public void Sampled_scales_have_the_posterior_mean_and_variance()
     {

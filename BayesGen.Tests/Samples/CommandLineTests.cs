@@ -120,6 +120,25 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, output);
         foreach (var variant in new[] { "plain network", "dense (all units)", "compressed", "dense, batch whole", "compressed, batch whole", "ONNX Runtime, dense", "ONNX Runtime, compressed" })
             Assert.Contains(variant, output);
-        Assert.Matches(@"speed-up of the compressed network: TorchSharp \d+\.\dx \(batch whole \d+\.\dx; vs the plain network \d+\.\dx\), ONNX Runtime \d+\.\dx", output);
+        var speedUps = System.Text.RegularExpressions.Regex.Match(output,
+            @"speed-up of the compressed network: TorchSharp (\d+\.\d)x \(batch whole (\d+\.\d)x; vs the plain network (\d+\.\d)x\), ONNX Runtime (\d+\.\d)x");
+        Assert.True(speedUps.Success, output);
+        // Every printed speed-up is the ratio of the printed median timings (within their rounding): no other arithmetic.
+        double Median(string variant)
+        {
+            var row = System.Text.RegularExpressions.Regex.Match(output, System.Text.RegularExpressions.Regex.Escape(variant) + @"\s*│\s*([\d.]+)\s*│");
+            Assert.True(row.Success, $"no row for {variant}:\n{output}");
+            return double.Parse(row.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        void Ratio(int group, string slower, string faster)
+        {
+            double a = Median(slower), b = Median(faster), printed = double.Parse(speedUps.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+            double low = (a - 0.005) / (b + 0.005) - 0.05, high = (a + 0.005) / Math.Max(b - 0.005, 1e-9) + 0.05;
+            Assert.True(printed >= low && printed <= high, $"{slower} {a} ms / {faster} {b} ms is not {printed}x");
+        }
+        Ratio(1, "TorchSharp, dense (all units)", "TorchSharp, compressed");
+        Ratio(2, "TorchSharp, dense, batch whole", "TorchSharp, compressed, batch whole");
+        Ratio(3, "TorchSharp, plain network", "TorchSharp, compressed");
+        Ratio(4, "ONNX Runtime, dense", "ONNX Runtime, compressed");
     }
 }

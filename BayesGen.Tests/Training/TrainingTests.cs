@@ -1,3 +1,4 @@
+using BayesGen.Data;
 using BayesGen.Tests.Support;
 using BayesGen.Training;
 using TorchSharp;
@@ -105,5 +106,40 @@ public sealed class TrainingTests : IDisposable
         using var model = Mlp(7);
         var result = new BayesianTrainer(new TrainingOptions { Epochs = 3, KLWarmupEpochs = 2 }).Train(model, train, test);
         Assert.Equal(new[] { 0.5, 1.0, 1.0 }, result.History.Select(h => h.KLWeight).ToArray());
+    }
+
+    /// <summary>
+    /// Inputs 0–3 decide the class (the sign of their sum); inputs 4–15 are noise. Images are [N, 1, 1, 16], so the
+    /// network and the trainer are the ones real data uses.
+    /// </summary>
+    private static ImageDataset RelevantAndNoiseInputs(int count, ulong seed)
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(new long[] { count, 16 }, generator: new torch.Generator(seed));
+        var y = (x.narrow(1, 0, 4).sum(1) > 0).to(ScalarType.Int64);
+        return new ImageDataset("relevant-and-noise", x.reshape(count, 1, 1, 16).MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), 2);
+    }
+
+    [Fact]
+    public void Training_prunes_the_inputs_that_carry_no_signal_and_lowers_the_KL()
+    {
+        using var train = RelevantAndNoiseInputs(2_000, 1);
+        using var test = RelevantAndNoiseInputs(1_000, 2);
+        using var model = new HandWiredMlp(16, 32, 16, 2, new torch.Generator(3), clipFirst: null);
+        var result = new BayesianTrainer(new TrainingOptions { Epochs = 40, BatchSize = 100, LearningRate = 1e-2, Seed = 4 }).Train(model, train, test);
+
+        // The four inputs that decide the class stay; most of the twelve noise inputs go.
+        using var masks = model.ComputeMasks();
+        var keptInputs = masks["fc1"].KeptInputIndices();
+        Assert.True(new long[] { 0, 1, 2, 3 }.All(keptInputs.Contains), $"kept inputs {string.Join(",", keptInputs)}");
+        Assert.True(keptInputs.Count(i => i >= 4) <= 3, $"kept inputs {string.Join(",", keptInputs)}: the noise inputs should be pruned");
+        Assert.True(result.Last.TestErrorPercent < 5, $"test error {result.Last.TestErrorPercent:F2} %");
+
+        // The KL the trainer reports is the network's KL, it is positive and finite, and it fell as groups were pruned.
+        using (no_grad())
+        using (var kl = model.KL())
+            Assert.Equal(kl.item<float>(), result.Last.KL, 3);
+        Assert.All(result.History, h => Assert.True(double.IsFinite(h.KL) && h.KL > 0, $"epoch {h.Epoch}: KL {h.KL}"));
+        Assert.True(result.Last.KL < 0.8 * result.History[0].KL, $"KL {result.History[0].KL:F1} after epoch 1, {result.Last.KL:F1} at the end");
     }
 }
