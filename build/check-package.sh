@@ -15,18 +15,10 @@ unzip -l "$work/feed/BayesGen.$version.nupkg" | grep -E "analyzers/dotnet/cs/Bay
 
 sed "s/@VERSION@/$version/" "$root/build/package-check/Consumer.csproj.template" > "$work/consumer/Consumer.csproj"
 cp "$root/build/package-check/Program.cs" "$work/consumer/Program.cs"
-cat > "$work/consumer/NuGet.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$work/feed" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-</configuration>
-XML
 # Outside the repository's Directory.Build.* files, as a user's project would be.
 echo '<Project></Project>' > "$work/Directory.Build.props"
 echo '<Project></Project>' > "$work/Directory.Build.targets"
 echo '<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>' > "$work/Directory.Packages.props"
-dotnet run --project "$work/consumer/Consumer.csproj" -c Release -nologo
+# The local feed is added on the command line to the machine's configured sources (the SDK's default feed).
+dotnet restore "$work/consumer/Consumer.csproj" -p:RestoreAdditionalProjectSources="$work/feed" -nologo -v q
+dotnet run --project "$work/consumer/Consumer.csproj" -c Release -nologo --no-restore

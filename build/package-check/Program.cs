@@ -26,7 +26,7 @@ using (no_grad())
 using var masks = bayes.ComputeMasks();
 var compression = NetworkCompression.Compress(bayes, masks);
 var path = Path.Combine(Path.GetTempPath(), "bayesgen-package-check.bgc");
-CompressedModel.From(bayes, masks, compression).Save(path);
+CompressedModel.From(bayes, compression).Save(path);
 using var deployed = Net.Compressed.Load(path);
 NetworkCompression.ApplyTo(bayes, masks, compression);
 bayes.eval();
