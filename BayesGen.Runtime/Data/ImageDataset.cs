@@ -8,7 +8,7 @@ namespace BayesGen.Data;
 /// reference code) and <c>Labels [N]</c> (int64). Training indexes them per batch, so no per-example
 /// objects exist.
 /// </summary>
-public sealed class ImageDataset : IDisposable
+public sealed class ImageDataset : Training.IBatchSource, IDisposable
 {
     /// <summary>Wraps image and label tensors (the dataset takes ownership).</summary>
     public ImageDataset(string name, Tensor images, Tensor labels, int classes)
@@ -40,35 +40,24 @@ public sealed class ImageDataset : IDisposable
     /// <summary>The shape of one example, <c>[C, H, W]</c>.</summary>
     public long[] ExampleShape => Images.shape.Skip(1).ToArray();
 
-    /// <summary>
-    /// Builds a dataset from an images file <c>[N, H, W]</c> and a labels file <c>[N]</c> in IDX format.
-    /// Throws <see cref="InvalidDataException"/> naming the file when the two disagree or a label is out of range.
-    /// </summary>
-    public static ImageDataset FromIdx(string name, string imagesPath, string labelsPath, int classes = 10)
-        => FromIdx(name, (imagesPath, IdxFile.Read(imagesPath)), (labelsPath, IdxFile.Read(labelsPath)), classes);
-
-    /// <summary>Builds a dataset from images and labels already read (the paths name them in errors).</summary>
-    public static ImageDataset FromIdx(string name, (string Path, IdxFile Idx) imagesFile, (string Path, IdxFile Idx) labelsFile, int classes = 10)
+    /// <summary>Batches of <paramref name="batchSize"/> in an order drawn from <paramref name="shuffle"/> (null: in order).</summary>
+    public IEnumerable<(Tensor Input, Tensor Target)> Batches(int batchSize, Generator? shuffle)
     {
-        var (imagesPath, images) = imagesFile;
-        var (labelsPath, labels) = labelsFile;
-        if (images.Shape.Length != 3)
-            throw new InvalidDataException($"{imagesPath}: an images file has 3 dimensions (count, height, width); this one has {images.Shape.Length}.");
-        if (labels.Shape.Length != 1)
-            throw new InvalidDataException($"{labelsPath}: a labels file has 1 dimension; this one has {labels.Shape.Length}.");
-        if (images.Shape[0] != labels.Shape[0])
-            throw new InvalidDataException($"{labelsPath}: {labels.Shape[0]} labels for {images.Shape[0]} images in {imagesPath}; the counts must agree.");
-        for (int i = 0; i < labels.Values.Length; i++)
+        if (shuffle is null)
         {
-            if (labels.Values[i] >= classes)
-                throw new InvalidDataException($"{labelsPath}: label {labels.Values[i]} at index {i} is out of range (expected 0 to {classes - 1}).");
+            for (long start = 0; start < Count; start += batchSize)
+            {
+                long size = Math.Min(batchSize, Count - start);
+                yield return (Images.narrow(0, start, size), Labels.narrow(0, start, size));   // views: nothing is copied
+            }
+            yield break;
         }
-        int n = images.Shape[0], h = images.Shape[1], w = images.Shape[2];
-        using var scope = NewDisposeScope();
-        var raw = tensor(images.Values, new long[] { n, 1, h, w }, dtype: ScalarType.Byte);
-        var scaled = raw.to(ScalarType.Float32).div_(127.5).sub_(1.0);
-        var y = tensor(labels.Values, new long[] { n }, dtype: ScalarType.Byte).to(ScalarType.Int64);
-        return new ImageDataset(name, scaled.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), classes);
+        using var order = randperm(Count, generator: shuffle);
+        for (long start = 0; start < Count; start += batchSize)
+        {
+            using var index = order.narrow(0, start, Math.Min(batchSize, Count - start));
+            yield return (Images.index_select(0, index), Labels.index_select(0, index));
+        }
     }
 
     /// <summary>The first <paramref name="count"/> examples (all when count ≥ N), as a new dataset.</summary>

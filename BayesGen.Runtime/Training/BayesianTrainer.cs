@@ -7,7 +7,8 @@ namespace BayesGen.Training;
 
 /// <summary>
 /// Trains a <see cref="BayesianNetwork"/> by stochastic variational inference: per mini-batch it minimises
-/// mean cross-entropy + w·KL/N (N the training-set size, w the KL warm-up weight), with Adam, and applies
+/// the data loss (mean cross-entropy unless <see cref="TrainingOptions.Loss"/> says otherwise) + w·KL/N (N the
+/// training-set size, w the KL warm-up weight), with Adam, and applies
 /// the layers' variance clipping after every step. One dispose scope per step keeps memory flat; the
 /// optimiser works on flat parameter and gradient buffers (<see cref="FlatAdam"/>).
 /// </summary>
@@ -29,7 +30,10 @@ public sealed class BayesianTrainer
     /// every epoch. With <see cref="TrainingOptions.Resume"/> and an existing checkpoint it continues where the
     /// checkpoint ended, exactly: shuffling and noise are seeded per epoch from the run's seed.
     /// </summary>
-    public TrainingResult Train(BayesianNetwork model, ImageDataset train, ImageDataset test)
+    /// <param name="model">The Bayesian network.</param>
+    /// <param name="train">The training batches: an <see cref="ImageDataset"/>, or a DataLoader or any batches through <see cref="TrainingBatches"/>.</param>
+    /// <param name="test">The batches the test error is measured on after every epoch (class-index targets).</param>
+    public TrainingResult Train(BayesianNetwork model, IBatchSource train, IBatchSource test)
     {
         Torch.NativeMemory.TuneForTraining();
         Torch.LibTorchFixes.Apply();
@@ -72,15 +76,19 @@ public sealed class BayesianTrainer
                 double nllSum = 0;
                 int done = 0;
                 double klWeight = 1;
+                long epochSamples = 0;
                 var clock = Stopwatch.StartNew();
-                using var permutation = randperm(n, generator: shuffleGenerator);
-                for (int step = 0; step < stepsPerEpoch; step++)
+                int step = 0;
+                foreach (var (input, target) in train.Batches(options.BatchSize, shuffleGenerator))
                 {
-                    if (options.MaxSteps is long limit && steps >= limit) break;
-                    long start = (long)step * options.BatchSize;
-                    long size = Math.Min(options.BatchSize, n - start);
+                    long size = input.shape[0];
+                    if (options.MaxSteps is long limit && steps >= limit)
+                    {
+                        Dispose(input, target);
+                        break;
+                    }
                     klWeight = KLWeight(epoch, step, stepsPerEpoch);
-                    var (loss, nll) = Step(model, optimizer, train, permutation, start, size, klWeight / n);
+                    var (loss, nll) = Step(model, optimizer, input, target, klWeight / n);
                     if (!double.IsFinite(loss) || !double.IsFinite(nll))
                         throw new TrainingDivergedException(
                             $"The loss became {loss} at epoch {epoch}, step {step + 1}. " +
@@ -90,14 +98,16 @@ public sealed class BayesianTrainer
                     nllSum += nll;
                     done++;
                     steps++;
+                    step++;
                     trainSamples += size;
-                    observer.StepFinished(epoch, step + 1, nll);
+                    epochSamples += size;
+                    observer.StepFinished(epoch, step, nll);
                 }
                 clock.Stop();
                 trainSeconds += clock.Elapsed.TotalSeconds;
                 if (done == 0) break;
 
-                var summary = Summarise(model, test, epoch, nllSum / done, klWeight, n, clock.Elapsed.TotalSeconds, (long)done * options.BatchSize);
+                var summary = Summarise(model, test, epoch, nllSum / done, klWeight, n, clock.Elapsed.TotalSeconds, epochSamples);
                 history.Add(summary);
                 if (options.CheckpointPath is not null)
                 {
@@ -127,27 +137,36 @@ public sealed class BayesianTrainer
     /// KL's value is not computed per step (only its gradient), and is added to the epoch's loss from the
     /// KL at the epoch's end.
     /// </returns>
-    private static (double Loss, double CrossEntropy) Step(BayesianNetwork model, FlatAdam optimizer, ImageDataset train,
-        Tensor permutation, long start, long size, double klScale)
+    private (double Loss, double CrossEntropy) Step(BayesianNetwork model, FlatAdam optimizer, Tensor input, Tensor target, double klScale)
     {
+        using var batch = new BatchOwner(input, target);
         using var scope = NewDisposeScope();
-        var index = permutation.narrow(0, start, size);
-        var x = train.Images.index_select(0, index);
-        var y = train.Labels.index_select(0, index);
-        var logits = model.forward(x);
-        var nll = nn.functional.cross_entropy(logits, y);
+        var output = model.forward(input);
+        var nll = options.Loss is { } loss ? loss(output, target) : nn.functional.cross_entropy(output, target);
         // The group-scale KL goes through autograd; the weight KL's gradient is added in closed form
         // (BayesianLayer.AddWeightKLGradient): the same gradient as differentiating nll + scale·KL.
-        var loss = klScale == 0 ? nll : nll + model.ScaleKL() * klScale;
+        var total = klScale == 0 ? nll : nll + model.ScaleKL() * klScale;
         optimizer.ZeroGrad();
-        loss.backward();
+        total.backward();
         model.AddWeightKLGradients(klScale);
         optimizer.Step();
         model.ClipVariances();
-        return (loss.item<float>(), nll.item<float>());
+        return (total.item<float>(), nll.item<float>());
     }
 
-    private EpochSummary Summarise(BayesianNetwork model, ImageDataset test, int epoch, double nll, double klWeight, long trainCount, double seconds, long samples)
+    private static void Dispose(Tensor input, Tensor target)
+    {
+        input.Dispose();
+        target.Dispose();
+    }
+
+    /// <summary>Disposes a batch's tensors after its step: the sources make them fresh for every batch.</summary>
+    private readonly struct BatchOwner(Tensor input, Tensor target) : IDisposable
+    {
+        public void Dispose() => BayesianTrainer.Dispose(input, target);
+    }
+
+    private EpochSummary Summarise(BayesianNetwork model, IBatchSource test, int epoch, double nll, double klWeight, long trainCount, double seconds, long samples)
     {
         double kl;
         using (no_grad())

@@ -1,4 +1,3 @@
-using BayesGen.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,32 +7,33 @@ namespace BayesGen.Training;
 public static class Evaluation
 {
     /// <summary>
-    /// The percentage of examples whose arg-max output differs from the label, with the network in
+    /// The percentage of examples whose arg-max output differs from the target class, with the network in
     /// evaluation mode (for a Bayesian network: the deterministic posterior-mean forward). The network's
-    /// training mode is restored afterwards.
+    /// training mode is restored afterwards. NaN when the targets are not class indices (a regression source).
     /// </summary>
-    public static double ErrorPercent(nn.Module<Tensor, Tensor> network, ImageDataset data, int batchSize = 2000)
+    public static double ErrorPercent(nn.Module<Tensor, Tensor> network, IBatchSource data, int batchSize = 2000)
     {
         bool wasTraining = network.training;
         network.eval();
-        long wrong = 0;
+        long wrong = 0, count = 0;
         try
         {
             using var _ = no_grad();
-            for (long start = 0; start < data.Count; start += batchSize)
+            foreach (var (input, target) in data.Batches(batchSize, shuffle: null))
             {
                 using var scope = NewDisposeScope();
-                long size = Math.Min(batchSize, data.Count - start);
-                var x = data.Images.narrow(0, start, size);
-                var y = data.Labels.narrow(0, start, size);
-                var predicted = network.forward(x).argmax(1);
-                wrong += predicted.ne(y).sum().item<long>();
+                using var __ = input;
+                using var ___ = target;
+                if (target.dim() != 1 || target.is_floating_point()) return double.NaN;
+                var predicted = network.forward(input).argmax(1);
+                wrong += predicted.ne(target).sum().item<long>();
+                count += target.shape[0];
             }
         }
         finally
         {
             if (wasTraining) network.train();
         }
-        return data.Count == 0 ? 0 : 100.0 * wrong / data.Count;
+        return count == 0 ? 0 : 100.0 * wrong / count;
     }
 }

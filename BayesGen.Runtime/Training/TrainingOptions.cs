@@ -27,6 +27,12 @@ public sealed record TrainingOptions
     /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// The data loss of a batch, (output, target) → a scalar mean; null for cross-entropy over class indices. The KL
+    /// term is added to it. (Not recorded in checkpoints: give the same function when resuming.)
+    /// </summary>
+    public Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? Loss { get; init; }
+
     /// <summary>Examples per evaluation batch (evaluation needs no gradients, so larger is faster).</summary>
     public int EvaluationBatchSize { get; init; } = 2000;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using BayesGen.Compression;
-using BayesGen.Reporting;
+using BayesGen.Samples.Reporting;
 using BayesGen.Samples.Console;
 using BayesGen.Samples.Models;
 using BayesGen.Training;

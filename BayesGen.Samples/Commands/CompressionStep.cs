@@ -1,7 +1,7 @@
 using BayesGen.Compression;
 using BayesGen.Data;
 using BayesGen.Deployment;
-using BayesGen.Reporting;
+using BayesGen.Samples.Reporting;
 using BayesGen.Samples.Models;
 using BayesGen.Training;
 using Spectre.Console;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BayesGen.Data;
-using BayesGen.Reporting;
+using BayesGen.Samples.Data;
+using BayesGen.Samples.Reporting;
 
 namespace BayesGen.Samples.Commands;
 

@@ -1,5 +1,6 @@
 using BayesGen.Data;
-using BayesGen.Reporting;
+using BayesGen.Samples.Data;
+using BayesGen.Samples.Reporting;
 using BayesGen.Samples.Models;
 using BayesGen.Training;
 using TorchSharp;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using BayesGen.Compression;
 using BayesGen.Layers;
-using BayesGen.Reporting;
+using BayesGen.Samples.Reporting;
 using BayesGen.Samples.Console;
 using BayesGen.Samples.Plots;
 using BayesGen.Training;

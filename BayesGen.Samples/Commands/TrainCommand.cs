@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BayesGen.Samples.Console;
 using BayesGen.Training;
+using BayesGen.Training.Logs;
 using Spectre.Console;
 using TorchSharp;
 
@@ -27,6 +28,7 @@ public static class TrainCommand
         horseshoeInit.AcceptOnlyFromAmong("unit-scale", "prior-scale");
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
+        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
         batch.AtLeast(1);
@@ -41,7 +43,7 @@ public static class TrainCommand
         foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
-        foreach (var o in new Option[] { output, resume, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, resume, tensorboard, threads }) command.Options.Add(o);
 
         command.SetAction(parse =>
         {
@@ -92,7 +94,11 @@ public static class TrainCommand
 
             var thresholds = model.ParsedThresholds(parse, bayesian);   // an unknown layer name fails now, not after training
             var view = new TrainingView(console);
-            var result = view.Run(() => new BayesianTrainer(options, view).Train(bayesian, train, test));
+            var csv = new CsvTrainingLog(Path.Combine(outDir, "training.csv"));
+            ITrainingObserver observer = parse.GetValue(tensorboard)
+                ? new TrainingObservers(view, csv, new TensorBoardTrainingLog(Path.Combine(outDir, "tensorboard")))
+                : new TrainingObservers(view, csv);
+            var result = view.Run(() => new BayesianTrainer(options, observer).Train(bayesian, train, test));
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,

@@ -1,7 +1,7 @@
 using BayesGen.Compression;
 using BayesGen.Data;
 using BayesGen.Layers;
-using BayesGen.Reporting;
+using BayesGen.Samples.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using BayesGen.Data;
+using BayesGen.Samples.Data;
 
 namespace BayesGen.Tests.Data;
 

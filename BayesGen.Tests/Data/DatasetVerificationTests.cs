@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using BayesGen.Data;
+using BayesGen.Samples.Data;
 using BayesGen.Tests.Support;
 
 namespace BayesGen.Tests.Data;

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using BayesGen.Data;
+using BayesGen.Samples.Data;
 
 namespace BayesGen.Tests.Data;
 
@@ -91,16 +92,16 @@ public sealed class IdxFileTests : IDisposable
     {
         var images = Write("img", Header(0x08, 3, 2, 2).Concat(new byte[12]).ToArray());
         var labels = Write("lbl", Header(0x08, 4).Concat(new byte[] { 0, 1, 2, 3 }).ToArray());
-        var e = Assert.Throws<InvalidDataException>(() => ImageDataset.FromIdx("t", images, labels));
+        var e = Assert.Throws<InvalidDataException>(() => IdxImages.FromIdx("t", images, labels));
         Assert.Contains("4 labels for 3 images", e.Message);
 
         var badLabels = Write("lbl2", Header(0x08, 3).Concat(new byte[] { 0, 12, 2 }).ToArray());
-        var f = Assert.Throws<InvalidDataException>(() => ImageDataset.FromIdx("t", images, badLabels));
+        var f = Assert.Throws<InvalidDataException>(() => IdxImages.FromIdx("t", images, badLabels));
         Assert.Contains("label 12 at index 1 is out of range", f.Message);
         Assert.Contains(badLabels, f.Message);
 
         var flat = Write("flat", Header(0x08, 3, 4).Concat(new byte[12]).ToArray());
-        var g = Assert.Throws<InvalidDataException>(() => ImageDataset.FromIdx("t", flat, badLabels));
+        var g = Assert.Throws<InvalidDataException>(() => IdxImages.FromIdx("t", flat, badLabels));
         Assert.Contains("3 dimensions", g.Message);
     }
 
@@ -109,7 +110,7 @@ public sealed class IdxFileTests : IDisposable
     {
         var images = Write("img", Header(0x08, 1, 1, 3).Concat(new byte[] { 0, 255, 51 }).ToArray());
         var labels = Write("lbl", Header(0x08, 1).Concat(new byte[] { 9 }).ToArray());
-        using var data = ImageDataset.FromIdx("t", images, labels);
+        using var data = IdxImages.FromIdx("t", images, labels);
         Assert.Equal(new long[] { 1, 1, 1, 3 }, data.Images.shape);
         var values = data.Images.data<float>().ToArray();
         Assert.Equal(-1f, values[0]);

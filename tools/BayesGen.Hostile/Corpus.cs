@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BayesGen.Data;
+using BayesGen.Samples.Data;
 
 namespace BayesGen.Hostile;
 

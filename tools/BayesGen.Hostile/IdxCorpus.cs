@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using BayesGen.Data;
+using BayesGen.Samples.Data;
 
 namespace BayesGen.Hostile;
 

@@ -1,4 +1,4 @@
-namespace BayesGen.Data;
+namespace BayesGen.Samples.Data;
 
 /// <summary>How one loaded file compares with the published data set.</summary>
 /// <param name="File">The file's name in the data set, e.g. <c>train-labels-idx1-ubyte</c>.</param>

@@ -3,7 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 
-namespace BayesGen.Data;
+namespace BayesGen.Samples.Data;
 
 /// <summary>One place a data set can come from. Sources are tried in order by <see cref="DatasetAcquisition"/>.</summary>
 public interface IDatasetSource

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using BayesGen.IO;
 
-namespace BayesGen.Data;
+namespace BayesGen.Samples.Data;
 
 /// <summary>
 /// An IDX file (the format MNIST and Fashion-MNIST ship in): a 4-byte magic (0, 0, type, rank), the

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BayesGen.Compression;
 
-namespace BayesGen.Reporting;
+namespace BayesGen.Samples.Reporting;
 
 /// <summary>
 /// The <c>report.json</c> a training run writes (snake_case keys; later versions add keys, never rename them).

@@ -1,4 +1,6 @@
-namespace BayesGen.Data;
+using BayesGen.Data;
+
+namespace BayesGen.Samples.Data;
 
 /// <summary>A data set loaded from a directory, with how its files compare with the published ones.</summary>
 /// <param name="Train">The training set (null when only the test set was asked for).</param>
@@ -53,11 +55,11 @@ public static class DatasetDirectory
         });
         var check = DatasetVerification.Check(info, files);
         if (!check.IsPublished && !acceptModified) throw DatasetVerification.Refusal(info, check, acceptOption);
-        var test = ImageDataset.FromIdx($"{info.Name}/test", files[DatasetInfo.TestImages], files[DatasetInfo.TestLabels], info.Classes);
+        var test = IdxImages.FromIdx($"{info.Name}/test", files[DatasetInfo.TestImages], files[DatasetInfo.TestLabels], info.Classes);
         if (testOnly) return new LoadedDataset(null, test, check);
         try
         {
-            var train = ImageDataset.FromIdx($"{info.Name}/train", files[DatasetInfo.TrainImages], files[DatasetInfo.TrainLabels], info.Classes);
+            var train = IdxImages.FromIdx($"{info.Name}/train", files[DatasetInfo.TrainImages], files[DatasetInfo.TrainLabels], info.Classes);
             return new LoadedDataset(train, test, check);
         }
         catch

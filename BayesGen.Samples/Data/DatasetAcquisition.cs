@@ -1,4 +1,4 @@
-namespace BayesGen.Data;
+namespace BayesGen.Samples.Data;
 
 /// <summary>
 /// Finds or fetches a data set, trying sources in a fixed order and caching what it fetched:

@@ -1,4 +1,4 @@
-namespace BayesGen.Data;
+namespace BayesGen.Samples.Data;
 
 /// <summary>What BayesGen knows about one of the data sets it can fetch: file names, where to get them.</summary>
 /// <param name="Name">The name used on the command line and as the cache folder, e.g. "mnist".</param>
