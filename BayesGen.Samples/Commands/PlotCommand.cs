@@ -2,7 +2,6 @@ using System.CommandLine;
 using BayesGen.Compression;
 using BayesGen.Samples.Plots;
 using Spectre.Console;
-using Canvas = BayesGen.Samples.Plots.Canvas;
 
 namespace BayesGen.Samples.Commands;
 
@@ -26,10 +25,10 @@ public static class PlotCommand
             var dir = parse.GetValue(output)?.FullName ?? Path.Combine(ctx.Directory, "pictures");
             var thresholds = model.ParsedThresholds(parse, ctx.Model);
             var written = new List<string>();
-            void Save(Canvas canvas, string name)
+            void Save(Figure figure, string name)
             {
                 var path = Path.Combine(dir, name);
-                canvas.Save(path);
+                using (figure) figure.Save(path);
                 written.Add(path);
             }
             if (ctx.Report.History is { Count: > 0 }) Save(RunPictures.TrainingCurves(ctx.Report), "training-curves.png");

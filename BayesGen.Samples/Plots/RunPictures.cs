@@ -2,170 +2,260 @@ using BayesGen.Compression;
 using BayesGen.Data;
 using BayesGen.Layers;
 using BayesGen.Samples.Reporting;
+using ScottPlot;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BayesGen.Samples.Plots;
 
-/// <summary>The pictures of a trained run: curves, statistic histograms, weight maps, input importance, sweeps.</summary>
+/// <summary>The pictures of a trained run, drawn with ScottPlot: curves, statistic histograms, weight maps, input importance, sweeps.</summary>
 public static class RunPictures
 {
-    /// <summary>Loss, test error and kept groups per layer over the epochs, one panel each.</summary>
-    public static Canvas TrainingCurves(RunReport report)
+    private const int Width = 1000;
+
+    /// <summary>The objective (log scale: it falls by decades), the test error, and each layer's kept groups over the epochs.</summary>
+    public static Figure TrainingCurves(RunReport report)
     {
         var history = report.History ?? throw new InvalidDataException("The report has no per-epoch history.");
-        var loss = Charts.Lines("Training objective", "epoch", "loss", new[]
+        var figure = new Figure(Width);
+        double[] epochs = history.Select(h => (double)h.Epoch).ToArray();
+
+        var loss = figure.AddPanel(380);
+        loss.Title("Training objective (log scale)");
+        Line(loss, epochs, history.Select(h => h.Loss).ToArray(), "cross-entropy + KL/N", logY: true);
+        Line(loss, epochs, history.Select(h => h.CrossEntropy).ToArray(), "cross-entropy", logY: true);
+        LogAxis(loss.Axes.Left);
+        Label(loss, "epoch", "loss");
+
+        var error = figure.AddPanel(340);
+        error.Title("Test error (posterior mean)");
+        Line(error, epochs, history.Select(h => h.TestErrorPct).ToArray(), "test error");
+        Label(error, "epoch", "error %");
+
+        var kept = figure.AddPanel(380);
+        kept.Title("Kept groups per layer (% of the layer)");
+        for (int i = 0; i < report.Layers.Count; i++)
         {
-            new Series("cross-entropy + KL/N", history.Select(h => ((double)h.Epoch, h.Loss)).ToList(), Rgb.Blue),
-            new Series("cross-entropy", history.Select(h => ((double)h.Epoch, h.CrossEntropy)).ToList(), Rgb.Orange),
-        }, height: 420, yMin: 0);
-        var error = Charts.Lines("Test error (posterior mean)", "epoch", "error %",
-            new[] { new Series("test error", history.Select(h => ((double)h.Epoch, h.TestErrorPct)).ToList(), Rgb.Red) }, height: 420);
-        var layers = report.Layers;
-        var kept = Charts.Lines("Kept groups per layer (% of the layer)", "epoch", "kept %",
-            layers.Select((l, i) => new Series($"{l.Name} ({l.Groups})",
-                history.Select(h => ((double)h.Epoch, 100.0 * h.KeptGroups[i] / l.Groups)).ToList(), Rgb.Series[i % Rgb.Series.Length])).ToList(),
-            height: 420, yMin: 0, yMax: 105);
-        return Stack(loss, error, kept);
+            var layer = report.Layers[i];
+            Line(kept, epochs, history.Select(h => 100.0 * h.KeptGroups[i] / layer.Groups).ToArray(), $"{layer.Name} ({layer.Groups})");
+        }
+        kept.Axes.SetLimitsY(0, 105);
+        Label(kept, "epoch", "kept %");
+        return figure;
     }
 
-    /// <summary>One histogram panel per layer, with its threshold.</summary>
-    public static Canvas Histograms(IReadOnlyList<StatisticHistogram> histograms, string model)
-        => Stack(histograms.Select(h => Charts.Histogram($"{model} {h.Layer}: {h.StatisticName} per group", h.StatisticName,
-            h.Minimum, h.Maximum, h.Counts, h.Threshold, $"threshold {h.Threshold:F2} ({(h.PrunedAbove ? "pruned above" : "pruned below")})")).ToArray());
+    /// <summary>One histogram panel per layer, with its threshold and the side that is pruned.</summary>
+    public static Figure Histograms(IReadOnlyList<StatisticHistogram> histograms, string model)
+    {
+        var figure = new Figure(Width);
+        foreach (var h in histograms)
+        {
+            var plot = figure.AddPanel(300);
+            double width = (h.Maximum - h.Minimum) / Math.Max(1, h.Counts.Length);
+            var bars = plot.Add.Bars(h.Counts.Select((_, i) => h.Minimum + (i + 0.5) * width), h.Counts.Select(c => (double)c));
+            foreach (var bar in bars.Bars) bar.Size = width;
+            var line = plot.Add.VerticalLine(h.Threshold, 2, Colors.Red);
+            line.LegendText = $"threshold {h.Threshold:F2} ({(h.PrunedAbove ? "pruned above" : "pruned below")})";
+            plot.ShowLegend(Alignment.UpperRight);
+            plot.Title($"{model} {h.Layer}: {h.StatisticName} per group");
+            Label(plot, h.StatisticName, "groups");
+            plot.Axes.Margins(bottom: 0);
+        }
+        return figure;
+    }
 
     /// <summary>
-    /// A layer's posterior-mean weights as the paper draws them: red positive, blue negative, intensity by
-    /// magnitude; pruned rows and columns (Linear) or filters (convolution) white.
+    /// A layer's posterior-mean weights as the paper draws them: red positive, blue negative, intensity by magnitude
+    /// (saturating at the 99th percentile of |w|); pruned rows and columns (Linear) or filters (convolution) grey.
     /// </summary>
-    public static Canvas Weights(BayesianLayer layer, LayerMasks masks, string name)
+    public static Figure Weights(BayesianLayer layer, LayerMasks masks, string name)
     {
         using var scope = NewDisposeScope();
         var w = layer.WeightMean().detach().cpu();
         var keptIn = masks.Input.data<bool>().ToArray();
         var keptOut = masks.Output.data<bool>().ToArray();
-        var magnitudes = w.abs().flatten().data<float>().ToArray();
-        Array.Sort(magnitudes);
-        // Colour saturates at the 99th percentile of |w|, so a few large weights do not wash the rest out.
+        var values = w.data<float>().ToArray();
+        var magnitudes = values.Select(Math.Abs).Order().ToArray();
         double scale = Math.Max(1e-12, magnitudes[Math.Min(magnitudes.Length - 1, (int)(magnitudes.Length * 0.99))]);
-        Rgb Colour(float v) => v >= 0 ? Rgb.White.Mix(Rgb.Red, Math.Min(1, v / scale)) : Rgb.White.Mix(Rgb.Blue, Math.Min(1, -v / scale));
-        const int header = 40;
-        if (layer.Kind == LayerKind.Linear)
-        {
-            int outs = (int)w.shape[0], ins = (int)w.shape[1];
-            int cell = Math.Max(1, Math.Min(4, 1200 / ins));
-            var canvas = new Canvas(ins * cell + 20, outs * cell + header + 20);
-            canvas.Text(10, 10, $"{name}: {keptOut.Count(k => k)} of {outs} rows x {keptIn.Count(k => k)} of {ins} columns kept", Rgb.Black, 2);
-            var values = w.data<float>().ToArray();
-            for (int o = 0; o < outs; o++)
-                for (int i = 0; i < ins; i++)
-                    canvas.FillRect(10 + i * cell, header + o * cell, cell, cell, keptOut[o] && keptIn[i] ? Colour(values[o * ins + i]) : Rgb.White);
-            canvas.Rect(9, header - 1, ins * cell + 2, outs * cell + 2, Rgb.Grey);
-            return canvas;
-        }
-        else
-        {
-            int outs = (int)w.shape[0], ins = (int)w.shape[1], kh = (int)w.shape[2], kw = (int)w.shape[3];
-            // One row per filter, one column per input channel; a first layer on one channel is drawn as a
-            // single row of filters instead of a one-tile-wide column.
-            bool oneRow = ins == 1;
-            int columns = oneRow ? outs : ins, rows = oneRow ? 1 : outs;
-            int cell = Math.Max(2, Math.Min(8, 900 / (columns * (kw + 1))));
-            int tileW = kw * cell + cell, tileH = kh * cell + cell;
-            string title = $"{name}: {keptOut.Count(k => k)} of {outs} filters x {keptIn.Count(k => k)} of {ins} input channels kept";
-            var canvas = new Canvas(Math.Max(columns * tileW + 30, Canvas.TextWidth(title) + 20), rows * tileH + header + 20);
-            canvas.Text(10, 10, title, Rgb.Black, 2);
-            var values = w.data<float>().ToArray();
-            for (int o = 0; o < outs; o++)
-                for (int i = 0; i < ins; i++)
-                {
-                    int left = 10 + (oneRow ? o : i) * tileW, top = header + (oneRow ? 0 : o) * tileH;
-                    for (int y = 0; y < kh; y++)
-                        for (int x = 0; x < kw; x++)
-                        {
-                            float v = values[((o * ins + i) * kh + y) * kw + x];
-                            canvas.FillRect(left + x * cell, top + y * cell, cell, cell, keptOut[o] && keptIn[i] ? Colour(v) : Rgb.White);
-                        }
-                }
-            return canvas;
-        }
+        var (cells, title) = layer.Kind == LayerKind.Linear
+            ? (LinearMap(w.shape, values, keptIn, keptOut), $"{name}: {keptOut.Count(k => k)} of {keptOut.Length} rows x {keptIn.Count(k => k)} of {keptIn.Length} columns kept")
+            : (FilterMosaic(w.shape, values, keptIn, keptOut), $"{name}: {keptOut.Count(k => k)} of {keptOut.Length} filters x {keptIn.Count(k => k)} of {keptIn.Length} input channels kept");
+        int rows = cells.GetLength(0), columns = cells.GetLength(1);
+        int width = Math.Clamp(columns * 4 + 80, 400, 1400);
+        int height = Math.Clamp((int)((double)rows / columns * (width - 80)) + 90, 160, 1400);
+        var figure = new Figure(width);
+        var plot = figure.AddPanel(height);
+        var map = plot.Add.Heatmap(cells);
+        map.Colormap = new ScottPlot.Colormaps.Balance();
+        map.ManualRange = new ScottPlot.Range(-scale, scale);
+        map.NaNCellColor = Colors.LightGray;
+        map.Smooth = false;
+        plot.Title(title);
+        HideAxes(plot);
+        return figure;
+    }
+
+    /// <summary>Rows are outputs, columns inputs; a pruned row or column is NaN (drawn grey).</summary>
+    private static double[,] LinearMap(long[] shape, float[] values, bool[] keptIn, bool[] keptOut)
+    {
+        int outs = (int)shape[0], ins = (int)shape[1];
+        var cells = new double[outs, ins];
+        for (int o = 0; o < outs; o++)
+            for (int i = 0; i < ins; i++)
+                cells[o, i] = keptOut[o] && keptIn[i] ? values[o * ins + i] : double.NaN;
+        return cells;
     }
 
     /// <summary>
-    /// Input importance on a few test digits. When the first layer is Linear on the pixels, its kept input
-    /// groups are the pixels the network still reads: pruned pixels are drawn pale. Otherwise (a first
-    /// convolution keeps every pixel), each digit is shown with the magnitude of the compressed network's input
-    /// gradient of the predicted class.
+    /// One tile per (filter, input channel), a row per filter; a first layer on one channel is one row of filters.
+    /// Tiles of pruned filters or channels are NaN (grey); the one-cell gaps between tiles are 0 (white).
     /// </summary>
-    public static Canvas InputImportance(BayesianNetwork network, LayerMasks firstLayer, ImageDataset test, int digits = 6)
+    private static double[,] FilterMosaic(long[] shape, float[] values, bool[] keptIn, bool[] keptOut)
+    {
+        int outs = (int)shape[0], ins = (int)shape[1], kh = (int)shape[2], kw = shape.Length > 3 ? (int)shape[3] : 1;
+        bool oneRow = ins == 1;
+        int tileRows = oneRow ? 1 : outs, tileColumns = oneRow ? outs : ins;
+        var cells = new double[tileRows * (kh + 1), tileColumns * (kw + 1)];
+        for (int o = 0; o < outs; o++)
+            for (int i = 0; i < ins; i++)
+            {
+                int top = (oneRow ? 0 : o) * (kh + 1), left = (oneRow ? o : i) * (kw + 1);
+                for (int y = 0; y < kh; y++)
+                    for (int x = 0; x < kw; x++)
+                        cells[top + y, left + x] = keptOut[o] && keptIn[i] ? values[((o * ins + i) * kh + y) * kw + x] : double.NaN;
+            }
+        return cells;
+    }
+
+    /// <summary>
+    /// Input importance on a few test digits. When the first layer is Linear on the pixels, its kept input groups are
+    /// the pixels the network still reads (below: the digits as the network sees them, pruned pixels grey). Otherwise
+    /// (a first convolution keeps every pixel) the panel below shows |d(top logit)/d(pixel)| of the pruned network.
+    /// </summary>
+    public static Figure InputImportance(BayesianNetwork network, LayerMasks firstLayer, ImageDataset test, int digits = 6)
     {
         var (firstName, first) = network.BayesianLayers[0];
-        long h = test.Images.shape[2], w = test.Images.shape[3];
-        int cell = 6, gap = 16, header = 40;
-        var canvas = new Canvas(digits * ((int)w * cell + gap) + gap, (int)h * cell * 2 + gap * 3 + header);
+        int h = (int)test.Images.shape[2], w = (int)test.Images.shape[3];
         using var scope = NewDisposeScope();
         var images = test.Images.narrow(0, 0, digits);
+        var pixels = images.data<float>().ToArray();
         bool pixelGroups = first.Kind == LayerKind.Linear && first.InputUnits == h * w;
-        float[] importance;
+        var figure = new Figure(Width);
+
+        var top = figure.AddPanel(260);
+        top.Title($"{digits} test images");
+        Mosaic(top, digits, h, w, (d, y, x) => (pixels[(d * h + y) * w + x] + 1) / 2, new ScottPlot.Colormaps.GrayscaleReversed(), (0, 1));
+
+        var bottom = figure.AddPanel(260);
         if (pixelGroups)
         {
             var kept = firstLayer.Input.data<bool>().ToArray();
-            importance = Enumerable.Range(0, digits).SelectMany(_ => kept.Select(k => k ? 1f : 0f)).ToArray();
-            canvas.Text(gap, 10, $"{firstName}: {kept.Count(k => k)} of {kept.Length} input pixels kept (top: pruned pixels pale; below: what the network reads)", Rgb.Black, 2);
+            bottom.Title($"{firstName} reads {kept.Count(k => k)} of {kept.Length} pixels (pruned pixels grey)");
+            Mosaic(bottom, digits, h, w, (d, y, x) => kept[y * w + x] ? (pixels[(d * h + y) * w + x] + 1) / 2 : double.NaN, new ScottPlot.Colormaps.GrayscaleReversed(), (0, 1));
         }
         else
         {
             network.eval();
             var x = images.clone().requires_grad_();
-            var logits = network.forward(x);
-            var top = logits.max(1).values.sum();
-            top.backward();
+            network.forward(x).max(1).values.sum().backward();
             var g = x.grad!.abs().sum(1);
             var peak = g.flatten(1).max(1).values.clamp_min(1e-12).view(-1, 1, 1);
-            importance = (g / peak).data<float>().ToArray();
-            canvas.Text(gap, 10, "input importance: |d(top logit)/d(pixel)| of the pruned network", Rgb.Black, 2);
+            var importance = (g / peak).data<float>().ToArray();
+            bottom.Title("input importance: |d(top logit)/d(pixel)| of the pruned network");
+            Mosaic(bottom, digits, h, w, (d, y, px) => importance[(d * h + y) * w + px], new ScottPlot.Colormaps.Amp(), (0, 1));
         }
-        var pixels = images.data<float>().ToArray();
+        return figure;
+    }
+
+    /// <summary>Digits side by side, one blank column between them, as one heatmap.</summary>
+    private static void Mosaic(Plot plot, int digits, int h, int w, Func<int, int, int, double> value, IColormap colormap, (double Min, double Max) range)
+    {
+        var cells = new double[h, digits * (w + 1)];
         for (int d = 0; d < digits; d++)
         {
-            int ox = gap + d * ((int)w * cell + gap);
             for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    int i = (int)(d * h * w + y * w + x);
-                    double ink = (pixels[i] + 1) / 2;   // images are in [−1, 1]
-                    var digit = Rgb.White.Mix(Rgb.Black, ink);
-                    double imp = importance[i];
-                    canvas.FillRect(ox + x * cell, header + y * cell, cell, cell, pixelGroups && imp == 0 ? digit.Mix(Rgb.White, 0.8).Mix(Rgb.Red, 0.15) : digit);
-                    // Second row: what the network reads (kept pixels only), or the importance map.
-                    var below = pixelGroups ? (imp == 0 ? Rgb.LightGrey : digit) : Rgb.White.Mix(Rgb.Red, imp);
-                    canvas.FillRect(ox + x * cell, header + gap + (int)h * cell + y * cell, cell, cell, below);
-                }
+            {
+                for (int x = 0; x < w; x++) cells[y, d * (w + 1) + x] = value(d, y, x);
+                cells[y, d * (w + 1) + w] = range.Min;
+            }
         }
-        return canvas;
+        var map = plot.Add.Heatmap(cells);
+        map.Colormap = colormap;
+        map.ManualRange = new ScottPlot.Range(range.Min, range.Max);
+        map.NaNCellColor = Colors.LightGray;
+        map.Smooth = false;
+        HideAxes(plot);
+        plot.Axes.SquareUnits();
     }
 
-    /// <summary>Test error against compression rate for a threshold sweep.</summary>
-    public static Canvas Sweep(string title, IReadOnlyList<(double Scale, double Pruning, double Precision, double Error)> points, double baselineError)
+    /// <summary>Test error against compression rate (log scale) for a threshold sweep, with the unpruned error as a line.</summary>
+    public static Figure Sweep(string title, IReadOnlyList<(double Scale, double Pruning, double Precision, double Error)> points, double baselineError)
     {
-        var pruning = new Series("pruned + quantised vs CR pruning", points.Select(p => (p.Pruning, p.Error)).ToList(), Rgb.Blue, Markers: true);
-        var precision = new Series("pruned + quantised vs CR precision", points.Select(p => (p.Precision, p.Error)).ToList(), Rgb.Red, Markers: true);
-        var x = points.Select(p => p.Pruning).Concat(points.Select(p => p.Precision)).ToList();
-        var baseline = new Series($"unpruned ({baselineError:F2} %)", new[] { (x.Min(), baselineError), (x.Max(), baselineError) }, Rgb.Grey);
-        // The interesting region is near the unpruned error: errors above four times it are drawn on the top edge.
+        var figure = new Figure(Width);
+        var plot = figure.AddPanel(560);
+        plot.Title(title);
+        Points(plot, points.Select(p => p.Pruning).ToArray(), points.Select(p => p.Error).ToArray(), "pruned + quantised vs CR pruning");
+        Points(plot, points.Select(p => p.Precision).ToArray(), points.Select(p => p.Error).ToArray(), "pruned + quantised vs CR precision");
+        var baseline = plot.Add.HorizontalLine(baselineError, 1.5f, Colors.Gray, LinePattern.Dashed);
+        baseline.LegendText = $"unpruned ({baselineError:F2} %)";
+        LogAxis(plot.Axes.Bottom);
+        // The interesting region is near the unpruned error: errors above four times it are cut off at the top.
         double cap = Math.Max(4 * baselineError, baselineError + 2);
         double top = Math.Min(cap, Math.Max(points.Select(p => p.Error).DefaultIfEmpty(cap).Max(), baselineError) * 1.05);
-        string yLabel = points.Any(p => p.Error > top) ? $"test error % (cut at {top:F1})" : "test error %";
-        return Charts.Lines(title, "compression rate (log scale)", yLabel, new[] { pruning, precision, baseline }, logX: true, yMin: 0, yMax: top,
-            legendBottomRight: true);
+        plot.Axes.SetLimitsY(0, top);
+        Label(plot, "compression rate (log scale)", points.Any(p => p.Error > top) ? $"test error % (cut at {top:F1})" : "test error %");
+        plot.ShowLegend(Alignment.LowerRight);
+        return figure;
     }
 
-    /// <summary>Canvases one below the other.</summary>
-    public static Canvas Stack(params Canvas[] parts)
+    private static void Line(Plot plot, double[] xs, double[] ys, string legend, bool logY = false)
     {
-        var canvas = new Canvas(parts.Max(p => p.Width), parts.Sum(p => p.Height));
-        int y = 0;
-        foreach (var p in parts) { canvas.Draw(p, 0, y); y += p.Height; }
-        return canvas;
+        var line = plot.Add.ScatterLine(xs, logY ? ys.Select(y => Math.Log10(Math.Max(y, 1e-300))).ToArray() : ys);
+        line.LegendText = legend;
+        line.LineWidth = 2;
+        line.MarkerSize = xs.Length <= 30 ? 5 : 0;
+        plot.ShowLegend(Alignment.UpperRight);
+    }
+
+    private static void Points(Plot plot, double[] xs, double[] ys, string legend)
+    {
+        var scatter = plot.Add.Scatter(xs.Select(Math.Log10).ToArray(), ys);
+        scatter.LegendText = legend;
+        scatter.MarkerSize = 8;
+        scatter.LineWidth = 1;
+    }
+
+    /// <summary>An axis whose data were plotted as log10: ticks labelled with the values, minor ticks spaced as on log paper.</summary>
+    private static void LogAxis(IAxis axis)
+    {
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = PowerOfTen,
+        };
+    }
+
+    private static void Label(Plot plot, string x, string y)
+    {
+        plot.XLabel(x);
+        plot.YLabel(y);
+        if (x == "epoch") plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+    }
+
+    /// <summary>No axes, ticks or grid (a picture, not a chart), but the title stays.</summary>
+    private static void HideAxes(Plot plot)
+    {
+        foreach (var axis in new IAxis[] { plot.Axes.Left, plot.Axes.Right, plot.Axes.Bottom, plot.Axes.Top }) axis.IsVisible = false;
+        plot.HideGrid();
+    }
+
+    /// <summary>A value of a log10 axis: plain below a million and from a thousandth, powers of ten beyond.</summary>
+    private static string PowerOfTen(double exponent)
+    {
+        double value = Math.Pow(10, exponent);
+        return value is >= 1e-3 and < 1e6
+            ? value.ToString("#,0.###", System.Globalization.CultureInfo.InvariantCulture)
+            : $"1e{Math.Round(exponent):0}";
     }
 }
