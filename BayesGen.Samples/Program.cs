@@ -10,6 +10,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(CompressCommand.Create());
 root.Subcommands.Add(ArtifactCommands.Evaluate());
 root.Subcommands.Add(ArtifactCommands.ExportOnnx());
+root.Subcommands.Add(ArtifactCommands.ExportPyTorch());
 root.Subcommands.Add(ArtifactCommands.Inspect());
 root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());

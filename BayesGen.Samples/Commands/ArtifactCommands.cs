@@ -81,6 +81,27 @@ public static class ArtifactCommands
         return command;
     }
 
+    /// <summary><c>export-pytorch</c>: the pruned network's weights as a PyTorch state dict, with the kept indices beside it.</summary>
+    public static Command ExportPyTorch()
+    {
+        var artifact = ArtifactOption();
+        var output = new Option<FileInfo?>("--out") { Description = "The .pt file (default: next to the artifact); the kept indices go to <name>.kept.json." };
+        var command = new Command("export-pytorch", "Write a compressed model's pruned weights as a PyTorch state dict (torch.load reads it).");
+        command.Options.Add(artifact);
+        command.Options.Add(output);
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(artifact)!;
+            var model = Load(file);
+            var path = parse.GetValue(output)?.FullName ?? Path.ChangeExtension(file.FullName, ".pt");
+            if (Directory.Exists(path)) throw new ArgumentException($"--out {path} is a directory; give the path of the .pt file to write.");
+            var kept = BayesGen.Interop.PyTorchStateDict.SaveCompressed(model, path);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} (state dict of the pruned network) and {Markup.Escape(kept)} (kept units of each layer)");
+            return 0;
+        });
+        return command;
+    }
+
     /// <summary><c>inspect</c>: what an artifact holds.</summary>
     public static Command Inspect()
     {

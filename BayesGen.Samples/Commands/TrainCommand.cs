@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BayesGen.Samples.Console;
+using BayesGen.Interop;
 using BayesGen.Training;
 using BayesGen.Training.Logs;
 using Spectre.Console;
@@ -28,6 +29,7 @@ public static class TrainCommand
         horseshoeInit.AcceptOnlyFromAmong("unit-scale", "prior-scale");
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
+        var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
@@ -43,7 +45,7 @@ public static class TrainCommand
         foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
-        foreach (var o in new Option[] { output, resume, tensorboard, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, resume, initFrom, tensorboard, threads }) command.Options.Add(o);
 
         command.SetAction(parse =>
         {
@@ -72,6 +74,11 @@ public static class TrainCommand
             torch.manual_seed(options.Seed);
             using var init = new torch.Generator((ulong)options.Seed);
             using var plain = entry.CreatePlain();
+            if (parse.GetValue(initFrom) is { } weights)
+            {
+                PyTorchStateDict.LoadInto(plain, weights.FullName);
+                console.MarkupLine($"started from the PyTorch weights in {Markup.Escape(weights.FullName)}");
+            }
             int pretrainEpochs = parse.GetValue(pretrain);
             bool resuming = options.Resume && File.Exists(options.CheckpointPath);
             if (pretrainEpochs > 0 && !resuming)

@@ -36,6 +36,8 @@ public static class CommandLineCases
         var onlyReport = Directory.CreateDirectory(Fixture("only-report")).FullName;
         File.Copy(seed.Report, Path.Combine(onlyReport, "report.json"));
         var longPath = Path.Combine(directory, new string('a', 300));
+        var otherWeights = Fixture("lenet5.pt");
+        using (var lenet5 = new BayesGen.Samples.Models.LeNet5()) BayesGen.Interop.PyTorchStateDict.Save(lenet5, otherWeights);
         string Run(string name) => CopyRun(seed, Fixture(name));
         // GNJ prunes a group above its threshold, the horseshoe below it: this threshold removes every group either way.
         var removeAll = seed.Prior == "gnj" ? "-1000" : "1000";
@@ -69,6 +71,11 @@ public static class CommandLineCases
             new("train: --out too long", Expectation.Refused, "too long", false, _ => ["train", "--epochs", "1", "--out", longPath]),
             new("train: --resume without a checkpoint", Expectation.Refused, "has no checkpoint.bgck", true, _ => ["train", "--resume", "--out", empty]),
             new("train: --resume in a directory with only a report", Expectation.Refused, "has no checkpoint.bgck", false, _ => ["train", "--resume", "--out", onlyReport]),
+            new("train: --init-from the weights of another network", Expectation.Refused, "missing from the file", true,
+                d => ["train", "--model", "lenet300", "--init-from", otherWeights, "--epochs", "1", "--out", d]),
+            new("train: --init-from a text file", Expectation.Refused, "PyTorch state dict", false, d => ["train", "--init-from", Fixture("a-file"), "--out", d]),
+            new("export-pytorch: a healthy artifact", Expectation.Accepted, "state dict of the pruned network", false, _ => ["export-pytorch", "--artifact", seed.Artifact, "--out", Fixture("pruned.pt")]),
+            new("export-pytorch: --out is a directory", Expectation.Refused, "is a directory", false, _ => ["export-pytorch", "--artifact", seed.Artifact, "--out", empty]),
             new("train: --data is an empty directory", Expectation.Refused, "lacks", false, _ => ["train", "--data", empty, "--epochs", "1"]),
             new("train: --data does not exist", Expectation.Refused, "does not exist", false, _ => ["train", "--data", Fixture("nowhere"), "--epochs", "1"]),
             new("compress: run directory does not exist", Expectation.Refused, "does not exist", false, _ => ["compress", "--run", Fixture("nowhere")]),
