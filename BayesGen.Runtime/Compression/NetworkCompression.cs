@@ -66,6 +66,9 @@ public sealed record CompressedLayer(
     /// <summary>Bits per stored weight code.</summary>
     public int TotalBits => Quantized?.TotalBits ?? 32;
 
+    /// <summary>Bytes the kept weights' codes take in an artifact (bit-packed at <see cref="TotalBits"/>).</summary>
+    public long PackedWeightBytes => Deployment.BitPacking.PackedLength(KeptWeights, TotalBits);
+
     /// <summary>The numbers the compression rates use.</summary>
     public LayerBits Bits => new(TotalWeights, KeptWeights, SignificandBits, TotalBits);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using BayesGen.Tracing;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -10,6 +11,7 @@ namespace BayesGen.Conversion;
 /// same order. It is a <see cref="Sequential"/> (a field declared as one still holds it) that also records an empty
 /// chain as the identity.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class BayesSequential : Sequential
 {
     /// <summary>A chain of <paramref name="modules"/>, by name.</summary>

@@ -168,6 +168,7 @@ public sealed class ModuleConverter
 }
 
 /// <summary>Builds the counterpart of one user block; generated for every block class a network uses.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public delegate nn.Module<Tensor, Tensor> BlockFactory(nn.Module source, ModuleConverter convert, string path);
 
 /// <summary>A prior as an attribute declares it.</summary>
@@ -177,6 +178,7 @@ public delegate nn.Module<Tensor, Tensor> BlockFactory(nn.Module source, ModuleC
 /// <param name="Statistic">The horseshoe's pruning statistic.</param>
 /// <param name="Initialization">How the horseshoe's scales start.</param>
 /// <param name="Threshold">The attribute's threshold, or NaN for the default.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed record PriorSettings(
     PriorKind Kind,
     double Tau0 = 1e-5,
@@ -186,6 +188,7 @@ public sealed record PriorSettings(
     double Threshold = double.NaN);
 
 /// <summary>What attributes on one member say about the layers under it (null: not said there).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed record LayerSettings
 {
     /// <summary>A prior attribute on the member.</summary>

@@ -12,7 +12,7 @@ namespace BayesGen.Deployment;
 /// LeNet-5 at batch 8,192 (docs/PERFORMANCE.md), chunking makes both the dense and the compressed deployment
 /// several times faster. Fully connected networks run whole: their matrix products are fastest on large batches.
 /// </summary>
-public static class BatchChunks
+internal static class BatchChunks
 {
     /// <summary>Bytes the largest convolution buffer of one chunk may take.</summary>
     public const long ActivationBudgetBytes = 3L << 20;

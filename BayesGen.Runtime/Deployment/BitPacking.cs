@@ -4,7 +4,7 @@ namespace BayesGen.Deployment;
 /// Packs signed integers at a fixed bit width (two's complement, least significant bit first, values
 /// back to back across byte boundaries) and unpacks them with sign extension.
 /// </summary>
-public static class BitPacking
+internal static class BitPacking
 {
     /// <summary>Bytes needed for <paramref name="count"/> values of <paramref name="bits"/> bits.</summary>
     public static long PackedLength(long count, int bits) => checked(count * bits + 7) / 8;

@@ -48,6 +48,7 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
     /// <paramref name="model"/>, checked to have been made from <paramref name="network"/> (by the class's full name):
     /// what a generated <c>Compressed</c> class accepts. Throws <see cref="InvalidDataException"/> otherwise.
     /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]   // called by the generated Compressed classes
     public static CompressedModel RequireModelOf(CompressedModel model, Type network, string className)
     {
         ArgumentNullException.ThrowIfNull(model);

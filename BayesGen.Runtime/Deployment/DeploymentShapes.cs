@@ -9,7 +9,7 @@ namespace BayesGen.Deployment;
 /// what reaches it. This is how a model read from a file is checked before anything runs (or allocates): a model
 /// whose parts disagree is refused with the node and the mismatch named.
 /// </summary>
-public static class DeploymentShapes
+internal static class DeploymentShapes
 {
     /// <summary>The most elements one example's value may have at any node (2^31): larger means a hostile file.</summary>
     public const long MaxElements = 1L << 31;

@@ -11,7 +11,7 @@ namespace BayesGen.Deployment;
 /// times the whole deployment path against the plain module). Pools this cannot express exactly go to
 /// <c>max_pool2d</c>.
 /// </summary>
-public static class StridedMaxPool
+internal static class StridedMaxPool
 {
     /// <summary>Windows larger than this go to <c>max_pool2d</c>: each window position costs one pass over the output.</summary>
     public const long MaxWindow = 16;

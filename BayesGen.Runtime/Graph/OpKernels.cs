@@ -10,7 +10,7 @@ namespace BayesGen;
 /// (through <see cref="Tracing.Ops"/>), its parameter-free modules and the compressed network all run, so that
 /// training, recording and deployment cannot disagree about what an operation means.
 /// </summary>
-public static class OpKernels
+internal static class OpKernels
 {
     /// <summary>Computes <paramref name="op"/> on its inputs; <paramref name="training"/> matters for dropout only.</summary>
     public static Tensor Run(GraphOp op, IReadOnlyList<Tensor> inputs, bool training) => op switch

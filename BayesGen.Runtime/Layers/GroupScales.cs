@@ -1,7 +1,7 @@
 namespace BayesGen.Layers;
 
 /// <summary>Creates the scale posterior of one layer; generated models call these with the attribute values.</summary>
-public static class GroupScales
+internal static class GroupScales
 {
     /// <summary>A group Normal-Jeffreys posterior for <paramref name="groups"/> groups.</summary>
     public static GroupScale GroupNJ(long groups, BayesianOptions options)

@@ -8,7 +8,7 @@ namespace BayesGen.Layers;
 /// What a TorchSharp parameter-free module computes, as a graph operation: the table the Bayesian model's
 /// conversion uses for activations, pooling, dropout, flatten and softmax modules.
 /// </summary>
-public static class ModuleOps
+internal static class ModuleOps
 {
     /// <summary>The modules this table knows, for messages.</summary>
     public const string Supported =

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,6 +15,7 @@ namespace BayesGen.Tracing;
 /// One recording per thread at a time (the current recorder is thread-static). Outside a recording every
 /// <c>Record</c> call is a null check, so the training forward pays nothing for it.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GraphTracer : IDisposable
 {
     [ThreadStatic] private static GraphTracer? current;

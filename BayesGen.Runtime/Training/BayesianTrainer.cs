@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using BayesGen.Data;
+using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

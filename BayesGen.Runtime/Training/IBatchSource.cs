@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace BayesGen.Training;
 
 /// <summary>
-/// Where a trainer's (input, target) batches come from: BayesGen's in-memory <see cref="Data.ImageDataset"/>, a
+/// Where a trainer's (input, target) batches come from: BayesGen's in-memory <see cref="ImageDataset"/>, a
 /// TorchSharp <c>DataLoader</c> (<see cref="TrainingBatches.From(TorchSharp.Modules.DataLoader, long, string, string)"/>),
 /// or any sequence of batches (<see cref="TrainingBatches.From(Func{IEnumerable{ValueTuple{Tensor, Tensor}}}, long)"/>).
 /// </summary>

@@ -1,4 +1,4 @@
-using BayesGen.Data;
+using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

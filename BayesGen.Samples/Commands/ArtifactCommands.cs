@@ -121,7 +121,7 @@ public static class ArtifactCommands
             long weightBytes = 0;
             foreach (var l in model.Layers)
             {
-                long bytes = BitPacking.PackedLength(l.KeptWeights, l.TotalBits);
+                long bytes = l.PackedWeightBytes;
                 weightBytes += bytes;
                 table.AddRow(Markup.Escape(l.Name), l.Kind.ToString(), string.Join("×", l.WeightShape), $"{l.KeptOutputs.Length} × {l.KeptInputs.Length}",
                     l.KeptWeights.ToString("N0"), $"{l.TotalBits} (s = {l.SignificandBits})", $"2^{l.Quantized?.StepExponent}", bytes.ToString("N0"));

@@ -1,5 +1,4 @@
 using BayesGen.Compression;
-using BayesGen.Data;
 using BayesGen.Deployment;
 using BayesGen.Samples.Reporting;
 using BayesGen.Samples.Models;

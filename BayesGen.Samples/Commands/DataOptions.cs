@@ -1,5 +1,5 @@
 using System.CommandLine;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Data;
 using BayesGen.Samples.Reporting;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using BayesGen.Data;
 using BayesGen.Samples.Data;
 using BayesGen.Training;
 using Spectre.Console;

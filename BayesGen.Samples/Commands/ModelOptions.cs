@@ -1,6 +1,6 @@
 using System.CommandLine;
 using BayesGen.Compression;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Models;
 
 namespace BayesGen.Samples.Commands;

@@ -1,4 +1,3 @@
-using BayesGen.Data;
 using BayesGen.Samples.Data;
 using BayesGen.Samples.Reporting;
 using BayesGen.Samples.Models;

@@ -77,7 +77,7 @@ public static class TrainBenchmark
     }
 
     /// <summary>A plain eager TorchSharp loop: index the batch, forward, cross-entropy, backward, Adam step.</summary>
-    private static double PlainSteps(LeNet300 model, optim.Optimizer optimizer, BayesGen.Data.ImageDataset train, Tensor permutation, int steps)
+    private static double PlainSteps(LeNet300 model, optim.Optimizer optimizer, BayesGen.Training.ImageDataset train, Tensor permutation, int steps)
     {
         model.train();
         var clock = Stopwatch.StartNew();

@@ -1,4 +1,4 @@
-using BayesGen.Data;
+using BayesGen.Training;
 
 namespace BayesGen.Samples.Data;
 

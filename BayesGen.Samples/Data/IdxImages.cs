@@ -1,5 +1,5 @@
 using TorchSharp;
-using BayesGen.Data;
+using BayesGen.Training;
 using static TorchSharp.torch;
 
 namespace BayesGen.Samples.Data;

@@ -1,5 +1,5 @@
 using BayesGen.Compression;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Layers;
 using BayesGen.Samples.Reporting;
 using ScottPlot;

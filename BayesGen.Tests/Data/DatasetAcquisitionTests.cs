@@ -1,4 +1,4 @@
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Data;
 
 namespace BayesGen.Tests.Data;

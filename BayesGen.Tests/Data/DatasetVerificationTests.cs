@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Data;
 using BayesGen.Tests.Support;
 

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Data;
 
 namespace BayesGen.Tests.Data;

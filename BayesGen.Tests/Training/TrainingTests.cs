@@ -1,4 +1,3 @@
-using BayesGen.Data;
 using BayesGen.Tests.Support;
 using BayesGen.Training;
 using TorchSharp;

@@ -2,7 +2,6 @@
 // few steps on random data, pruned, compressed to an artifact, and deployed through the generated class.
 using BayesGen;
 using BayesGen.Compression;
-using BayesGen.Data;
 using BayesGen.Deployment;
 using BayesGen.Training;
 using TorchSharp;
@@ -36,6 +35,19 @@ Console.WriteLine($"trained {result.History.Count} epochs; kept {string.Join("-"
                   $"artifact {new FileInfo(path).Length} bytes; deployed vs Bayesian max difference {difference:E2}");
 if (difference > 1e-5) { Console.Error.WriteLine("The deployed network differs from the Bayesian model."); return 1; }
 if (compression.Layers[0].KeptGroups != 62) { Console.Error.WriteLine("fc1 should keep 62 of its 64 inputs."); return 1; }
+// The package carries the library only: no data acquisition (MNIST mirrors, npm), no run reports, no samples; the
+// helpers generated code calls are hidden from IntelliSense.
+var runtime = typeof(BayesianNetwork).Assembly;
+var misplaced = runtime.GetExportedTypes().Where(t => t.Namespace is not null &&
+    (t.Namespace.StartsWith("BayesGen.Data", StringComparison.Ordinal) || t.Namespace.StartsWith("BayesGen.Reporting", StringComparison.Ordinal) ||
+     t.Namespace.StartsWith("BayesGen.Samples", StringComparison.Ordinal) || t.Name is "DatasetAcquisition" or "RunReport" or "IdxFile" or "BitPacking")).ToArray();
+if (misplaced.Length > 0) { Console.Error.WriteLine("The package exports types that belong to the samples: " + string.Join(", ", misplaced.Select(t => t.FullName))); return 1; }
+bool Hidden(Type t) => t.GetCustomAttributes(typeof(System.ComponentModel.EditorBrowsableAttribute), false)
+    .Cast<System.ComponentModel.EditorBrowsableAttribute>().Any(a => a.State == System.ComponentModel.EditorBrowsableState.Never);
+var visibleHelpers = new[] { "BayesGen.Tracing.Ops", "BayesGen.Conversion.Members", "BayesGen.Conversion.ModuleConverter" }
+    .Select(n => runtime.GetType(n)).Where(t => t is null || !Hidden(t)).ToArray();
+if (visibleHelpers.Length > 0) { Console.Error.WriteLine("Helpers for generated code are missing or visible to IntelliSense."); return 1; }
+Console.WriteLine($"package: {runtime.GetExportedTypes().Length} public types, none for data acquisition or reports; generated-code helpers hidden");
 Console.WriteLine("package check: OK");
 return 0;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Data;
 
 namespace BayesGen.Hostile;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
-using BayesGen.Data;
+using BayesGen.Training;
 using BayesGen.Samples.Data;
 
 namespace BayesGen.Hostile;

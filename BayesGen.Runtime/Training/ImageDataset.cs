@@ -1,14 +1,14 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace BayesGen.Data;
+namespace BayesGen.Training;
 
 /// <summary>
 /// Labelled images held as two tensors: <c>Images [N, C, H, W]</c> (float32, scaled to [−1, 1] as in the
 /// reference code) and <c>Labels [N]</c> (int64). Training indexes them per batch, so no per-example
 /// objects exist.
 /// </summary>
-public sealed class ImageDataset : Training.IBatchSource, IDisposable
+public sealed class ImageDataset : IBatchSource, IDisposable
 {
     /// <summary>Wraps image and label tensors (the dataset takes ownership).</summary>
     public ImageDataset(string name, Tensor images, Tensor labels, int classes)
