@@ -65,7 +65,7 @@ public enum HorseshoeStatistic
 public enum HorseshoeInitialization
 {
     /// <summary>
-    /// MATH.md's default: μ_sa = log b, μ_sb = −μ_sa (layer scale s ≈ 1), μ_α = μ_β = 0. The layer scale must then
+    /// The default (docs/MATHEMATICS.md): μ_sa = log b, μ_sb = −μ_sa (layer scale s ≈ 1), μ_α = μ_β = 0. The layer scale must then
     /// travel to the small values the prior wants (log s ≈ ½ log τ0) before kept and pruned groups separate.
     /// </summary>
     UnitScale = 0,

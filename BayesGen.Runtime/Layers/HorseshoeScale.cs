@@ -17,7 +17,7 @@ public sealed class HorseshoeScale : GroupScale
     private readonly Parameter alpha_mu, alpha_logvar, beta_mu, beta_logvar;
 
     /// <summary>
-    /// Creates the posterior. Initialisation (<see cref="HorseshoeInitialization"/>): by default MATH.md's choice,
+    /// Creates the posterior. Initialisation (<see cref="HorseshoeInitialization"/>): by default (docs/MATHEMATICS.md)
     /// μ_sa = log b (the Gamma scale) and μ_sb = −μ_sa so that s ≈ 1 at the start, μ_α = μ_β = 0; every
     /// log-variance near <paramref name="initialLogVariance"/>. Starting μ_sa at 0 with τ0 = 1e-5 would make
     /// KL_sa ≈ 1e10.

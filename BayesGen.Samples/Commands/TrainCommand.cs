@@ -25,7 +25,7 @@ public static class TrainCommand
         var warmup = new Option<double>("--kl-warmup") { Description = "Epochs over which the KL weight rises from 0 to 1 (0: none).", DefaultValueFactory = _ => 0 };
         var pretrain = new Option<int>("--pretrain-epochs") { Description = "First train the plain network this many epochs and start from its weights (0: none).", DefaultValueFactory = _ => 0 };
         var initLogVar = new Option<double>("--init-logvar") { Description = "Initial log-variance of weights and group scales (the reference uses -9; higher starts pruning sooner).", DefaultValueFactory = _ => -9.0 };
-        var horseshoeInit = new Option<string?>("--horseshoe-init") { Description = "Horseshoe initialisation: unit-scale (MATH.md's default: s starts at 1) or prior-scale (s starts at the prior's scale; groups compensate)." };
+        var horseshoeInit = new Option<string?>("--horseshoe-init") { Description = "Horseshoe initialisation: unit-scale (the default: the layer scale starts at 1) or prior-scale (s starts at the prior's scale; groups compensate)." };
         horseshoeInit.AcceptOnlyFromAmong("unit-scale", "prior-scale");
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };

@@ -30,7 +30,7 @@ public class CompressionRatesTests
     [Fact]
     public void Paper_LeNet5_GHS_bits_give_419x()
     {
-        // MATH.md: LeNet-5 GHS with kept 5-10-76-16 and b = 10-10-14-13 gives exactly 419 (paper accounting).
+        // docs/MATHEMATICS.md: LeNet-5 GHS with kept 5-10-76-16 and b = 10-10-14-13 gives exactly 419 (paper accounting).
         var layers = new[]
         {
             new LayerBits(20 * 1 * 25, 5 * 1 * 25, 0, 10),
