@@ -25,8 +25,10 @@ public static class ErrorPolicy
     {
         foreach (var error in parse.Errors)
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
-        var command = parse.CommandResult.Command;
-        var path = command is RootCommand ? "bayesgen" : $"bayesgen {command.Name}";
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            if (result.Command is not RootCommand) names.Insert(0, result.Command.Name);
+        var path = string.Join(" ", names.Prepend("bayesgen"));
         AnsiConsole.MarkupLine($"run '{Markup.Escape(path)} --help' for the options.");
         return UserError;
     }

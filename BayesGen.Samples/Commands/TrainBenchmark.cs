@@ -9,19 +9,22 @@ using static TorchSharp.torch;
 namespace BayesGen.Samples.Commands;
 
 /// <summary>
-/// <c>bayesgen bench train</c>: LeNet-300-100 GNJ training throughput at batch 128, measured in alternating
-/// rounds against a plain eager TorchSharp loop over the same data (so both see the same machine load), then
-/// resident memory after epochs 1 and 5 of a real training run.
+/// <c>bayesgen bench train</c>: a sample network's Bayesian training throughput at batch 128 (LeNet-300-100 GNJ by
+/// default, <c>--model lenet5</c> for convolutions), measured in alternating rounds against a plain eager TorchSharp
+/// loop over the same data (so both see the same machine load); FlatAdam's step against TorchSharp's Adam on the
+/// same parameters; then resident memory after epochs 1 and 5 of a real training run.
 /// </summary>
 public static class TrainBenchmark
 {
     public static Command Create()
     {
         var data = new DataOptions();
+        var model = new ModelOptions();
         var rounds = new Option<int>("--rounds") { Description = "Alternating measurement rounds.", DefaultValueFactory = _ => 7 };
         var steps = new Option<int>("--steps") { Description = "Training steps per round and loop.", DefaultValueFactory = _ => 300 };
         var memoryEpochs = new Option<int>("--memory-epochs") { Description = "Epochs of the memory measurement (0: skip it).", DefaultValueFactory = _ => 5 };
-        var command = new Command("train", "LeNet-300-100 GNJ training throughput versus a plain TorchSharp loop, and memory growth.");
+        var command = new Command("train", "Bayesian training throughput versus a plain TorchSharp loop, FlatAdam versus TorchSharp's Adam, and memory growth.");
+        model.AddModelTo(command);
         command.Options.Add(rounds.AtLeast(1));
         command.Options.Add(steps.AtLeast(1));
         command.Options.Add(memoryEpochs.AtLeast(0));
@@ -31,16 +34,19 @@ public static class TrainBenchmark
             var console = AnsiConsole.Console;
             var (train, test, _) = data.Load(parse, System.Console.Out);
             int n = parse.GetValue(steps), r = parse.GetValue(rounds);
-            console.MarkupLine($"LeNet-300-100, batch 128, {n} steps per round, {r} rounds, {torch.get_num_threads()} threads, {Environment.ProcessorCount} cores");
+            var entry = model.Entry(parse);
+            Torch.LibTorchFixes.Apply();
+            console.MarkupLine($"{Markup.Escape(entry.Description)}, batch 128, {n} steps per round, {r} rounds, {torch.get_num_threads()} threads, {Environment.ProcessorCount} cores");
+            console.MarkupLine(Markup.Escape(Torch.LibTorchFixes.Decision ?? ""));
             torch.manual_seed(1);
-            using var plain = new LeNet300();
-            using var bayesPlain = new LeNet300();
-            using var bayesian = new LeNet300.Bayesian(bayesPlain);
+            using var plain = entry.CreatePlain();
+            using var bayesPlain = entry.CreatePlain();
+            using var bayesian = entry.CreateBayesian(bayesPlain, BayesianOptions.Default);
             using var plainOptimizer = optim.Adam(plain.parameters(), 1e-3);
             using var fewTest = test.Take(100);
             using var permutation = randperm(train.Count);
 
-            var table = new Table().AddColumns("round", "plain eager loop (samples/s)", "BayesGen GNJ trainer (samples/s)", "ratio");
+            var table = new Table().AddColumns("round", "plain eager loop (samples/s)", "BayesGen Bayesian trainer (samples/s)", "ratio");
             var plainRates = new List<double>();
             var bayesRates = new List<double>();
             PlainSteps(plain, plainOptimizer, train, permutation, 50);   // warm-up both
@@ -56,12 +62,16 @@ public static class TrainBenchmark
             }
             table.AddRow("median", Median(plainRates).ToString("F0"), Median(bayesRates).ToString("F0"), (Median(bayesRates) / Median(plainRates)).ToString("F2"));
             console.Write(table);
+            double stepsPerEpoch = Math.Ceiling(train.Count / 128.0);
+            console.MarkupLine($"an epoch of {train.Count:N0} images takes {train.Count / Median(bayesRates):F1} s of Bayesian training steps ({stepsPerEpoch:F0} steps)");
+            OptimizerSteps(console, entry, r);
 
             int epochs = parse.GetValue(memoryEpochs);
             if (epochs > 0)
             {
                 torch.manual_seed(2);
-                using var fresh = new LeNet300.Bayesian();
+                using var freshPlain = entry.CreatePlain();
+                using var fresh = entry.CreateBayesian(freshPlain, BayesianOptions.Default);
                 var rss = new Dictionary<int, long>();
                 var observer = new MemoryObserver(rss);
                 new BayesianTrainer(new TrainingOptions { Epochs = epochs }, observer).Train(fresh, train, test);
@@ -76,15 +86,49 @@ public static class TrainBenchmark
         return command;
     }
 
+    /// <summary>
+    /// FlatAdam against TorchSharp's Adam on two copies of the same Bayesian model's parameters with the same
+    /// gradients, in alternating rounds of 200 steps: what the optimiser alone costs per step.
+    /// </summary>
+    private static void OptimizerSteps(IAnsiConsole console, ModelEntry entry, int rounds)
+    {
+        using var plainA = entry.CreatePlain();
+        using var plainB = entry.CreatePlain();
+        using var a = entry.CreateBayesian(plainA, BayesianOptions.Default);
+        using var b = entry.CreateBayesian(plainB, BayesianOptions.Default);
+        foreach (var p in a.parameters().Concat(b.parameters())) p.grad = ones_like(p) * 1e-3;   // FlatAdam takes these into its buffer
+        using var flat = new FlatAdam(a.parameters());
+        using var adam = optim.Adam(b.parameters(), 1e-3);
+        double Time(Action step)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < 200; i++) step();
+            return clock.Elapsed.TotalMilliseconds / 200;
+        }
+        Time(flat.Step);
+        Time(() => adam.step());
+        var flatTimes = new List<double>();
+        var adamTimes = new List<double>();
+        for (int i = 0; i < rounds; i++)
+        {
+            flatTimes.Add(Time(flat.Step));
+            adamTimes.Add(Time(() => adam.step()));
+        }
+        long count = a.parameters().Sum(p => p.numel());
+        double f = Median(flatTimes), t = Median(adamTimes);
+        console.MarkupLine($"optimiser step on {count:N0} parameters, median of {rounds} rounds of 200: FlatAdam {f:F3} ms, TorchSharp Adam {t:F3} ms ({t / f:F2}x)");
+    }
+
     /// <summary>A plain eager TorchSharp loop: index the batch, forward, cross-entropy, backward, Adam step.</summary>
-    private static double PlainSteps(LeNet300 model, optim.Optimizer optimizer, BayesGen.Training.ImageDataset train, Tensor permutation, int steps)
+    private static double PlainSteps(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, BayesGen.Training.ImageDataset train, Tensor permutation, int steps)
     {
         model.train();
+        long batches = train.Count / 128;
         var clock = Stopwatch.StartNew();
         for (int s = 0; s < steps; s++)
         {
             using var scope = NewDisposeScope();
-            long start = (long)(s % 468) * 128;
+            long start = s % batches * 128;
             var index = permutation.narrow(0, start, 128);
             var loss = nn.functional.cross_entropy(model.forward(train.Images.index_select(0, index)), train.Labels.index_select(0, index));
             optimizer.zero_grad();
