@@ -59,10 +59,11 @@ public sealed class InputMeans
         {
             foreach (var (name, layer) in network.BayesianLayers) layer.RecordInputs(sums[name]);
             using var _ = no_grad();
+            var device = network.parameters().First().device;
             for (long start = 0; start < inputs.shape[0]; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                network.forward(inputs.narrow(0, start, Math.Min(batchSize, inputs.shape[0] - start)));
+                network.forward(inputs.narrow(0, start, Math.Min(batchSize, inputs.shape[0] - start)).to(device));
             }
         }
         finally

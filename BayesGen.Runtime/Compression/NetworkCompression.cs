@@ -132,8 +132,9 @@ public static class NetworkCompression
                 var keptOut = m.KeptOutputIndices();
                 bool grouped = (layer as BayesianConvolution)?.Geometry.Groups > 1;
                 using var scope = NewDisposeScope();
-                var (mean, variance) = (KeptBlock(layer.WeightMean(), keptIn, keptOut, grouped), KeptBlock(layer.WeightVariance(), keptIn, keptOut, grouped));
-                var bias = layer.BiasMean()?.index_select(0, tensor(keptOut, dtype: ScalarType.Int64)).contiguous();
+                // Compression reads the posterior on the CPU, wherever the network trained.
+                var (mean, variance) = (KeptBlock(layer.WeightMean().cpu(), keptIn, keptOut, grouped), KeptBlock(layer.WeightVariance().cpu(), keptIn, keptOut, grouped));
+                var bias = layer.BiasMean()?.cpu().index_select(0, tensor(keptOut, dtype: ScalarType.Int64)).contiguous();
                 // A grouped convolution keeps whole filters: its removed inputs are its removed outputs (depthwise) or none.
                 if (inputMeans is not null && !grouped && keptIn.LongLength < layer.InputUnits)
                     bias = Compensate(layer, name, keptIn, tensor(keptOut, dtype: ScalarType.Int64), bias, inputMeans);
@@ -198,7 +199,7 @@ public static class NetworkCompression
             throw new ArgumentException($"Layer '{name}' has {layer.InputUnits} input units but {means.Count} input means were given.", nameof(inputMeans));
         var removedMeans = means.ToArray();
         foreach (var i in keptIn) removedMeans[i] = 0;
-        var weights = layer.WeightMean().index_select(0, outIndex);
+        var weights = layer.WeightMean().cpu().index_select(0, outIndex);
         // Over kernel positions a constant input channel contributes mean · Σ_kernel w.
         if (weights.dim() > 2) weights = weights.flatten(2).sum(2);
         var contribution = weights.to(ScalarType.Float64).matmul(tensor(removedMeans, dtype: ScalarType.Float64, device: weights.device)).to(ScalarType.Float32);

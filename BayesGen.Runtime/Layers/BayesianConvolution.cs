@@ -75,7 +75,7 @@ public abstract class BayesianConvolution : BayesianLayer
         using var d = NewDisposeScope();
         var mean = Convolve(input, WeightMu, BiasMu);
         var variance = Convolve(input.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
-        var eps = randn(mean.shape, generator: NoiseGenerator);
+        var eps = randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: NoiseGenerator);
         var noisy = mean.addcmul((variance + VarianceFloor).sqrt(), eps, 1);
         var shape = new long[mean.dim()];
         Array.Fill(shape, 1L);

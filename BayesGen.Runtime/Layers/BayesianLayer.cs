@@ -220,8 +220,9 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
         inputMask?.Dispose();
         outputMask?.Dispose();
         using var d = NewDisposeScope();
-        inputMask = input?.detach().to(ScalarType.Bool).DetachFromDisposeScope();
-        outputMask = output?.detach().to(ScalarType.Bool).DetachFromDisposeScope();
+        // Masks live on the layer's device (masks are computed on the CPU; the layer may be on a GPU).
+        inputMask = input?.detach().to(ScalarType.Bool, WeightMu.device).DetachFromDisposeScope();
+        outputMask = output?.detach().to(ScalarType.Bool, WeightMu.device).DetachFromDisposeScope();
     }
 
     /// <summary>Removes the masks and fixed weights: the deterministic forward then uses every posterior mean.</summary>
@@ -243,8 +244,8 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
         fixedWeight?.Dispose();
         fixedBias?.Dispose();
         using var d = NewDisposeScope();
-        fixedWeight = weight?.detach().clone().DetachFromDisposeScope();
-        fixedBias = bias?.detach().clone().DetachFromDisposeScope();
+        fixedWeight = weight?.detach().to(WeightMu.dtype, WeightMu.device, copy: true).DetachFromDisposeScope();
+        fixedBias = bias?.detach().to(WeightMu.dtype, WeightMu.device, copy: true).DetachFromDisposeScope();
     }
 
     /// <summary>

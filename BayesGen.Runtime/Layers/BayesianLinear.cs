@@ -74,7 +74,7 @@ public sealed class BayesianLinear : BayesianLayer
         var xz = input * z;
         var mean = nn.functional.linear(xz, WeightMu, BiasMu);
         var variance = nn.functional.linear(xz.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
-        var eps = randn(mean.shape, generator: NoiseGenerator);
+        var eps = randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: NoiseGenerator);
         return Recorded(input, mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1).MoveToOuterDisposeScope());
     }
 }

@@ -39,7 +39,7 @@ public sealed class GroupNJScale : GroupScale
     public override Tensor Sample(long batch, Generator? generator)
     {
         using var d = NewDisposeScope();
-        var eps = randn(new[] { batch, Groups }, generator: generator);
+        var eps = randn(new[] { batch, Groups }, dtype: z_mu.dtype, device: z_mu.device, generator: generator);
         return addcmul(z_mu, eps, (0.5 * z_logvar).exp(), 1).MoveToOuterDisposeScope();
     }
 

@@ -97,7 +97,7 @@ public sealed class HorseshoeScale : GroupScale
     {
         using var d = NewDisposeScope();
         var (m, v) = LogScaleMoments();
-        var eps = randn(new[] { batch, Groups }, generator: generator);
+        var eps = randn(new[] { batch, Groups }, dtype: m.dtype, device: m.device, generator: generator);
         return addcmul(m, eps, v.sqrt(), 1).exp().MoveToOuterDisposeScope();
     }
 

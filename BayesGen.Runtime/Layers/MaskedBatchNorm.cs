@@ -62,7 +62,8 @@ public sealed class MaskedBatchNorm : nn.Module<Tensor, Tensor>
             using var d = NewDisposeScope();
             var shape = Enumerable.Repeat(1L, (int)output.dim()).ToArray();
             shape[1] = -1;
-            output = output.mul_(channelMask.view(shape)).MoveToOuterDisposeScope();
+            var mask = channelMask.device == output.device ? channelMask : channelMask.to(output.device);
+            output = output.mul_(mask.view(shape)).MoveToOuterDisposeScope();
         }
         GraphTracer.Current?.RecordModule(this, path => new BatchNormOp(path), output, input);
         return output;

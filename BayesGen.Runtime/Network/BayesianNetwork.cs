@@ -124,7 +124,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
             var kl = layer.KL();
             total = total is null ? kl : total + kl;
         }
-        return (total ?? zeros(1).sum()).MoveToOuterDisposeScope();
+        return (total ?? zeros(1, device: parameters().FirstOrDefault()?.device).sum()).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -141,7 +141,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
             var kl = layer.Scale.KL();
             total = total is null ? kl : total + kl;
         }
-        return (total ?? zeros(1).sum()).MoveToOuterDisposeScope();
+        return (total ?? zeros(1, device: parameters().FirstOrDefault()?.device).sum()).MoveToOuterDisposeScope();
     }
 
     /// <summary>Adds <paramref name="scale"/> × ∇(weight and bias KL) to every layer's gradients, in closed form.</summary>

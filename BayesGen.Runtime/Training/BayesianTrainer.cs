@@ -37,6 +37,8 @@ public sealed class BayesianTrainer
     {
         Torch.NativeMemory.TuneForTraining();
         Torch.LibTorchFixes.Apply();
+        if (options.Device is { } requested) model.to(requested);
+        var device = model.parameters().First().device;
         using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
         var history = new List<EpochSummary>();
         int firstEpoch = 1;
@@ -57,7 +59,7 @@ public sealed class BayesianTrainer
         }
 
         using var shuffleGenerator = new Generator();
-        using var noiseGenerator = new Generator();
+        using var noiseGenerator = new Generator(0, device);   // the noise is drawn where the model computes
         var previousNoise = model.NoiseGenerator;
         model.NoiseGenerator = noiseGenerator;
         long n = train.Count;
@@ -79,8 +81,9 @@ public sealed class BayesianTrainer
                 long epochSamples = 0;
                 var clock = Stopwatch.StartNew();
                 int step = 0;
-                foreach (var (input, target) in train.Batches(options.BatchSize, shuffleGenerator))
+                foreach (var (source, sourceTarget) in train.Batches(options.BatchSize, shuffleGenerator))
                 {
+                    var (input, target) = Devices.Move(source, sourceTarget, device);
                     long size = input.shape[0];
                     if (options.MaxSteps is long limit && steps >= limit)
                     {

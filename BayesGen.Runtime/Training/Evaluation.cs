@@ -19,8 +19,10 @@ public static class Evaluation
         try
         {
             using var _ = no_grad();
-            foreach (var (input, target) in data.Batches(batchSize, shuffle: null))
+            var device = network.parameters().FirstOrDefault()?.device ?? CPU;
+            foreach (var (source, sourceTarget) in data.Batches(batchSize, shuffle: null))
             {
+                var (input, target) = Devices.Move(source, sourceTarget, device);
                 using var scope = NewDisposeScope();
                 using var __ = input;
                 using var ___ = target;

@@ -1,4 +1,3 @@
-using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,15 +9,20 @@ namespace BayesGen.Training;
 /// </summary>
 public static class PlainTrainer
 {
-    /// <summary>Trains <paramref name="network"/> for <paramref name="epochs"/> epochs; returns its test error in percent.</summary>
+    /// <summary>
+    /// Trains <paramref name="network"/> for <paramref name="epochs"/> epochs on <paramref name="device"/> (null: where it
+    /// is) and leaves it there; returns its test error in percent.
+    /// </summary>
     public static double Train(nn.Module<Tensor, Tensor> network, ImageDataset train, ImageDataset test, int epochs,
-        int batchSize = 128, double learningRate = 1e-3, long seed = 1, Action<int, double>? epochFinished = null)
+        int batchSize = 128, double learningRate = 1e-3, long seed = 1, Action<int, double>? epochFinished = null, Device? device = null)
     {
+        if (device is not null) network.to(device);
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Epochs cannot be negative.");
         if (epochs == 0) return Evaluation.ErrorPercent(network, test);
         Torch.NativeMemory.TuneForTraining();
         Torch.LibTorchFixes.Apply();
         using var optimizer = new FlatAdam(network.parameters(), learningRate);
+        var on = network.parameters().First().device;
         using var shuffle = new Generator();
         long n = train.Count;
         double error = 100;
@@ -31,7 +35,7 @@ public static class PlainTrainer
             {
                 using var scope = NewDisposeScope();
                 var index = permutation.narrow(0, start, Math.Min(batchSize, n - start));
-                var loss = nn.functional.cross_entropy(network.forward(train.Images.index_select(0, index)), train.Labels.index_select(0, index));
+                var loss = nn.functional.cross_entropy(network.forward(train.Images.index_select(0, index).to(on)), train.Labels.index_select(0, index).to(on));
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.Step();

@@ -33,6 +33,12 @@ public sealed record TrainingOptions
     /// </summary>
     public Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? Loss { get; init; }
 
+    /// <summary>
+    /// Where the model trains: its parameters, the noise, the optimiser's buffers and every batch go there (batches are
+    /// moved one at a time). Null trains where the model already is. See <see cref="Devices.Resolve"/> for names.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+
     /// <summary>Examples per evaluation batch (evaluation needs no gradients, so larger is faster).</summary>
     public int EvaluationBatchSize { get; init; } = 2000;
 

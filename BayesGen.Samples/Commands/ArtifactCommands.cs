@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.CommandLine;
 using BayesGen.Deployment;
 using BayesGen.Samples.Models;
@@ -24,17 +25,21 @@ public static class ArtifactCommands
     public static Command Evaluate()
     {
         var data = new DataOptions();
+        var device = new DeviceOption();
         var artifact = ArtifactOption();
         var command = new Command("evaluate", "Test error of a compressed model file.");
         command.Options.Add(artifact);
         data.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
+            var computeOn = device.Resolve(parse);
             var model = Load(parse.GetValue(artifact)!);
             var (test, dataset) = data.LoadTest(parse, System.Console.Out);
             using var _ = test;
             var entry = ModelCatalog.ForArtifact(model);
             using var network = entry is not null ? entry.CreateCompressed(model) : model.CreateNetwork();
+            network.to(computeOn);
             double error = Evaluation.ErrorPercent(network, test);
             AnsiConsole.MarkupLine($"{Markup.Escape(model.Model)} ({(entry is not null ? "generated class" : "generic loader")}) on {dataset.Name}: test error [bold]{error:F2} %[/] on {test.Count:N0} images");
             return 0;
@@ -49,11 +54,13 @@ public static class ArtifactCommands
         var artifact = ArtifactOption();
         var output = new Option<FileInfo?>("--out") { Description = "The .onnx file (default: next to the artifact)." };
         var verify = new Option<bool>("--verify") { Description = "Run the export in ONNX Runtime on 1,000 test images and compare with TorchSharp." };
+        var device = new DeviceOption();
         var command = new Command("export-onnx", "Export a compressed model to ONNX (no Python needed).");
         command.Options.Add(artifact);
         command.Options.Add(output);
         command.Options.Add(verify);
         data.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
             var file = parse.GetValue(artifact)!;
@@ -66,9 +73,11 @@ public static class ArtifactCommands
             if (!parse.GetValue(verify)) return 0;
             var (test, _) = data.LoadTest(parse, System.Console.Out);
             using var _1 = test;
+            var computeOn = device.Resolve(parse);
             using var images = test.Images.narrow(0, 0, 1000).contiguous();
             using var network = model.CreateNetwork();
-            using var expected = network.forward(images);
+            network.to(computeOn);
+            using var expected = network.forward(images.to(computeOn)).cpu();
             using var session = new InferenceSession(bytes);
             var input = new DenseTensor<float>(images.data<float>().ToArray(), images.shape.Select(d => (int)d).ToArray());
             using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.Single(), input) });

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.CommandLine;
 using BayesGen.Compression;
 using BayesGen.Samples.Reporting;
@@ -19,6 +20,7 @@ public static class CompressCommand
     {
         var data = new DataOptions();
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var run = new Option<DirectoryInfo>("--run") { Description = "The run directory (holds checkpoint.bgck and report.json).", Required = true };
         var histogram = new Option<bool>("--histogram") { Description = "Show each layer's histogram bin by bin instead of one line per layer." };
         var statistic = new Option<string?>("--statistic") { Description = "Horseshoe pruning statistic: mean-log-scale (E[log z], pruned below) or noise-to-signal (log(e^v - 1), pruned above)." };
@@ -32,6 +34,7 @@ public static class CompressCommand
         command.Options.Add(statistic);
         command.Options.Add(histogram);
         data.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
             var console = AnsiConsole.Console;
@@ -43,6 +46,7 @@ public static class CompressCommand
             using var plain = entry.CreatePlain();
             using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
             var state = Checkpoint.LoadModel(RunFiles.Checkpoint(dir), bayesian);
+            bayesian.to(device.Resolve(parse));
             console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/], trained {state.EpochsDone} epochs");
 
             if (parse.GetValue(statistic) is string chosen)

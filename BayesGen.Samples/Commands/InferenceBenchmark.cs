@@ -22,6 +22,7 @@ public static class InferenceBenchmark
     public static Command Create()
     {
         var data = new DataOptions();
+        var device = new DeviceOption();
         var artifact = new Option<FileInfo>("--artifact") { Description = "The compressed model (model.bgc of a trained run).", Required = true };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8192 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds.", DefaultValueFactory = _ => 15 };
@@ -30,19 +31,21 @@ public static class InferenceBenchmark
         command.Options.Add(batch.AtLeast(1));
         command.Options.Add(rounds.AtLeast(1));
         data.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
             // Decide the convolution backend first: the plain module below convolves before any BayesGen code would.
+            var computeOn = device.Resolve(parse);
             Torch.LibTorchFixes.Apply();
             System.Console.WriteLine(Torch.LibTorchFixes.Decision);
             var compressed = CompressedModel.Load(parse.GetValue(artifact)!.FullName);
             var entry = ModelCatalog.ForArtifact(compressed) ?? throw new ArgumentException($"'{compressed.Model}' is not one of the sample networks.");
             int n = parse.GetValue(batch), r = parse.GetValue(rounds);
-            var (train, test, _) = data.Load(parse, System.Console.Out);
-            using var _1 = train;
-            using var _2 = test;
+            var (test, _) = data.LoadTest(parse, System.Console.Out);
+            using var _1 = test;
             long copies = (n + test.Count - 1) / test.Count;
             using var images = test.Images.repeat(copies, 1, 1, 1).narrow(0, 0, n).contiguous();
+            using var onDevice = images.to(computeOn);
 
             // The dense network: every unit kept, float32 weights, run by the same code as the compressed one.
             using var plain = entry.CreatePlain();
@@ -61,16 +64,18 @@ public static class InferenceBenchmark
             using var smallWhole = new CompressedNetwork(compressed) { ChunkRows = 0 };
             using var denseOnnx = new InferenceSession(OnnxExport.Export(dense));
             using var smallOnnx = new InferenceSession(OnnxExport.Export(compressed));
+            foreach (var module in new nn.Module[] { plain, denseTorch, smallTorch, denseWhole, smallWhole }) module.to(computeOn);
+            void Synchronize() { if (computeOn.type == DeviceType.CUDA) torch.cuda.synchronize(); }
             var input = new DenseTensor<float>(images.data<float>().ToArray(), images.shape.Select(d => (int)d).ToArray());
             var onnxInputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
 
             var variants = new (string Name, Action Run)[]
             {
-                ("TorchSharp, plain network", () => { using var _ = no_grad(); using var y = plain.forward(images); }),
-                ("TorchSharp, dense (all units)", () => { using var _ = no_grad(); using var y = denseTorch.forward(images); }),
-                ("TorchSharp, compressed", () => { using var _ = no_grad(); using var y = smallTorch.forward(images); }),
-                ("TorchSharp, dense, batch whole", () => { using var _ = no_grad(); using var y = denseWhole.forward(images); }),
-                ("TorchSharp, compressed, batch whole", () => { using var _ = no_grad(); using var y = smallWhole.forward(images); }),
+                ("TorchSharp, plain network", () => { using var _ = no_grad(); using var y = plain.forward(onDevice); Synchronize(); }),
+                ("TorchSharp, dense (all units)", () => { using var _ = no_grad(); using var y = denseTorch.forward(onDevice); Synchronize(); }),
+                ("TorchSharp, compressed", () => { using var _ = no_grad(); using var y = smallTorch.forward(onDevice); Synchronize(); }),
+                ("TorchSharp, dense, batch whole", () => { using var _ = no_grad(); using var y = denseWhole.forward(onDevice); Synchronize(); }),
+                ("TorchSharp, compressed, batch whole", () => { using var _ = no_grad(); using var y = smallWhole.forward(onDevice); Synchronize(); }),
                 ("ONNX Runtime, dense", () => { using var y = denseOnnx.Run(onnxInputs); }),
                 ("ONNX Runtime, compressed", () => { using var y = smallOnnx.Run(onnxInputs); }),
             };
@@ -85,7 +90,7 @@ public static class InferenceBenchmark
                 }
             double Median(List<double> t) { var s = t.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
             var medians = times.Select(Median).ToArray();
-            AnsiConsole.MarkupLine($"{Markup.Escape(compressed.Model)}, batch {n}, {r} alternating rounds, {torch.get_num_threads()} TorchSharp threads, {Environment.ProcessorCount} cores; " +
+            AnsiConsole.MarkupLine($"{Markup.Escape(compressed.Model)} on {computeOn}, batch {n}, {r} alternating rounds, {torch.get_num_threads()} TorchSharp threads, {Environment.ProcessorCount} cores; " +
                                    $"kept {string.Join("-", compressed.Layers.Select(l => l.Kind == Layers.LayerKind.Linear ? l.KeptInputs.Length : l.KeptOutputs.Length))}");
             var table = new Table().AddColumns("variant", "median ms per batch", "images/s");
             for (int v = 0; v < variants.Length; v++)

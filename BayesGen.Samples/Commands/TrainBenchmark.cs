@@ -20,11 +20,13 @@ public static class TrainBenchmark
     {
         var data = new DataOptions();
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var rounds = new Option<int>("--rounds") { Description = "Alternating measurement rounds.", DefaultValueFactory = _ => 7 };
         var steps = new Option<int>("--steps") { Description = "Training steps per round and loop.", DefaultValueFactory = _ => 300 };
         var memoryEpochs = new Option<int>("--memory-epochs") { Description = "Epochs of the memory measurement (0: skip it).", DefaultValueFactory = _ => 5 };
         var command = new Command("train", "Bayesian training throughput versus a plain TorchSharp loop, FlatAdam versus TorchSharp's Adam, and memory growth.");
         model.AddModelTo(command);
+        device.AddTo(command);
         command.Options.Add(rounds.AtLeast(1));
         command.Options.Add(steps.AtLeast(1));
         command.Options.Add(memoryEpochs.AtLeast(0));
@@ -35,6 +37,7 @@ public static class TrainBenchmark
             var (train, test, _) = data.Load(parse, System.Console.Out);
             int n = parse.GetValue(steps), r = parse.GetValue(rounds);
             var entry = model.Entry(parse);
+            var computeOn = device.Resolve(parse);
             Torch.LibTorchFixes.Apply();
             console.MarkupLine($"{Markup.Escape(entry.Description)}, batch 128, {n} steps per round, {r} rounds, {torch.get_num_threads()} threads, {Environment.ProcessorCount} cores");
             console.MarkupLine(Markup.Escape(Torch.LibTorchFixes.Decision ?? ""));
@@ -42,6 +45,7 @@ public static class TrainBenchmark
             using var plain = entry.CreatePlain();
             using var bayesPlain = entry.CreatePlain();
             using var bayesian = entry.CreateBayesian(bayesPlain, BayesianOptions.Default);
+            plain.to(computeOn);
             using var plainOptimizer = optim.Adam(plain.parameters(), 1e-3);
             using var fewTest = test.Take(100);
             using var permutation = randperm(train.Count);
@@ -50,11 +54,11 @@ public static class TrainBenchmark
             var plainRates = new List<double>();
             var bayesRates = new List<double>();
             PlainSteps(plain, plainOptimizer, train, permutation, 50);   // warm-up both
-            new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = 50 }).Train(bayesian, train, fewTest);
+            new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = 50, Device = computeOn }).Train(bayesian, train, fewTest);
             for (int i = 1; i <= r; i++)
             {
                 double p = PlainSteps(plain, plainOptimizer, train, permutation, n);
-                var result = new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = n, Seed = i }).Train(bayesian, train, fewTest);
+                var result = new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = n, Seed = i, Device = computeOn }).Train(bayesian, train, fewTest);
                 double b = result.SamplesPerSecond;
                 plainRates.Add(p);
                 bayesRates.Add(b);
@@ -64,7 +68,7 @@ public static class TrainBenchmark
             console.Write(table);
             double stepsPerEpoch = Math.Ceiling(train.Count / 128.0);
             console.MarkupLine($"an epoch of {train.Count:N0} images takes {train.Count / Median(bayesRates):F1} s of Bayesian training steps ({stepsPerEpoch:F0} steps)");
-            OptimizerSteps(console, entry, r);
+            OptimizerSteps(console, entry, r, computeOn);
 
             int epochs = parse.GetValue(memoryEpochs);
             if (epochs > 0)
@@ -74,7 +78,7 @@ public static class TrainBenchmark
                 using var fresh = entry.CreateBayesian(freshPlain, BayesianOptions.Default);
                 var rss = new Dictionary<int, long>();
                 var observer = new MemoryObserver(rss);
-                new BayesianTrainer(new TrainingOptions { Epochs = epochs }, observer).Train(fresh, train, test);
+                new BayesianTrainer(new TrainingOptions { Epochs = epochs, Device = computeOn }, observer).Train(fresh, train, test);
                 var first = rss[1];
                 var last = rss[epochs];
                 console.MarkupLine($"resident memory after epoch 1: {first / 1048576.0:F1} MiB, after epoch {epochs}: {last / 1048576.0:F1} MiB, growth {100.0 * (last - first) / first:F2} %");
@@ -90,12 +94,14 @@ public static class TrainBenchmark
     /// FlatAdam against TorchSharp's Adam on two copies of the same Bayesian model's parameters with the same
     /// gradients, in alternating rounds of 200 steps: what the optimiser alone costs per step.
     /// </summary>
-    private static void OptimizerSteps(IAnsiConsole console, ModelEntry entry, int rounds)
+    private static void OptimizerSteps(IAnsiConsole console, ModelEntry entry, int rounds, Device device)
     {
         using var plainA = entry.CreatePlain();
         using var plainB = entry.CreatePlain();
         using var a = entry.CreateBayesian(plainA, BayesianOptions.Default);
         using var b = entry.CreateBayesian(plainB, BayesianOptions.Default);
+        a.to(device);
+        b.to(device);
         foreach (var p in a.parameters().Concat(b.parameters())) p.grad = ones_like(p) * 1e-3;   // FlatAdam takes these into its buffer
         using var flat = new FlatAdam(a.parameters());
         using var adam = optim.Adam(b.parameters(), 1e-3);
@@ -103,6 +109,7 @@ public static class TrainBenchmark
         {
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < 200; i++) step();
+            if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
             return clock.Elapsed.TotalMilliseconds / 200;
         }
         Time(flat.Step);
@@ -130,7 +137,8 @@ public static class TrainBenchmark
             using var scope = NewDisposeScope();
             long start = s % batches * 128;
             var index = permutation.narrow(0, start, 128);
-            var loss = nn.functional.cross_entropy(model.forward(train.Images.index_select(0, index)), train.Labels.index_select(0, index));
+            var on = model.parameters().First().device;
+            var loss = nn.functional.cross_entropy(model.forward(train.Images.index_select(0, index).to(on)), train.Labels.index_select(0, index).to(on));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();

@@ -18,6 +18,7 @@ public static class TrainCommand
     {
         var data = new DataOptions();
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { Description = "Examples per step.", DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { Description = "Adam's learning rate.", DefaultValueFactory = _ => 1e-3 };
@@ -46,6 +47,7 @@ public static class TrainCommand
         data.AddTo(command);
         model.AddPruningTo(command);
         foreach (var o in new Option[] { output, resume, initFrom, tensorboard, threads }) command.Options.Add(o);
+        device.AddTo(command);
 
         command.SetAction(parse =>
         {
@@ -54,6 +56,7 @@ public static class TrainCommand
             var outDir = parse.GetValue(output)?.FullName ?? Path.Combine("runs", $"{entry.Name}-{entry.Prior}");
             if (parse.GetValue(resume) && !File.Exists(Path.Combine(outDir, "checkpoint.bgck")))
                 throw new ArgumentException($"--resume: {outDir} has no checkpoint.bgck to continue from (drop --resume to start the run).");
+            var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
             var (train, test, dataset) = data.Load(parse, System.Console.Out);
@@ -70,6 +73,7 @@ public static class TrainCommand
                 KLWarmupEpochs = parse.GetValue(warmup),
                 CheckpointPath = Path.Combine(outDir, "checkpoint.bgck"),
                 Resume = parse.GetValue(resume),
+                Device = computeOn,
             };
             torch.manual_seed(options.Seed);
             using var init = new torch.Generator((ulong)options.Seed);
@@ -85,7 +89,8 @@ public static class TrainCommand
             {
                 console.MarkupLine($"pretraining the plain network for {pretrainEpochs} epochs");
                 PlainTrainer.Train(plain, train, test, pretrainEpochs, options.BatchSize, options.LearningRate, options.Seed,
-                    (e, err) => console.MarkupLine($"  plain epoch {e}: test error {err:F2} %"));
+                    (e, err) => console.MarkupLine($"  plain epoch {e}: test error {err:F2} %"), computeOn);
+                plain.to(torch.CPU);   // the Bayesian model is built on the CPU from these weights, then trained on the device
             }
             using var bayesian = entry.CreateBayesian(plain, new BayesianOptions
             {

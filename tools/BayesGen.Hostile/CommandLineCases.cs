@@ -61,6 +61,9 @@ public static class CommandLineCases
             new("unknown data set", Expectation.Refused, "cifar", false, _ => ["train", "--dataset", "cifar"]),
             new("threshold without a value", Expectation.Refused, "write layer=value", false, _ => ["train", "--threshold", "fc1"]),
             new("threshold that is not a number", Expectation.Refused, "is not a finite number", false, _ => ["train", "--threshold", "fc1=nan"]),
+            new("a GPU where there is none", Expectation.Refused, "cuda", true, d => BayesGen.Training.Devices.CudaAvailable()
+                ? ["train", "--device", "cuda:99", "--out", d] : ["train", "--device", "cuda", "--out", d]),
+            new("a device that does not exist", Expectation.Refused, "is not a device", false, d => ["evaluate", "--artifact", seed.Artifact, "--device", "gpu"]),
             new("unknown option", Expectation.Refused, "--frobnicate", false, _ => ["train", "--frobnicate"]),
             new("unknown command", Expectation.Refused, "frobnicate", false, _ => ["frobnicate"]),
             new("no command", Expectation.Refused, "Required command was not provided", false, _ => []),
