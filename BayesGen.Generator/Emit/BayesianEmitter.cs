@@ -137,11 +137,11 @@ internal static class BayesianEmitter
     }
 
     private static string PriorSettings(PriorModel prior) => prior.Kind == PriorKindModel.GroupNJ
-        ? $"new {Conversion}.PriorSettings(global::BayesGen.Layers.PriorKind.GroupNJ, Threshold: {Literals.Double(prior.Threshold)})"
-        : $"new {Conversion}.PriorSettings(global::BayesGen.Layers.PriorKind.Horseshoe, {Literals.Double(prior.Tau0)}, " +
-          $"global::BayesGen.HorseshoeGlobalScale.{(prior.GlobalScale == 1 ? "Exact" : "Published")}, " +
-          $"global::BayesGen.HorseshoeStatistic.{(prior.Statistic == 1 ? "LogNoiseToSignal" : "MeanLogScale")}, " +
-          $"global::BayesGen.HorseshoeInitialization.{(prior.Initialization == 1 ? "PriorScale" : "UnitScale")}, {Literals.Double(prior.Threshold)})";
+        ? $"new global::BayesGen.PriorSettings(global::BayesGen.Layers.PriorKind.GroupNJ, Threshold: {Literals.Double(prior.Threshold)})"
+        : $"new global::BayesGen.PriorSettings(global::BayesGen.Layers.PriorKind.Horseshoe, {Literals.Double(prior.Tau0)}, " +
+          $"global::BayesGen.Priors.HorseshoeGlobalScale.{(prior.GlobalScale == 1 ? "Exact" : "Published")}, " +
+          $"global::BayesGen.Priors.HorseshoeStatistic.{(prior.Statistic == 1 ? "LogNoiseToSignal" : "MeanLogScale")}, " +
+          $"global::BayesGen.Priors.HorseshoeInitialization.{(prior.Initialization == 1 ? "PriorScale" : "UnitScale")}, {Literals.Double(prior.Threshold)})";
 
     private static string LayerSettings(LayerSettingsModel settings)
     {

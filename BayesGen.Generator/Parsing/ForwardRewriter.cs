@@ -332,10 +332,10 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         bool leftTensor = KnownTypes.IsTensor(Constants.Unwrap(binary.LeftOperand).Type);
         bool rightTensor = KnownTypes.IsTensor(Constants.Unwrap(binary.RightOperand).Type);
         var text = leftTensor && rightTensor
-            ? $"global::BayesGen.Tracing.Ops.Binary({left}, {right}, global::BayesGen.BinaryKind.{kind})"
+            ? $"global::BayesGen.Tracing.Ops.Binary({left}, {right}, global::BayesGen.Graph.BinaryKind.{kind})"
             : leftTensor
-                ? $"global::BayesGen.Tracing.Ops.Scalar({left}, {right}, global::BayesGen.BinaryKind.{kind})"
-                : $"global::BayesGen.Tracing.Ops.Scalar({right}, {left}, global::BayesGen.BinaryKind.{kind}, scalarFirst: true)";
+                ? $"global::BayesGen.Tracing.Ops.Scalar({left}, {right}, global::BayesGen.Graph.BinaryKind.{kind})"
+                : $"global::BayesGen.Tracing.Ops.Scalar({right}, {left}, global::BayesGen.Graph.BinaryKind.{kind}, scalarFirst: true)";
         return Text(text, node);
     }
 
@@ -345,7 +345,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             && KnownTypes.IsTensor(op.ContainingType))
         {
             var operand = ((ExpressionSyntax)Visit(node.Operand)!).ToString();
-            return Text($"global::BayesGen.Tracing.Ops.Scalar({operand}, -1d, global::BayesGen.BinaryKind.Multiply)", node);
+            return Text($"global::BayesGen.Tracing.Ops.Scalar({operand}, -1d, global::BayesGen.Graph.BinaryKind.Multiply)", node);
         }
         if (model.GetOperation(node, cancellationToken) is IUnaryOperation { OperatorMethod: { } other } && KnownTypes.IsTensor(other.ContainingType))
             NotRecordable(node, $"the operator '{node.OperatorToken.Text}' on tensors");
@@ -373,8 +373,8 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         }
         bool valueTensor = KnownTypes.IsTensor(Constants.Unwrap(compound.Value).Type);
         var call = valueTensor
-            ? $"global::BayesGen.Tracing.Ops.Binary({target}, {value}, global::BayesGen.BinaryKind.{kind})"
-            : $"global::BayesGen.Tracing.Ops.Scalar({target}, {value}, global::BayesGen.BinaryKind.{kind})";
+            ? $"global::BayesGen.Tracing.Ops.Binary({target}, {value}, global::BayesGen.Graph.BinaryKind.{kind})"
+            : $"global::BayesGen.Tracing.Ops.Scalar({target}, {value}, global::BayesGen.Graph.BinaryKind.{kind})";
         return Text($"{target} = {call}", node);
     }
 

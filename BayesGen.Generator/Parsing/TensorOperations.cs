@@ -17,7 +17,7 @@ internal static class TensorOperations
 {
     private const string Ops = "global::BayesGen.Tracing.Ops";
     private const string Sizes = "global::BayesGen.Tracing.Sizes";
-    private const string Activation = "global::BayesGen.ActivationKind";
+    private const string Activation = "global::BayesGen.Graph.ActivationKind";
 
     /// <summary>The operations, for messages.</summary>
     public const string Supported =
@@ -82,7 +82,7 @@ internal static class TensorOperations
             case "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" when !onTensor:
             {
                 string dropoutKind = baseName switch { "alpha_dropout" => "Alpha", "dropout" => "Element", _ => "Channel" };
-                return $"{Ops}.Dropout({x}, {a.Number("p") ?? "0.5d"}, {a.Get("training") ?? "true"}, global::BayesGen.DropoutKind.{dropoutKind}, {a.Get("inplace") ?? "false"})";
+                return $"{Ops}.Dropout({x}, {a.Number("p") ?? "0.5d"}, {a.Get("training") ?? "true"}, global::BayesGen.Graph.DropoutKind.{dropoutKind}, {a.Get("inplace") ?? "false"})";
             }
             case "max_pool1d" or "max_pool2d" or "avg_pool1d" or "avg_pool2d" when !onTensor:
             {
@@ -91,7 +91,7 @@ internal static class TensorOperations
                 if (a.IsExplicit("divisor_override") && a.Get("divisor_override") != "null") return Refuse(out reason, "average pooling with a divisor override");
                 var kernel = a.Get("kernel_size", "kernelSize");
                 if (x is null || kernel is null) return Unknown(out reason, name);
-                return $"{Ops}.Pool({x}, global::BayesGen.PoolKind.{(max ? "Max" : "Average")}, {dims}, {SizeList(kernel)}!, {SizeList(a.Get("stride", "strides"))}, " +
+                return $"{Ops}.Pool({x}, global::BayesGen.Graph.PoolKind.{(max ? "Max" : "Average")}, {dims}, {SizeList(kernel)}!, {SizeList(a.Get("stride", "strides"))}, " +
                        $"{SizeList(a.Get("padding", "paddings"))}, {a.Get("ceil_mode") ?? "false"}, {a.Get("count_include_pad") ?? "true"}, {SizeList(a.Get("dilation"))})";
             }
             case "adaptive_avg_pool1d" or "adaptive_avg_pool2d" when !onTensor:
@@ -156,8 +156,8 @@ internal static class TensorOperations
                 if (x is null || other is null) return Unknown(out reason, name);
                 string op = baseName switch { "add" => "Add", "sub" => "Subtract", "mul" => "Multiply", _ => "Divide" };
                 return a.IsTensor("target", "scalar", "other", "right")
-                    ? $"{Ops}.Binary({x}, {other}, global::BayesGen.BinaryKind.{op}, inplace: {Bool(inPlace)})"
-                    : $"{Ops}.Scalar({x}, {other}, global::BayesGen.BinaryKind.{op}, inplace: {Bool(inPlace)})";
+                    ? $"{Ops}.Binary({x}, {other}, global::BayesGen.Graph.BinaryKind.{op}, inplace: {Bool(inPlace)})"
+                    : $"{Ops}.Scalar({x}, {other}, global::BayesGen.Graph.BinaryKind.{op}, inplace: {Bool(inPlace)})";
             }
             case "mean" or "sum":
             {
@@ -165,7 +165,7 @@ internal static class TensorOperations
                 var dims = ReductionDims(a);
                 if (x is null) return Unknown(out reason, name);
                 if (dims is null) return Refuse(out reason, $"{name} over every dimension (the batch included)");
-                return $"{Ops}.Reduce({x}, global::BayesGen.ReduceKind.{(baseName == "mean" ? "Mean" : "Sum")}, {dims}, {a.Get("keepdim") ?? "false"})";
+                return $"{Ops}.Reduce({x}, global::BayesGen.Graph.ReduceKind.{(baseName == "mean" ? "Mean" : "Sum")}, {dims}, {a.Get("keepdim") ?? "false"})";
             }
         }
         return KnownTypes.IsTensor(call.Type) ? Unknown(out reason, name) : null;

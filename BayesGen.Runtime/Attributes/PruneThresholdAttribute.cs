@@ -1,3 +1,4 @@
+using BayesGen.Priors;
 namespace BayesGen;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 namespace BayesGen.Compression;
 
 /// <summary>The deployment graph of a pruned network and what each layer and BatchNorm keeps, in original unit indices.</summary>

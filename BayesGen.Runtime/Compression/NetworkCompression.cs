@@ -67,7 +67,7 @@ public sealed record CompressedLayer(
     public int TotalBits => Quantized?.TotalBits ?? 32;
 
     /// <summary>Bytes the kept weights' codes take in an artifact (bit-packed at <see cref="TotalBits"/>).</summary>
-    public long PackedWeightBytes => Deployment.BitPacking.PackedLength(KeptWeights, TotalBits);
+    public long PackedWeightBytes => BitPacking.PackedLength(KeptWeights, TotalBits);
 
     /// <summary>The numbers the compression rates use.</summary>
     public LayerBits Bits => new(TotalWeights, KeptWeights, SignificandBits, TotalBits);
@@ -107,7 +107,7 @@ public static class NetworkCompression
     /// (from the variances), the network's exponent bits, and the quantised weights.
     /// </summary>
     /// <param name="network">The trained network.</param>
-    /// <param name="masks">Its masks (see <see cref="BayesianNetwork.ComputeMasks"/>).</param>
+    /// <param name="masks">Its masks (see <see cref="NetworkPruning.ComputeMasks"/>).</param>
     /// <param name="mode">How weights are rounded.</param>
     /// <param name="thresholds">The threshold overrides the masks were made with (recorded in the result).</param>
     /// <param name="extraSignificandBits">Bits added to every layer's s_l (0: the posterior's choice exactly).</param>

@@ -171,21 +171,6 @@ public sealed class ModuleConverter
 [EditorBrowsable(EditorBrowsableState.Never)]
 public delegate nn.Module<Tensor, Tensor> BlockFactory(nn.Module source, ModuleConverter convert, string path);
 
-/// <summary>A prior as an attribute declares it.</summary>
-/// <param name="Kind">Group Normal-Jeffreys or group horseshoe.</param>
-/// <param name="Tau0">The horseshoe's global scale.</param>
-/// <param name="GlobalScale">How the horseshoe's global scale is parameterised.</param>
-/// <param name="Statistic">The horseshoe's pruning statistic.</param>
-/// <param name="Initialization">How the horseshoe's scales start.</param>
-/// <param name="Threshold">The attribute's threshold, or NaN for the default.</param>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public sealed record PriorSettings(
-    PriorKind Kind,
-    double Tau0 = 1e-5,
-    HorseshoeGlobalScale GlobalScale = HorseshoeGlobalScale.Published,
-    HorseshoeStatistic Statistic = HorseshoeStatistic.MeanLogScale,
-    HorseshoeInitialization Initialization = HorseshoeInitialization.UnitScale,
-    double Threshold = double.NaN);
 
 /// <summary>What attributes on one member say about the layers under it (null: not said there).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

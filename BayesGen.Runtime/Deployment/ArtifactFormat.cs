@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using System.Buffers.Binary;
 using System.Text.Json;
 using BayesGen.Compression;

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using BayesGen.Layers;
 using TorchSharp;
 using static TorchSharp.torch;

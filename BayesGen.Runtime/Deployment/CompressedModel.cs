@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using BayesGen.Compression;
 using BayesGen.IO;
 using BayesGen.Layers;

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using System.Buffers.Binary;
 using BayesGen.Compression;
 using BayesGen.Layers;

@@ -1,4 +1,4 @@
-namespace BayesGen;
+namespace BayesGen.Graph;
 
 /// <summary>
 /// The graph a compressed network runs: the recorded operations with, on every input that needs it, the units to

@@ -1,6 +1,6 @@
 using BayesGen.Shared;
 
-namespace BayesGen;
+namespace BayesGen.Graph;
 
 /// <summary>
 /// One operation of a <see cref="NetworkGraph"/>. Every operation keeps dimension 0 as the batch; dimensions are

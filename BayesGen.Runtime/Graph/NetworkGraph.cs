@@ -1,4 +1,4 @@
-namespace BayesGen;
+namespace BayesGen.Graph;
 
 /// <summary>
 /// A network's forward pass as a directed acyclic graph of known operations, recorded by running the generated

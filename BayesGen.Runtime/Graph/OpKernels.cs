@@ -3,7 +3,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace BayesGen;
+namespace BayesGen.Graph;
 
 /// <summary>
 /// The computation of every parameter-free operation: the one implementation that the Bayesian model's forward

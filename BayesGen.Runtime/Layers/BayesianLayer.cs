@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using BayesGen.Priors;
 using BayesGen.Tracing;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using BayesGen.Tracing;
 using TorchSharp;
 using TorchSharp.Modules;

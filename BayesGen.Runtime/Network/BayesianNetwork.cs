@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using BayesGen.Compression;
 using BayesGen.Layers;
 using BayesGen.Tracing;
@@ -164,103 +165,6 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         {
             noiseGenerator = value;
             foreach (var (_, layer) in BayesianLayers) layer.NoiseGenerator = value;
-        }
-    }
-
-    /// <summary>
-    /// The threshold one layer prunes at: a run-time override, else the layer's configured threshold
-    /// (attribute), else the prior's default — log α = −3 for GNJ, the histogram gap for the horseshoe.
-    /// </summary>
-    public double ResolveThreshold(string name, PruningThresholds? overrides = null)
-    {
-        var layer = Layer(name);
-        double? configured = overrides is not null && overrides.TryGet(name, out var t) ? t : layer.Options.Threshold;
-        if (configured is double value && !double.IsNaN(value)) return value;
-        bool auto = configured is double v && double.IsNaN(v);
-        if (!auto && layer.Scale.Prior == PriorKind.GroupNJ) return GroupNJAttribute.DefaultThreshold;
-        using var statistic = layer.Scale.PruningStatistic().detach().cpu();
-        var values = statistic.data<float>().ToArray();
-        return ThresholdSelection.HistogramGap(values) ?? ThresholdSelection.KeepAll(values, layer.Scale.Direction);
-    }
-
-    /// <summary>
-    /// One layer's own masks before propagation: a Linear layer keeps the input columns of its kept groups and
-    /// every output row; a convolution keeps its kept filters and every input channel.
-    /// </summary>
-    public LayerMasks OwnMasks(string name, PruningThresholds? overrides = null)
-    {
-        var layer = Layer(name);
-        var kept = layer.Scale.KeptGroups(ResolveThreshold(name, overrides));
-        return layer.Layout == Priors.GroupLayout.Columns
-            ? new LayerMasks(kept, ones(layer.OutputUnits, dtype: ScalarType.Bool))
-            : new LayerMasks(ones(layer.InputUnits, dtype: ScalarType.Bool), kept);
-    }
-
-    /// <summary>Refuses thresholds that name a layer this network does not have, listing the layers it has.</summary>
-    /// <exception cref="ArgumentException">An unknown layer name.</exception>
-    public void RequireKnownLayers(PruningThresholds? thresholds)
-    {
-        if (thresholds is null) return;
-        var unknown = thresholds.Layers.Where(n => !BayesianLayers.Any(l => l.Name == n)).ToArray();
-        if (unknown.Length > 0)
-            throw new ArgumentException($"No layer named {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the layers are {string.Join(", ", BayesianLayers.Select(l => l.Name))}.");
-    }
-
-    /// <summary>
-    /// Every layer's masks after propagation along <see cref="Graph"/> (see <see cref="ChannelSpaces"/>): a unit
-    /// removed from a tensor is removed from every layer that writes it and every layer that reads it, across
-    /// residual adds, concatenations, depthwise convolutions and flattens. Layers forward never applies are left out.
-    /// </summary>
-    /// <param name="thresholds">Per-layer thresholds overriding the attributes and defaults.</param>
-    /// <param name="coupling">How a channel several layers write is decided (see <see cref="CouplingRule"/>).</param>
-    /// <exception cref="ArgumentException"><paramref name="thresholds"/> names a layer the network does not have.</exception>
-    public NetworkMasks ComputeMasks(PruningThresholds? thresholds = null, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
-    {
-        RequireKnownLayers(thresholds);
-        var g = Graph;
-        var units = LayerUnitsOf(name => OwnGroups(name, thresholds));
-        var spaces = ChannelSpaces.Analyze(g, units, coupling);
-        var masks = new NetworkMasks { Spaces = spaces };
-        foreach (var name in g.LayerNames)
-        {
-            int node = FirstNode(g, name);
-            var input = spaces.LayerInputKept(node, units[name]);
-            var output = spaces.KeptAt(node) ?? Enumerable.Repeat(true, (int)Layer(name).OutputUnits).ToArray();
-            masks.Add(name, new LayerMasks(tensor(input), tensor(output)));
-        }
-        for (int i = 0; i < g.Nodes.Count; i++)
-            if (g.Nodes[i].Op is BatchNormOp b && spaces.KeptAt(i) is { } kept && !masks.Norms.ContainsKey(b.Layer))
-                masks.SetNorm(b.Layer, kept);
-        return masks;
-    }
-
-    /// <summary>What the channel analysis needs of every layer, with each layer's own kept groups.</summary>
-    internal Dictionary<string, LayerUnits> LayerUnitsOf(Func<string, bool[]> keptGroups)
-        => BayesianLayers.ToDictionary(l => l.Name, l => new LayerUnits(l.Layer.Kind, l.Layer.InputUnits, l.Layer.OutputUnits,
-            (l.Layer as BayesianConvolution)?.Geometry.Groups ?? 1, keptGroups(l.Name)), StringComparer.Ordinal);
-
-    private bool[] OwnGroups(string name, PruningThresholds? thresholds)
-    {
-        var layer = Layer(name);
-        using var scope = NewDisposeScope();
-        return layer.Scale.KeptGroups(ResolveThreshold(name, thresholds)).cpu().data<bool>().ToArray();
-    }
-
-    private static int FirstNode(NetworkGraph g, string layer)
-    {
-        for (int i = 0; i < g.Nodes.Count; i++)
-            if (g.Nodes[i].Op is LayerOp l && l.Layer == layer) return i;
-        throw new KeyNotFoundException($"The graph does not apply layer '{layer}'.");
-    }
-
-    /// <summary>Makes the deterministic (evaluation) forward use these masks.</summary>
-    public void ApplyMasks(NetworkMasks masks)
-    {
-        foreach (var (name, m) in masks.Layers) Layer(name).SetMasks(m.Input, m.Output);
-        foreach (var (name, norm) in BatchNorms)
-        {
-            using var kept = masks.Norms.TryGetValue(name, out var units) ? tensor(units) : null;
-            norm.ChannelMask = kept;
         }
     }
 

@@ -1,3 +1,5 @@
+using BayesGen.Compression;
+using BayesGen.Priors;
 using TorchSharp;
 
 namespace BayesGen;
@@ -21,7 +23,7 @@ public sealed record BayesianOptions
     /// Replaces the prior the network's attributes declare, for every layer (null: keep the attributes'): train the
     /// same network under the other prior without editing it.
     /// </summary>
-    public Conversion.PriorSettings? Prior { get; init; }
+    public PriorSettings? Prior { get; init; }
 
     /// <summary>Overrides the horseshoe global scale τ0 the attributes chose (null: keep theirs); for τ0 sweeps.</summary>
     public double? HorseshoeTau0 { get; init; }

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using System.ComponentModel;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 namespace BayesGen.Tracing;
 
 /// <summary>

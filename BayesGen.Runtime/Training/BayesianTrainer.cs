@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BayesGen.Compression;
 using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;

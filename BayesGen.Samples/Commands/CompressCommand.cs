@@ -1,3 +1,4 @@
+using BayesGen.Priors;
 using TorchSharp;
 using System.CommandLine;
 using BayesGen.Compression;

@@ -1,3 +1,4 @@
+using BayesGen.Priors;
 using System.CommandLine;
 using BayesGen.Samples.Console;
 using BayesGen.Interop;

@@ -1,3 +1,4 @@
+using BayesGen.Priors;
 using BayesGen.Deployment;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,7 +48,7 @@ public static class ModelCatalog
 
     /// <summary>The options with the prior replaced by the group horseshoe at the paper's τ0 = 1e-5.</summary>
     private static BayesianOptions Horseshoe(BayesianOptions options)
-        => options with { Prior = new Conversion.PriorSettings(Layers.PriorKind.Horseshoe, options.HorseshoeTau0 ?? 1e-5) };
+        => options with { Prior = new PriorSettings(Layers.PriorKind.Horseshoe, options.HorseshoeTau0 ?? 1e-5) };
 
     /// <summary>The model names, for option validation.</summary>
     public static string[] Names => All.Select(e => e.Name).Distinct().ToArray();

@@ -1,3 +1,4 @@
+using BayesGen.Graph;
 using static TorchSharp.torch;
 
 namespace BayesGen.Tests.Graph;

@@ -1,3 +1,4 @@
+using BayesGen.Compression;
 using BayesGen.Tests.Support;
 using Spectre.Console;
 

@@ -1,3 +1,4 @@
+using BayesGen.Compression;
 using BayesGen.Training;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,8 +1,9 @@
+using BayesGen.Graph;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace BayesGen.Layers;
+namespace BayesGen.Conversion;
 
 /// <summary>
 /// What a TorchSharp parameter-free module computes, as a graph operation: the table the Bayesian model's

@@ -1,4 +1,4 @@
-namespace BayesGen.Deployment;
+namespace BayesGen.Compression;
 
 /// <summary>
 /// Packs signed integers at a fixed bit width (two's complement, least significant bit first, values

@@ -1,10 +1,9 @@
-using BayesGen.Compression;
 
-namespace BayesGen;
+namespace BayesGen.Compression;
 
 /// <summary>
 /// The masks of every Bayesian layer of a network (by layer path, in data-flow order) and of every BatchNorm,
-/// with the channel analysis they came from (see <see cref="BayesianNetwork.ComputeMasks"/>).
+/// with the channel analysis they came from (see <see cref="NetworkPruning.ComputeMasks"/>).
 /// </summary>
 public sealed class NetworkMasks : IDisposable
 {

@@ -1,8 +1,9 @@
+using BayesGen.Graph;
 using BayesGen.Tracing;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace BayesGen.Layers;
+namespace BayesGen.Conversion;
 
 /// <summary>
 /// A parameter-free module of a Bayesian model (an activation, pooling, dropout, flatten, softmax, identity) as one

@@ -1,4 +1,8 @@
-namespace BayesGen.Layers;
+using BayesGen.Compression;
+using BayesGen.Priors;
+using BayesGen.Layers;
+
+namespace BayesGen.Conversion;
 
 /// <summary>Creates the scale posterior of one layer; generated models call these with the attribute values.</summary>
 internal static class GroupScales

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace BayesGen.Deployment;
+namespace BayesGen.Graph;
 
 /// <summary>
 /// Max pooling without padding or ceil mode computed as the element-wise maximum of the kh·kw strided views
