@@ -59,6 +59,7 @@ public sealed class BayesianTrainer
             observer.Resumed(state.EpochsDone);
         }
 
+        var governor = new Torch.ThreadGovernor(options.AdaptThreads && device.type == DeviceType.CPU);
         using var shuffleGenerator = new Generator();
         using var noiseGenerator = new Generator(0, device);   // the noise is drawn where the model computes
         var previousNoise = model.NoiseGenerator;
@@ -92,6 +93,7 @@ public sealed class BayesianTrainer
                         break;
                     }
                     klWeight = KLWeight(epoch, step, stepsPerEpoch);
+                    governor.Adjust();
                     var (loss, nll) = Step(model, optimizer, input, target, klWeight / n);
                     if (!double.IsFinite(loss) || !double.IsFinite(nll))
                         throw new TrainingDivergedException(

@@ -39,6 +39,12 @@ public sealed record TrainingOptions
     /// </summary>
     public TorchSharp.torch.Device? Device { get; init; }
 
+    /// <summary>
+    /// Let the thread governor (<see cref="Torch.ThreadGovernor"/>) fit LibTorch's CPU threads to the cores other
+    /// processes leave free (true, the default); false keeps the thread count as it is (e.g. set with --threads).
+    /// </summary>
+    public bool AdaptThreads { get; init; } = true;
+
     /// <summary>Examples per evaluation batch (evaluation needs no gradients, so larger is faster).</summary>
     public int EvaluationBatchSize { get; init; } = 2000;
 

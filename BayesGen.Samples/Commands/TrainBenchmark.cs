@@ -23,6 +23,7 @@ public static class TrainBenchmark
         var device = new DeviceOption();
         var rounds = new Option<int>("--rounds") { Description = "Alternating measurement rounds.", DefaultValueFactory = _ => 7 };
         var steps = new Option<int>("--steps") { Description = "Training steps per round and loop.", DefaultValueFactory = _ => 300 };
+        var threads = new Option<int>("--threads") { Description = "Fixed CPU threads (0: the thread governor adapts them to the machine's load, as train does).", DefaultValueFactory = _ => 0 };
         var memoryEpochs = new Option<int>("--memory-epochs") { Description = "Epochs of the memory measurement (0: skip it).", DefaultValueFactory = _ => 5 };
         var command = new Command("train", "Bayesian training throughput versus a plain TorchSharp loop, FlatAdam versus TorchSharp's Adam, and memory growth.");
         model.AddModelTo(command);
@@ -30,6 +31,7 @@ public static class TrainBenchmark
         command.Options.Add(rounds.AtLeast(1));
         command.Options.Add(steps.AtLeast(1));
         command.Options.Add(memoryEpochs.AtLeast(0));
+        command.Options.Add(threads.AtLeast(0));
         data.AddTo(command);
         command.SetAction(parse =>
         {
@@ -37,6 +39,8 @@ public static class TrainBenchmark
             var (train, test, _) = data.Load(parse, System.Console.Out);
             int n = parse.GetValue(steps), r = parse.GetValue(rounds);
             var entry = model.Entry(parse);
+            int fixedThreads = parse.GetValue(threads);
+            if (fixedThreads > 0) torch.set_num_threads(fixedThreads);
             var computeOn = device.Resolve(parse);
             Torch.LibTorchFixes.Apply();
             console.MarkupLine($"{Markup.Escape(entry.Description)}, batch 128, {n} steps per round, {r} rounds, {torch.get_num_threads()} threads, {Environment.ProcessorCount} cores");
@@ -54,11 +58,11 @@ public static class TrainBenchmark
             var plainRates = new List<double>();
             var bayesRates = new List<double>();
             PlainSteps(plain, plainOptimizer, train, permutation, 50);   // warm-up both
-            new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = 50, Device = computeOn }).Train(bayesian, train, fewTest);
+            new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = 50, Device = computeOn, AdaptThreads = fixedThreads == 0 }).Train(bayesian, train, fewTest);
             for (int i = 1; i <= r; i++)
             {
                 double p = PlainSteps(plain, plainOptimizer, train, permutation, n);
-                var result = new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = n, Seed = i, Device = computeOn }).Train(bayesian, train, fewTest);
+                var result = new BayesianTrainer(new TrainingOptions { Epochs = 1, MaxSteps = n, Seed = i, Device = computeOn, AdaptThreads = fixedThreads == 0 }).Train(bayesian, train, fewTest);
                 double b = result.SamplesPerSecond;
                 plainRates.Add(p);
                 bayesRates.Add(b);
@@ -78,7 +82,7 @@ public static class TrainBenchmark
                 using var fresh = entry.CreateBayesian(freshPlain, BayesianOptions.Default);
                 var rss = new Dictionary<int, long>();
                 var observer = new MemoryObserver(rss);
-                new BayesianTrainer(new TrainingOptions { Epochs = epochs, Device = computeOn }, observer).Train(fresh, train, test);
+                new BayesianTrainer(new TrainingOptions { Epochs = epochs, Device = computeOn, AdaptThreads = fixedThreads == 0 }, observer).Train(fresh, train, test);
                 var first = rss[1];
                 var last = rss[epochs];
                 console.MarkupLine($"resident memory after epoch 1: {first / 1048576.0:F1} MiB, after epoch {epochs}: {last / 1048576.0:F1} MiB, growth {100.0 * (last - first) / first:F2} %");

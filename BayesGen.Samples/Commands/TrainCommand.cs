@@ -33,7 +33,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: its default).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: every core the machine's other processes leave free, adjusted as their load changes).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
         batch.AtLeast(1);
         lr.Must(v => v > 0 && double.IsFinite(v), "--lr must be a finite number above 0.");
@@ -75,6 +75,7 @@ public static class TrainCommand
                 CheckpointPath = Path.Combine(outDir, "checkpoint.bgck"),
                 Resume = parse.GetValue(resume),
                 Device = computeOn,
+                AdaptThreads = parse.GetValue(threads) == 0,
             };
             torch.manual_seed(options.Seed);
             using var init = new torch.Generator((ulong)options.Seed);
