@@ -14,7 +14,7 @@ namespace BayesGen.Generator.Parsing;
 /// </summary>
 internal static class BlockDiscovery
 {
-    public static IReadOnlyList<INamedTypeSymbol> Find(INamedTypeSymbol network, Compilation compilation, CancellationToken cancellationToken)
+    public static IReadOnlyList<INamedTypeSymbol> Find(INamedTypeSymbol network, SemanticIndex index, CancellationToken cancellationToken)
     {
         var found = new List<INamedTypeSymbol>();
         var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { network };
@@ -23,7 +23,7 @@ internal static class BlockDiscovery
         while (work.Count > 0)
         {
             var current = work.Dequeue();
-            foreach (var candidate in Candidates(current, compilation, cancellationToken))
+            foreach (var candidate in Candidates(current, index, cancellationToken))
             {
                 if (candidate is not INamedTypeSymbol block || block.IsGenericType || KnownTypes.RoleOf(block) != ModuleRole.Block) continue;
                 if (!KnownTypes.IsTensorModule(block) || block.DeclaringSyntaxReferences.Length == 0) continue;
@@ -35,7 +35,7 @@ internal static class BlockDiscovery
         return found;
     }
 
-    private static IEnumerable<ITypeSymbol> Candidates(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    private static IEnumerable<ITypeSymbol> Candidates(INamedTypeSymbol type, SemanticIndex index, CancellationToken cancellationToken)
     {
         for (var t = type; t is not null && !KnownTypes.IsTorchSharp(t); t = t.BaseType)
         {
@@ -54,7 +54,7 @@ internal static class BlockDiscovery
             foreach (var reference in t.DeclaringSyntaxReferences)
             {
                 var declaration = reference.GetSyntax(cancellationToken);
-                var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+                var model = index.For(declaration.SyntaxTree);
                 foreach (var creation in declaration.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
                 {
                     if (model.GetTypeInfo(creation, cancellationToken).Type is { } created) yield return created;

@@ -24,26 +24,26 @@ internal sealed class ModuleClassReader
 {
     private readonly INamedTypeSymbol type;
     private readonly INamedTypeSymbol root;
-    private readonly Compilation compilation;
+    private readonly SemanticIndex index;
     private readonly List<DiagnosticInfo> diagnostics;
     private readonly CancellationToken cancellationToken;
     private bool mayHoldLayers;
 
-    private ModuleClassReader(INamedTypeSymbol type, INamedTypeSymbol root, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private ModuleClassReader(INamedTypeSymbol type, INamedTypeSymbol root, SemanticIndex index, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         this.type = type;
         this.root = root;
-        this.compilation = compilation;
+        this.index = index;
         this.diagnostics = diagnostics;
         this.cancellationToken = cancellationToken;
     }
 
     /// <summary>Reads <paramref name="type"/>, whose counterpart will be called <paramref name="counterpartName"/>, for the network <paramref name="root"/>.</summary>
     public static ClassReading Read(INamedTypeSymbol type, INamedTypeSymbol root, string counterpartName, IReadOnlyList<int> inputShape,
-        Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
-        => new ModuleClassReader(type, root, compilation, diagnostics, cancellationToken).Read(counterpartName, inputShape);
+        SemanticIndex index, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        => new ModuleClassReader(type, root, index, diagnostics, cancellationToken).Read(counterpartName, inputShape);
 
-    private SemanticModel ModelFor(SyntaxTree tree) => compilation.GetSemanticModel(tree);
+    private SemanticModel ModelFor(SyntaxTree tree) => index.For(tree);
 
     private ClassReading Read(string counterpartName, IReadOnlyList<int> inputShape)
     {
@@ -63,7 +63,7 @@ internal sealed class ModuleClassReader
         cancellationToken.ThrowIfCancellationRequested();
         var members = Members(rewritten);
         CheckCreations();
-        StaticShapes.Check(type, method, model.GetOperation(syntax, cancellationToken)!, inputShape, compilation, diagnostics, cancellationToken);
+        StaticShapes.Check(type, method, model.GetOperation(syntax, cancellationToken)!, inputShape, index, diagnostics, cancellationToken);
         var nullable = model.GetNullableContext(syntax.SpanStart);
         var directive = nullable.AnnotationsEnabled() && nullable.WarningsEnabled() ? "enable"
             : nullable.AnnotationsEnabled() ? "enable annotations"
@@ -194,7 +194,7 @@ internal sealed class ModuleClassReader
     private MemberModel Value(ISymbol member, ITypeSymbol memberType)
         => new(member.Name, MemberKind.Value, Qualified(memberType), "", Direct(member), null);
 
-    private bool Direct(ISymbol member) => compilation.IsSymbolAccessibleWithin(member, root) && SymbolEqualityComparer.Default.Equals(type, root);
+    private bool Direct(ISymbol member) => index.Compilation.IsSymbolAccessibleWithin(member, root) && SymbolEqualityComparer.Default.Equals(type, root);
 
     private static LocationInfo? Location(ISymbol member)
     {
@@ -264,33 +264,7 @@ internal sealed class ModuleClassReader
     }
 
     /// <summary>The initializer of a member and the right-hand sides of assignments to it in the class's code.</summary>
-    private IEnumerable<IOperation> AssignedValues(ISymbol member)
-    {
-        foreach (var reference in member.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax(cancellationToken);
-            ExpressionSyntax? initializer = syntax switch
-            {
-                VariableDeclaratorSyntax v => v.Initializer?.Value,
-                PropertyDeclarationSyntax p => p.Initializer?.Value,
-                _ => null,
-            };
-            if (initializer is not null && ModelFor(initializer.SyntaxTree).GetOperation(initializer, cancellationToken) is { } op) yield return op;
-        }
-        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
-        {
-            var declaration = reference.GetSyntax(cancellationToken);
-            var model = ModelFor(declaration.SyntaxTree);
-            foreach (var assignment in declaration.DescendantNodes().OfType<AssignmentExpressionSyntax>())
-            {
-                if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)) continue;
-                var target = assignment.Left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m ? m.Name : assignment.Left;
-                if (target is not IdentifierNameSyntax id || id.Identifier.Text != member.Name) continue;
-                if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol, member)) continue;
-                if (model.GetOperation(assignment.Right, cancellationToken) is { } value) yield return value;
-            }
-        }
-    }
+    private IEnumerable<IOperation> AssignedValues(ISymbol member) => index.AssignedValues(member);
 
     /// <summary>
     /// Modules created anywhere in the class (a Sequential's contents, a list built in a loop): an unsupported

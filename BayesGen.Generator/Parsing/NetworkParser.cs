@@ -41,14 +41,14 @@ internal static class NetworkParser
         var inputShape = ReadInputShape(type, diagnostics);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var compilation = context.SemanticModel.Compilation;
-        var root = ModuleClassReader.Read(type, type, "Bayesian", inputShape, compilation, diagnostics, cancellationToken);
+        var index = new SemanticIndex(context.SemanticModel, cancellationToken);
+        var root = ModuleClassReader.Read(type, type, "Bayesian", inputShape, index, diagnostics, cancellationToken);
         if (root.UserCodeHasErrors || root.Model is null) return Done(null, diagnostics);
         var blocks = new List<ModuleClassModel>();
         bool mayHoldLayers = root.MayHoldLayers;
-        foreach (var block in BlockDiscovery.Find(type, compilation, cancellationToken))
+        foreach (var block in BlockDiscovery.Find(type, index, cancellationToken))
         {
-            var reading = ModuleClassReader.Read(block, type, CounterpartName(block, blocks, root.Model), System.Array.Empty<int>(), compilation, diagnostics, cancellationToken);
+            var reading = ModuleClassReader.Read(block, type, CounterpartName(block, blocks, root.Model), System.Array.Empty<int>(), index, diagnostics, cancellationToken);
             if (reading.UserCodeHasErrors) return Done(null, diagnostics);
             if (reading.Model is not null) blocks.Add(reading.Model);
             mayHoldLayers |= reading.MayHoldLayers;

@@ -29,26 +29,26 @@ internal sealed class StaticShapes
     }
 
     private readonly INamedTypeSymbol type;
-    private readonly Compilation compilation;
+    private readonly SemanticIndex index;
     private readonly List<DiagnosticInfo> diagnostics;
     private readonly CancellationToken cancellationToken;
     private readonly Dictionary<ISymbol, Shape?> locals = new(SymbolEqualityComparer.Default);
     private IParameterSymbol parameter = null!;
     private Shape? parameterShape;
 
-    private StaticShapes(INamedTypeSymbol type, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private StaticShapes(INamedTypeSymbol type, SemanticIndex index, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         this.type = type;
-        this.compilation = compilation;
+        this.index = index;
         this.diagnostics = diagnostics;
         this.cancellationToken = cancellationToken;
     }
 
     /// <summary>Checks <paramref name="body"/> (forward of <paramref name="type"/>) for an input of <paramref name="inputShape"/> (empty: unknown).</summary>
-    public static void Check(INamedTypeSymbol type, IMethodSymbol forward, IOperation body, IReadOnlyList<int> inputShape, Compilation compilation,
+    public static void Check(INamedTypeSymbol type, IMethodSymbol forward, IOperation body, IReadOnlyList<int> inputShape, SemanticIndex index,
         List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        var checker = new StaticShapes(type, compilation, diagnostics, cancellationToken)
+        var checker = new StaticShapes(type, index, diagnostics, cancellationToken)
         {
             parameter = forward.Parameters[0],
             parameterShape = inputShape.Count > 0 ? Shape.Of(inputShape.Select(d => (long?)d).ToArray()) : null,
@@ -187,31 +187,7 @@ internal sealed class StaticShapes
         return Created(created[0], input, member.Name);
     }
 
-    private IEnumerable<IOperation> Creations(ISymbol member)
-    {
-        foreach (var reference in member.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax(cancellationToken);
-            var initializer = syntax switch
-            {
-                Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax v => v.Initializer?.Value,
-                Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax p => p.Initializer?.Value,
-                _ => null,
-            };
-            if (initializer is not null && compilation.GetSemanticModel(initializer.SyntaxTree).GetOperation(initializer, cancellationToken) is { } op)
-                yield return op;
-        }
-        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
-        {
-            var declaration = reference.GetSyntax(cancellationToken);
-            var model = compilation.GetSemanticModel(declaration.SyntaxTree);
-            foreach (var assignment in declaration.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax>())
-            {
-                if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol, member)) continue;
-                if (model.GetOperation(assignment.Right, cancellationToken) is { } value) yield return value;
-            }
-        }
-    }
+    private IEnumerable<IOperation> Creations(ISymbol member) => index.AssignedValues(member);
 
     /// <summary>The shape after a module created by <paramref name="creation"/> (a TorchSharp factory call, a literal Sequential).</summary>
     private Shape? Created(IOperation creation, Shape? x, string label)
