@@ -153,11 +153,29 @@ public static class NetworkCompression
         foreach (var s in staged)
         {
             int bits = Math.Min(BitPrecision.MaxSignificandBits, BitPrecision.LayerSignificandBits(s.Variances) + extraSignificandBits);
-            var quantized = Quantization.Quantize(s.Means, bits, mode);
+            var quantized = QuantizeLayer(s.Name, s.Means, bits, mode);
             layers.Add(new CompressedLayer(s.Name, s.Layer.Kind, s.Layer.WeightMu.shape, s.In, s.Out, (s.Layer as BayesianConvolution)?.Geometry,
                 bits, quantized, s.Means, s.Bias, s.Threshold));
         }
         return new CompressionResult(layers, exponentBits, mode, inputMeans is not null) { Spaces = masks.Spaces };
+    }
+
+    /// <summary>
+    /// Quantises one layer. Weights too large for a 32-bit code at the precision the layer's variances ask for
+    /// never come out of training (they would be millions of times the largest trained weight): the model was
+    /// damaged or training diverged, which the message says, naming the layer.
+    /// </summary>
+    private static QuantizedLayer QuantizeLayer(string name, float[] means, int bits, QuantizationMode mode)
+    {
+        try
+        {
+            return Quantization.Quantize(means, bits, mode);
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException($"Layer '{name}' cannot be compressed: {e.Message} Trained layers never hold such weights, so the " +
+                                           "model was damaged or its training diverged; train again (or resume from an earlier checkpoint).", e);
+        }
     }
 
     /// <summary>
@@ -176,8 +194,9 @@ public static class NetworkCompression
                     "that keep some units (--threshold LAYER=VALUE; compress --histogram shows where each statistic lies), or train longer.");
             if (m.KeptInputs == 0)
                 throw new InvalidOperationException(
-                    $"No input of layer '{name}' survives pruning (the layers before it lost every unit), so the network would ignore its input. " +
-                    "Give those layers thresholds that keep some units (compress --histogram shows where their statistics lie).");
+                    $"No input of layer '{name}' survives pruning (its own input groups, for a Linear layer, or the units of the layers before it " +
+                    $"were all removed), so the network would ignore its input. Give '{name}' and the layers before it thresholds that keep some " +
+                    "units (--threshold LAYER=VALUE; compress --histogram shows where each statistic lies).");
         }
     }
 

@@ -19,7 +19,7 @@ public static class InputFiles
         if (length < minBytes)
             throw new InvalidDataException(length == 0
                 ? $"it is empty or not a plain file (a pipe or a device), so it cannot be {what}."
-                : $"truncated: {length} bytes is too short for {what} (at least {minBytes} bytes).");
+                : $"{length} bytes is too short to be {what} (at least {minBytes} bytes): it is not one, or it was cut short.");
         if (length > maxBytes) throw new InvalidDataException($"it has {length} bytes, above the limit of {maxBytes} bytes for {what}.");
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
     }

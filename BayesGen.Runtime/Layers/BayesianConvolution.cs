@@ -89,7 +89,7 @@ public abstract class BayesianConvolution : BayesianLayer
     protected abstract Tensor Convolve(Tensor input, Tensor weight, Tensor? bias);
 
     /// <summary>Reads a TorchSharp convolution's geometry; padding types become sizes, other padding modes are refused.</summary>
-    protected static ConvGeometry GeometryOf(Convolution source, int dimensions)
+    protected internal static ConvGeometry GeometryOf(Convolution source, int dimensions)
     {
         if (source.padding_mode != PaddingModes.Zeros)
             throw new NotSupportedException($"BayesGen supports zero padding only; this convolution uses {source.padding_mode} padding.");

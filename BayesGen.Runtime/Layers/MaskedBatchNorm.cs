@@ -60,11 +60,13 @@ public sealed class MaskedBatchNorm : nn.Module<Tensor, Tensor>
         var output = norm.forward(input);
         if (channelMask is not null && !training)
         {
+            // In place on the output, which belongs to the caller's scope: only the mask's view and copy are
+            // this scope's (moving the output "outward" would take it out of the caller's scope: a leak per batch).
             using var d = NewDisposeScope();
             var shape = Enumerable.Repeat(1L, (int)output.dim()).ToArray();
             shape[1] = -1;
             var mask = channelMask.device == output.device ? channelMask : channelMask.to(output.device);
-            output = output.mul_(mask.view(shape)).MoveToOuterDisposeScope();
+            output.mul_(mask.view(shape));
         }
         GraphTracer.Current?.RecordModule(this, path => new BatchNormOp(path), output, input);
         return output;

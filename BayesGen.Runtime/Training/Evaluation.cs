@@ -11,7 +11,7 @@ public static class Evaluation
     /// evaluation mode (for a Bayesian network: the deterministic posterior-mean forward). The network's
     /// training mode is restored afterwards. NaN when the targets are not class indices (a regression source).
     /// </summary>
-    public static double ErrorPercent(nn.Module<Tensor, Tensor> network, IBatchSource data, int batchSize = 2000)
+    public static double ErrorPercent(nn.Module<Tensor, Tensor> network, IBatchSource data, int batchSize = 500)
     {
         bool wasTraining = network.training;
         network.eval();

@@ -18,7 +18,14 @@ public static class ArtifactCommands
     {
         if (Directory.Exists(file.FullName)) throw new ArgumentException($"--artifact {file.FullName} is a directory; give the model.bgc file in it.");
         if (!file.Exists) throw new FileNotFoundException($"The artifact '{file.FullName}' does not exist.");
-        return CompressedModel.Load(file.FullName);
+        var model = CompressedModel.Load(file.FullName);
+        // A resealed manifest can describe a consistent model of another network: compare it with the sample it names.
+        if (ModelCatalog.ForArtifact(model) is { } entry)
+        {
+            using var plain = entry.CreatePlain();
+            model.CheckMadeFrom(plain);
+        }
+        return model;
     }
 
     /// <summary><c>evaluate</c>: the test error of an artifact, run by its generated class (or generically for an unknown network).</summary>

@@ -141,4 +141,18 @@ public sealed class InputMeansTests
         public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
         public int GetHashCode(float value) => 0;
     }
+
+    [Fact]
+    public void A_weight_no_32_bit_code_can_hold_is_refused_naming_its_layer()
+    {
+        // Only a damaged checkpoint or a diverged training holds such a weight; the compression says so instead of failing inside.
+        using var model = new NoBiasMlp.Bayesian(new NoBiasMlp(), Seeded(8));
+        using (no_grad()) model.Layer("fc1").WeightMu[0, 0] = 1.5e8f;
+        model.eval();
+        using (no_grad()) model.forward(zeros(2, 20)).Dispose();   // records the graph
+        using var masks = model.ComputeMasks();
+        var e = Assert.Throws<InvalidDataException>(() => NetworkCompression.Compress(model, masks));
+        Assert.Contains("'fc1'", e.Message);
+        Assert.Contains("damaged or its training diverged", e.Message);
+    }
 }

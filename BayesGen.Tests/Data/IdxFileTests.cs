@@ -58,7 +58,7 @@ public sealed class IdxFileTests : IDisposable
         { "png", new byte[] { 0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 0 }, "wrong magic" },
         { "float-type", Header(0x0D, 1).Concat(new byte[] { 0, 0, 0, 0 }).ToArray(), "element type 0x0d" },
         { "no-dims", new byte[] { 0, 0, 8, 0, 0, 0, 0, 1, 5 }, "0 dimensions" },
-        { "four-bytes", new byte[] { 0, 0, 8, 1 }, "too short for an IDX file" },
+        { "four-bytes", new byte[] { 0, 0, 8, 1 }, "too short to be an IDX file" },
         { "short-header", new byte[] { 0, 0, 8, 3, 0, 0, 0, 5, 0, 0 }, "truncated in the header" },
         { "zero-dim", Header(0x08, 0, 28), "size 0" },
         { "negative-dim", Header(0x08, -5).Append((byte)0).ToArray(), "size -5" },

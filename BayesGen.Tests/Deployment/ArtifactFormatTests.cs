@@ -183,6 +183,43 @@ public sealed class ArtifactFormatTests
     }
 
     [Fact]
+    public void An_unedited_artifact_fits_the_network_it_was_made_from()
+    {
+        using var plain = new ConvBnNet();
+        Read(Sample.Value.Bytes).CheckMadeFrom(plain);
+    }
+
+    [Fact]
+    public void A_resealed_geometry_edit_that_keeps_every_shape_is_found_by_comparing_with_the_network()
+    {
+        // conv2: padding 2 and dilation 2 keep a 3×3 convolution's output size, so the file reads and runs;
+        // only the network itself shows that this is not the convolution it was trained with.
+        var bytes = WithManifest(Sample.Value.Bytes, manifest =>
+        {
+            var geometry = new Regex("\"padding\":\\[1,1\\],\"dilation\":\\[1,1\\]");
+            var matches = geometry.Matches(manifest);
+            Assert.True(matches.Count >= 2, "conv1 and conv2 are padded");
+            var second = matches[1];
+            return manifest[..second.Index] + "\"padding\":[2,2],\"dilation\":[2,2]" + manifest[(second.Index + second.Length)..];
+        });
+        var edited = Read(bytes);
+        using var plain = new ConvBnNet();
+        var e = Assert.Throws<InvalidDataException>(() => edited.CheckMadeFrom(plain));
+        Assert.Contains("'conv2'", e.Message);
+        Assert.Contains("padding 2×2, dilation 2×2", e.Message);
+        Assert.Contains("padding 1×1, dilation 1×1", e.Message);
+    }
+
+    [Fact]
+    public void An_artifact_compared_with_another_network_names_the_first_difference()
+    {
+        using var other = new TinyLeNet();
+        var e = Assert.Throws<InvalidDataException>(() => Read(Sample.Value.Bytes).CheckMadeFrom(other));
+        Assert.Contains("does not fit", e.Message);
+        Assert.Contains("compress the trained run again", e.Message);
+    }
+
+    [Fact]
     public void A_file_of_another_network_is_refused_by_the_generated_class()
     {
         var path = Path.GetTempFileName();

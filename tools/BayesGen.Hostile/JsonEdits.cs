@@ -66,7 +66,7 @@ public static class JsonEdits
                 return $"duplicated {path}";
             case 3 when current is JsonValue v && v.TryGetValue<double>(out var number):
                 var changed = random.Next(4) switch { 0 => number + 1, 1 => number - 1, 2 => number * 1000, _ => -number };
-                Set(parent, property, index, JsonValue.Create(changed == Math.Floor(changed) && Math.Abs(changed) < 1e15 ? (JsonNode)(long)changed : changed));
+                Set(parent, property, index, changed == Math.Floor(changed) && Math.Abs(changed) < 1e15 ? JsonValue.Create((long)changed) : JsonValue.Create(changed));
                 return $"{path}: {number} -> {changed}";
             case 4 when current is JsonValue s && s.TryGetValue<string>(out var text) && text.Length > 0:
                 var damaged = DamageString(text, random);
