@@ -2,7 +2,8 @@ namespace BayesGen.Compression;
 
 /// <summary>
 /// Run-time threshold overrides, by layer (field) name. They win over attributes and defaults; a layer not
-/// named here keeps its configured threshold. <see cref="Auto"/> asks for the histogram-gap threshold.
+/// named here keeps its configured threshold, or takes the one given for every layer (<c>*=-5</c>).
+/// <see cref="Auto"/> asks for the histogram-gap threshold.
 /// </summary>
 public sealed class PruningThresholds
 {
@@ -21,14 +22,30 @@ public sealed class PruningThresholds
         return this;
     }
 
-    /// <summary>Whether a layer has an override, and which.</summary>
-    public bool TryGet(string layer, out double threshold) => byLayer.TryGetValue(layer, out threshold);
+    /// <summary>Overrides the threshold of every layer not named with <see cref="Set"/>.</summary>
+    public PruningThresholds SetEveryLayer(double threshold)
+    {
+        EveryLayer = threshold;
+        return this;
+    }
+
+    /// <summary>The threshold for every layer not named, if one was given.</summary>
+    public double? EveryLayer { get; private set; }
+
+    /// <summary>Whether a layer has an override (its own, else the one for every layer), and which.</summary>
+    public bool TryGet(string layer, out double threshold)
+    {
+        if (byLayer.TryGetValue(layer, out threshold)) return true;
+        threshold = EveryLayer ?? 0;
+        return EveryLayer is not null;
+    }
 
     /// <summary>The layers with an override.</summary>
     public IReadOnlyCollection<string> Layers => byLayer.Keys;
 
     /// <summary>
-    /// Parses "fc1=-3,fc2=auto" (the command line's form). Throws <see cref="FormatException"/> naming the bad part.
+    /// Parses "fc1=-3,fc2=auto" (the command line's form; "*=-5" sets every layer not named). Throws
+    /// <see cref="FormatException"/> naming the bad part.
     /// </summary>
     public static PruningThresholds Parse(string? text)
     {
@@ -39,14 +56,12 @@ public sealed class PruningThresholds
             var pieces = part.Split('=', 2, StringSplitOptions.TrimEntries);
             if (pieces.Length != 2 || pieces[0].Length == 0)
                 throw new FormatException($"'{part}' is not a threshold; write layer=value, for example fc1=-3 or conv1=auto.");
-            if (pieces[1].Equals("auto", StringComparison.OrdinalIgnoreCase))
-            {
-                result.Set(pieces[0], Auto);
-                continue;
-            }
-            if (!double.TryParse(pieces[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            double value;
+            if (pieces[1].Equals("auto", StringComparison.OrdinalIgnoreCase)) value = Auto;
+            else if (!double.TryParse(pieces[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value) || !double.IsFinite(value))
                 throw new FormatException($"'{pieces[1]}' in '{part}' is not a finite number (or 'auto').");
-            result.Set(pieces[0], value);
+            if (pieces[0] == "*") result.SetEveryLayer(value);
+            else result.Set(pieces[0], value);
         }
         return result;
     }

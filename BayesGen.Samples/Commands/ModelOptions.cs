@@ -22,7 +22,7 @@ public sealed class ModelOptions
 
     public Option<string?> Thresholds { get; } = new("--threshold")
     {
-        Description = "Pruning thresholds per layer, e.g. fc1=-3,fc2=auto (default: the layer's attribute, else -3 for GNJ and the histogram gap for the horseshoe).",
+        Description = "Pruning thresholds per layer, e.g. fc1=-3,fc2=auto, or *=-5 for every layer not named (default: the layer's attribute, else -3 for GNJ and the histogram gap for the horseshoe).",
     };
 
     public Option<string> Quantization { get; } = new("--quantization")

@@ -60,4 +60,18 @@ public class ThresholdSelectionTests
         Assert.Contains("'x'", Assert.Throws<FormatException>(() => PruningThresholds.Parse("fc1=x")).Message);
         Assert.Contains("not a finite number", Assert.Throws<FormatException>(() => PruningThresholds.Parse("fc1=Infinity")).Message);
     }
+
+    [Fact]
+    public void A_threshold_for_every_layer_applies_where_no_layer_is_named()
+    {
+        var t = PruningThresholds.Parse("*=-5,fc2=-2");
+        Assert.True(t.TryGet("fc1", out var fc1));
+        Assert.Equal(-5, fc1);
+        Assert.True(t.TryGet("fc2", out var fc2));
+        Assert.Equal(-2, fc2);
+        Assert.Equal(new[] { "fc2" }, t.Layers);                // "*" names no layer, so none is unknown
+        Assert.False(PruningThresholds.Parse("fc2=-2").TryGet("fc1", out _));
+        Assert.True(double.IsNaN(PruningThresholds.Parse("*=auto").EveryLayer!.Value));
+        Assert.Contains("'x'", Assert.Throws<FormatException>(() => PruningThresholds.Parse("*=x")).Message);
+    }
 }
