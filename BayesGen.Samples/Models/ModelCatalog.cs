@@ -61,11 +61,14 @@ public static class ModelCatalog
     /// <summary>The entry whose compressed class fits an artifact (by the model class name stored in it).</summary>
     public static ModelEntry? ForArtifact(CompressedModel model)
     {
-        foreach (var entry in All)
-        {
-            using var plain = entry.CreatePlain();
-            if (plain.GetType().FullName == model.Model && entry.Prior == (model.Prior == "Horseshoe" ? "ghs" : "gnj")) return entry;
-        }
-        return null;
+        var prior = model.Prior == "Horseshoe" ? "ghs" : "gnj";
+        return PlainTypeNames.Value.FirstOrDefault(e => e.TypeName == model.Model && e.Entry.Prior == prior).Entry;
     }
+
+    /// <summary>Each entry's plain network class name, made once (a network is built to learn it).</summary>
+    private static readonly Lazy<(ModelEntry Entry, string? TypeName)[]> PlainTypeNames = new(() => All.Select(entry =>
+    {
+        using var plain = entry.CreatePlain();
+        return (entry, plain.GetType().FullName);
+    }).ToArray());
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace BayesGen.Tests.Support;
 
 /// <summary>
@@ -19,27 +17,14 @@ public static class OnnxChecker
     /// <summary>Fails the test with the checker's words unless <paramref name="model"/> passes.</summary>
     public static void Check(byte[] model, string what)
     {
-        const string python = "/usr/bin/python3";
         var path = Path.Combine(Path.GetTempPath(), $"bayesgen-check-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(path, model);
         try
         {
-            var start = new ProcessStartInfo(File.Exists(python) ? python : "python3")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(Script);
-            start.ArgumentList.Add(path);
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(60_000), $"{what}: the ONNX checker did not finish in a minute");
-            if (error.Result.Contains("No module named 'onnx'"))
+            var (exitCode, output, error) = PythonScript.Run(Script, path, TimeSpan.FromMinutes(1));
+            if (error.Contains("No module named 'onnx'"))
                 Assert.Fail("The official ONNX checker is missing: install Debian's python3-onnx (apt-get install python3-onnx; .ci/run does).");
-            Assert.True(process.ExitCode == 0 && output.Result.Trim() == "ok", $"{what}: the ONNX checker rejects the model:\n{error.Result}");
+            Assert.True(exitCode == 0 && output.Trim() == "ok", $"{what}: the ONNX checker rejects the model:\n{error}");
         }
         finally
         {

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace BayesGen.Tests.Support;
+
+/// <summary>A Python script run by Debian's interpreter (<c>/usr/bin/python3</c> where it exists), with one argument.</summary>
+public static class PythonScript
+{
+    /// <summary>Runs <paramref name="script"/> with <paramref name="argument"/> as <c>sys.argv[1]</c>; fails the test if it outlasts <paramref name="timeout"/>.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string script, string argument, TimeSpan timeout, string? directory = null)
+    {
+        const string python = "/usr/bin/python3";
+        var start = new ProcessStartInfo(File.Exists(python) ? python : "python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (directory is not null) start.WorkingDirectory = directory;
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit((int)timeout.TotalMilliseconds), $"the Python script did not finish in {timeout.TotalSeconds:F0} s");
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
