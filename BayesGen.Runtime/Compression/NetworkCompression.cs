@@ -139,7 +139,7 @@ public static class NetworkCompression
                 if (inputMeans is not null && !grouped && keptIn.LongLength < layer.InputUnits)
                     bias = Compensate(layer, name, keptIn, tensor(keptOut, dtype: ScalarType.Int64), bias, inputMeans);
                 staged.Add((name, layer, keptIn, keptOut,
-                    mean.cpu().data<float>().ToArray(), variance.cpu().data<float>().ToArray(), bias?.cpu().data<float>().ToArray(),
+                    Floats(mean), Floats(variance), bias is null ? null : Floats(bias),
                     network.ResolveThreshold(name, thresholds)));
             }
         }
@@ -201,6 +201,13 @@ public static class NetworkCompression
     }
 
     /// <summary>The rows of the kept outputs and, unless the convolution is grouped, the columns of the kept inputs.</summary>
+    /// <summary>A tensor's values as float32 on the CPU, whatever its device and floating type.</summary>
+    private static float[] Floats(Tensor t)
+    {
+        using var cpu = t.detach().cpu().to(ScalarType.Float32);
+        return cpu.data<float>().ToArray();
+    }
+
     private static Tensor KeptBlock(Tensor weights, long[] keptIn, long[] keptOut, bool grouped)
     {
         var rows = weights.index_select(0, tensor(keptOut, dtype: ScalarType.Int64));

@@ -73,8 +73,7 @@ public abstract class BayesianConvolution : BayesianLayer
         }
 
         using var d = NewDisposeScope();
-        var mean = Convolve(input, WeightMu, BiasMu);
-        var variance = Convolve(input.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
+        var (mean, variance) = PreActivationMoments(input);
         var eps = randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: NoiseGenerator);
         var noisy = mean.addcmul((variance + VarianceFloor).sqrt(), eps, 1);
         var shape = new long[mean.dim()];
@@ -84,6 +83,14 @@ public abstract class BayesianConvolution : BayesianLayer
         var z = Scale.Sample(mean.shape[0], NoiseGenerator).view(shape);
         return Recorded(input, (noisy * z).MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// The mean and variance of the pre-activations before the output channels are scaled by z:
+    /// m = conv(x, μ, μ_b) and v = conv(x², σ², σ²_b). What the training forward samples from (then times z);
+    /// exposed for the equivalence check against the reference formulas.
+    /// </summary>
+    internal (Tensor Mean, Tensor Variance) PreActivationMoments(Tensor input)
+        => (Convolve(input, WeightMu, BiasMu), Convolve(input.square(), WeightLogVariance.exp(), BiasLogVariance?.exp()));
 
     /// <summary>The convolution of this layer's geometry with the given weights.</summary>
     protected abstract Tensor Convolve(Tensor input, Tensor weight, Tensor? bias);

@@ -71,10 +71,19 @@ public sealed class BayesianLinear : BayesianLayer
             shape[^1] = InFeatures;
             z = z.view(shape);
         }
-        var xz = input * z;
-        var mean = nn.functional.linear(xz, WeightMu, BiasMu);
-        var variance = nn.functional.linear(xz.square(), WeightLogVariance.exp(), BiasLogVariance?.exp());
+        var (mean, variance) = PreActivationMoments(input, z);
         var eps = randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: NoiseGenerator);
         return Recorded(input, mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The mean and variance of the pre-activations given the sampled scales <paramref name="z"/> (broadcast
+    /// against the input): m = (x⊙z)·μᵀ + μ_b and v = (x⊙z)²·σ²ᵀ + σ²_b. What the training forward samples from;
+    /// exposed for the equivalence check against the reference formulas.
+    /// </summary>
+    internal (Tensor Mean, Tensor Variance) PreActivationMoments(Tensor input, Tensor z)
+    {
+        var xz = input * z;
+        return (nn.functional.linear(xz, WeightMu, BiasMu), nn.functional.linear(xz.square(), WeightLogVariance.exp(), BiasLogVariance?.exp()));
     }
 }

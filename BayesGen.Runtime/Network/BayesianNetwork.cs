@@ -99,10 +99,12 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         {
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            var device = parameters().FirstOrDefault()?.device ?? CPU;
+            var first = parameters().FirstOrDefault();
+            var device = first?.device ?? CPU;
             using var generator = new Generator(1, device);
-            // Two examples, so that nothing batch-specific (a squeeze of the batch) passes unnoticed.
-            var input = rand(new long[] { 2 }.Concat(inputShape).ToArray(), generator: generator, device: device);
+            // Two examples, so that nothing batch-specific (a squeeze of the batch) passes unnoticed; in the
+            // parameters' floating type (a model converted to float64 records its graph in float64).
+            var input = rand(new long[] { 2 }.Concat(inputShape).ToArray(), dtype: first?.dtype ?? ScalarType.Float32, generator: generator, device: device);
             using var tracer = GraphTracer.Begin(this, input);
             var output = forward(input);
             var recorded = tracer.Finish(output);

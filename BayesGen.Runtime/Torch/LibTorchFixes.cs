@@ -10,7 +10,7 @@ namespace BayesGen.Torch;
 /// be used. LibTorch 2.10's CPU build has been seen to compute wrong float32 convolutions with oneDNN on some
 /// machines: input gradients holding NaN or values off by 1 % (reads of uninitialised channel padding in its
 /// blocked layout), and a forward pass off by up to 2 against float64 on an AVX-512 EPYC. Whether a machine is
-/// affected is not known in advance, so BayesGen checks: it runs a few float32 convolutions and input gradients
+/// affected is not known in advance, so BayesGen checks: it runs a few float32 convolutions and their input and weight gradients
 /// with oneDNN on, on shapes that exercised the failing kernels, compares each with the same computation in
 /// float64, and keeps oneDNN only if every one agrees. Otherwise LibTorch uses its im2col + BLAS convolution,
 /// which computes the same function. NNPACK, which cannot initialise on such machines and would warn at every
@@ -102,8 +102,9 @@ public static class LibTorchFixes
     /// <summary>
     /// The largest relative difference between float32 convolutions (as the current setting computes them) and
     /// float64 ones: forward passes on the shapes that went wrong (20→50 5×5 on 12×12, a 17-channel input as
-    /// pruning leaves them, inputs after ReLU), and input gradients of 3×3 convolutions with channel counts that
-    /// are not multiples of the blocked layout's 16, each twice on fresh allocations.
+    /// pruning leaves them, inputs after ReLU), and input and weight gradients of 3×3 convolutions with channel
+    /// counts that are not multiples of the blocked layout's 16 (training needs both), each twice on fresh
+    /// allocations.
     /// </summary>
     internal static double Check()
     {
@@ -134,11 +135,11 @@ public static class LibTorchFixes
         using var enabled = enable_grad();
         var weight = randn(new long[] { cout, cin, 3, 3 }, generator: generator) * 0.1;
         var x = nn.functional.relu(randn(new long[] { 16, cin, 14, 14 }, generator: generator));
-        var single = x.clone().requires_grad_();
-        nn.functional.conv2d(single.square(), weight, null, padding: new long[] { 1, 1 }).sum().backward();
-        var reference = x.to(ScalarType.Float64).requires_grad_();
-        nn.functional.conv2d(reference.square(), weight.to(ScalarType.Float64), null, padding: new long[] { 1, 1 }).sum().backward();
-        return Relative(single.grad!, reference.grad!);
+        var (single, singleWeight) = (x.clone().requires_grad_(), weight.clone().requires_grad_());
+        nn.functional.conv2d(single.square(), singleWeight, null, padding: new long[] { 1, 1 }).sum().backward();
+        var (reference, referenceWeight) = (x.to(ScalarType.Float64).requires_grad_(), weight.to(ScalarType.Float64).requires_grad_());
+        nn.functional.conv2d(reference.square(), referenceWeight, null, padding: new long[] { 1, 1 }).sum().backward();
+        return Math.Max(Relative(single.grad!, reference.grad!), Relative(singleWeight.grad!, referenceWeight.grad!));
     }
 
     /// <summary>max |a − b| / max(max |b|, 1); NaN anywhere counts as infinitely wrong.</summary>

@@ -157,7 +157,7 @@ public sealed class BayesianTrainer
         model.AddWeightKLGradients(klScale);
         optimizer.Step();
         model.ClipVariances();
-        return (total.item<float>(), nll.item<float>());
+        return (total.ToDouble(), nll.ToDouble());   // any floating type: models may train in float64
     }
 
     private static void Dispose(Tensor input, Tensor target)
@@ -177,7 +177,7 @@ public sealed class BayesianTrainer
         double kl;
         using (no_grad())
         using (var k = model.KL())
-            kl = k.item<float>();
+            kl = k.ToDouble();
         double loss = nll + klWeight * kl / trainCount;
         double error = Evaluation.ErrorPercent(model, test, options.EvaluationBatchSize);
         var kept = new List<KeptGroups>();

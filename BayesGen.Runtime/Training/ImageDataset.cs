@@ -69,6 +69,25 @@ public sealed class ImageDataset : IBatchSource, IDisposable
         return new ImageDataset($"{Name}[:{n}]", images.clone(), labels.clone(), Classes);
     }
 
+    /// <summary>
+    /// Splits off <paramref name="count"/> examples chosen at random (from <paramref name="seed"/>) as a held-out set
+    /// and returns it with the rest, each in the original order. The same seed and count always choose the same
+    /// examples, so a later command can rebuild the split from the run's report. This dataset is left as it is.
+    /// </summary>
+    public (ImageDataset Remaining, ImageDataset HeldOut) SplitOff(long count, long seed)
+    {
+        if (count <= 0 || count >= Count)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"A held-out set needs between 1 and {Count - 1} of the {Count} examples.");
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var order = randperm(Count, generator: generator);
+        var heldOut = order.narrow(0, 0, count).sort().Values;
+        var rest = order.narrow(0, count, Count - count).sort().Values;
+        var a = new ImageDataset($"{Name}-heldout", Images.index_select(0, heldOut), Labels.index_select(0, heldOut), Classes);
+        var b = new ImageDataset($"{Name}-rest", Images.index_select(0, rest), Labels.index_select(0, rest), Classes);
+        return (b, a);
+    }
+
     /// <summary>How many examples each class has.</summary>
     public long[] ClassCounts()
     {

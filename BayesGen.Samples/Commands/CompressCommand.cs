@@ -31,6 +31,7 @@ public static class CompressCommand
         var command = new Command("compress", "Re-threshold and compress a trained run without retraining.");
         command.Options.Add(run);
         model.AddPruningTo(command);
+        model.AddThresholdChoiceTo(command);
         command.Options.Add(extraBits);
         command.Options.Add(statistic);
         command.Options.Add(histogram);
@@ -41,9 +42,15 @@ public static class CompressCommand
             var console = AnsiConsole.Console;
             var dir = parse.GetValue(run)!.FullName;
             var (entry, previous) = RunFiles.Open(dir);
-            var (train, test, _) = data.Load(parse, System.Console.Out);
-            using var _1 = train;
+            var maxIncrease = model.ErrorIncrease(parse);
+            if (maxIncrease is not null && previous is not { Holdout: > 0 }) throw HeldOutThresholds.NothingHeldOut();
+            var (loaded, test, _) = data.Load(parse, System.Console.Out);
             using var _2 = test;
+            // A run trained with --holdout trained on the rest: input means (compensation) come from those images.
+            var (train, heldOut) = previous is { Holdout: > 0 } ? HeldOutThresholds.Rebuild(previous, loaded) : (loaded, null);
+            if (!ReferenceEquals(train, loaded)) loaded.Dispose();
+            using var _1 = train;
+            using var _3 = heldOut;
             using var plain = entry.CreatePlain();
             using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
             var state = Checkpoint.LoadModel(RunFiles.Checkpoint(dir), bayesian);
@@ -57,6 +64,14 @@ public static class CompressCommand
                         hs.Statistic = chosen == "noise-to-signal" ? HorseshoeStatistic.LogNoiseToSignal : HorseshoeStatistic.MeanLogScale;
             }
             var thresholds = model.ParsedThresholds(parse, bayesian);
+            ThresholdChoiceReport? choice = null;
+            if (maxIncrease is double increase)
+            {
+                var search = HeldOutThresholds.Choose(bayesian, heldOut!, increase, model.CouplingRule(parse));
+                HeldOutThresholds.Print(console, search, increase, heldOut!.Count);
+                thresholds = search.Thresholds();
+                choice = HeldOutThresholds.Report(search, increase, heldOut.Count);
+            }
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);
             else HistogramView.Sparklines(console, histograms);
@@ -83,6 +98,7 @@ public static class CompressCommand
                     ExtraSignificandBits = parse.GetValue(extraBits),
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,
+                    ThresholdChoice = choice,
                 };
                 updated.Save(RunFiles.Report(dir));
                 console.MarkupLine($"report updated: {Markup.Escape(RunFiles.Report(dir))}");

@@ -58,6 +58,24 @@ public static class CompressionStep
         console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode}{(r.Compensated ? ", pruned inputs compensated by their means" : "")})");
         if (outcome.ArtifactPath is not null)
             console.MarkupLine($"artifact: {Markup.Escape(outcome.ArtifactPath)}, {outcome.ArtifactBytes:N0} bytes (dense float32 weights: {outcome.DenseBytes:N0} bytes)");
+        if (QuantizationAdvice(outcome) is { } advice) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(advice)}");
+    }
+
+    /// <summary>The rise in error (points) from quantisation above which few-bit layers are pointed out.</summary>
+    public const double NotableQuantizationCost = 0.2;
+
+    /// <summary>
+    /// When quantisation costs at least <see cref="NotableQuantizationCost"/> points and some layer kept only one or
+    /// two significand bits (where rounding changes a weight the most), names those layers and the fix; else null.
+    /// </summary>
+    public static string? QuantizationAdvice(CompressionOutcome outcome)
+    {
+        double cost = outcome.CompressedErrorPct - outcome.PrunedErrorPct;
+        var coarse = outcome.Result.Layers.Where(l => l.KeptWeights > 0 && l.SignificandBits <= 2).ToList();
+        if (cost < NotableQuantizationCost || coarse.Count == 0) return null;
+        var layers = string.Join(", ", coarse.Select(l => $"{l.Name} ({l.SignificandBits} significand bit{(l.SignificandBits == 1 ? "" : "s")})"));
+        return $"quantisation raised the error by {cost:F2} points ({outcome.PrunedErrorPct:F2} % → {outcome.CompressedErrorPct:F2} %), and {layers} " +
+               $"{(coarse.Count == 1 ? "keeps" : "keep")} very few bits. `compress --extra-bits 1` (or 2) gives every layer more, at a lower precision rate.";
     }
 
     /// <summary>The report of a run.</summary>

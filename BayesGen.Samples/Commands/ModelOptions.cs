@@ -43,8 +43,18 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => "any-keeps",
     };
 
+    public Option<double?> MaxErrorIncrease { get; } = new("--max-error-increase")
+    {
+        Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays within this many points of the unpruned network's, e.g. 0.1.",
+    };
+
     public ModelOptions()
     {
+        MaxErrorIncrease.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100))
+                r.AddError("--max-error-increase must be a number of percentage points between 0 and 100.");
+        });
         Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
         Compensation.AcceptOnlyFromAmong("mean", "none");
         Model.AcceptOnlyFromAmong(ModelCatalog.Names);
@@ -70,6 +80,18 @@ public sealed class ModelOptions
         command.Options.Add(Quantization);
         command.Options.Add(Compensation);
         command.Options.Add(Coupling);
+    }
+
+    /// <summary>Adds <c>--max-error-increase</c> (commands that can choose thresholds on held-out data).</summary>
+    public void AddThresholdChoiceTo(Command command) => command.Options.Add(MaxErrorIncrease);
+
+    /// <summary>The allowed error increase, or null; refused together with --threshold (one or the other chooses).</summary>
+    public double? ErrorIncrease(ParseResult parse)
+    {
+        var d = parse.GetValue(MaxErrorIncrease);
+        if (d is not null && parse.GetValue(Thresholds) is { Length: > 0 })
+            throw new ArgumentException("--max-error-increase chooses every layer's threshold; leave out --threshold, or drop --max-error-increase to give thresholds yourself.");
+        return d;
     }
 
     public CouplingRule CouplingRule(ParseResult parse)

@@ -4,6 +4,7 @@ using BayesGen.Samples.Console;
 using BayesGen.Interop;
 using BayesGen.Training;
 using BayesGen.Training.Logs;
+using BayesGen.Samples.Reporting;
 using Spectre.Console;
 using TorchSharp;
 
@@ -33,6 +34,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
+        var holdout = new Option<long>("--holdout") { Description = "Hold out this many training images (chosen with --seed) from training, for choosing thresholds with --max-error-increase (0: train on all).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: every core the machine's other processes leave free, adjusted as their load changes).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
         batch.AtLeast(1);
@@ -40,6 +42,7 @@ public static class TrainCommand
         warmup.Must(v => v >= 0 && double.IsFinite(v), "--kl-warmup must be 0 or more.");
         pretrain.Must(v => v >= 0, "--pretrain-epochs cannot be negative.");
         initLogVar.Must(v => double.IsFinite(v) && v <= 0 && v >= -30, "--init-logvar must lie between -30 and 0.");
+        holdout.Must(v => v >= 0, "--holdout cannot be negative.");
         threads.Must(v => v >= 0, "--threads must be 0 (TorchSharp's default) or a positive number of threads.");
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
@@ -47,7 +50,8 @@ public static class TrainCommand
         foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
-        foreach (var o in new Option[] { output, resume, initFrom, tensorboard, threads }) command.Options.Add(o);
+        model.AddThresholdChoiceTo(command);
+        foreach (var o in new Option[] { holdout, output, resume, initFrom, tensorboard, threads }) command.Options.Add(o);
         device.AddTo(command);
 
         command.SetAction(parse =>
@@ -60,10 +64,18 @@ public static class TrainCommand
             var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
-            var (train, test, dataset) = data.Load(parse, System.Console.Out);
-            using var _ = train;
+            var maxIncrease = model.ErrorIncrease(parse);
+            long heldOutCount = parse.GetValue(holdout);
+            if (maxIncrease is not null && heldOutCount == 0)
+                throw new ArgumentException("--max-error-increase chooses thresholds on held-out training images: add --holdout N (for example --holdout 5000).");
+            var (loaded, test, dataset) = data.Load(parse, System.Console.Out);
             using var __ = test;
-            console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] on {dataset.Name}: {train.Count:N0} training, {test.Count:N0} test images");
+            var (train, heldOut) = heldOutCount > 0 ? SplitOff(loaded, heldOutCount, parse.GetValue(seed)) : (loaded, null);
+            using var _ = train;
+            using var ___ = heldOut;
+            dataset = dataset with { Train = train.Count };
+            console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] on {dataset.Name}: {train.Count:N0} training, " +
+                               (heldOut is null ? "" : $"{heldOut.Count:N0} held out, ") + $"{test.Count:N0} test images");
 
             var options = new TrainingOptions
             {
@@ -115,15 +127,36 @@ public static class TrainCommand
             var result = view.Run(() => new BayesianTrainer(options, observer).Train(bayesian, train, test));
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
+            ThresholdChoiceReport? choice = null;
+            if (maxIncrease is double increase)
+            {
+                var search = HeldOutThresholds.Choose(bayesian, heldOut!, increase, model.CouplingRule(parse));
+                HeldOutThresholds.Print(console, search, increase, heldOut!.Count);
+                thresholds = search.Thresholds();
+                choice = HeldOutThresholds.Report(search, increase, heldOut.Count);
+            }
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
                 model.Means(parse, bayesian, train), coupling: model.CouplingRule(parse));
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
-            var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs);
+            var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
+                with { Holdout = heldOutCount > 0 ? heldOutCount : null, ThresholdChoice = choice };
             var reportPath = Path.Combine(outDir, "report.json");
             report.Save(reportPath);
             console.MarkupLine($"report: {Markup.Escape(reportPath)}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Splits the held-out images off the loaded training set (which it then frees).</summary>
+    private static (ImageDataset Train, ImageDataset? HeldOut) SplitOff(ImageDataset loaded, long count, long seed)
+    {
+        if (count >= loaded.Count)
+            throw new ArgumentException($"--holdout {count} leaves nothing to train on: the training set has {loaded.Count:N0} images.");
+        using (loaded)
+        {
+            var (rest, heldOut) = loaded.SplitOff(count, seed);
+            return (rest, heldOut);
+        }
     }
 }

@@ -42,6 +42,10 @@ public sealed record RunReport
     /// <summary>Size of the original weights as float32 (biases excluded, as in the compression rates).</summary>
     public long? DenseBytes { get; init; }
     public IReadOnlyList<EpochReport>? History { get; init; }
+    /// <summary>Training images held out from training (<c>--holdout</c>), chosen with the run's seed; null or 0 for none.</summary>
+    public long? Holdout { get; init; }
+    /// <summary>How <c>--max-error-increase</c> chose the thresholds, when it did.</summary>
+    public ThresholdChoiceReport? ThresholdChoice { get; init; }
 
     /// <summary>The JSON options the report is written and read with.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -96,3 +100,10 @@ public sealed record LayerReport(string Name, string Kind, long Groups, long Kep
 
 /// <summary>One epoch in the report's history.</summary>
 public sealed record EpochReport(int Epoch, double Loss, double CrossEntropy, double KL, double TestErrorPct, IReadOnlyList<long> KeptGroups, double Seconds);
+
+/// <summary>Thresholds chosen on held-out training images: the bound, the errors there, and each layer's choice.</summary>
+public sealed record ThresholdChoiceReport(double MaxErrorIncrease, long HeldOutImages, double BaseErrorPct, double BoundPct, double ErrorPct,
+    int Evaluations, IReadOnlyList<ThresholdChoiceLayer> Layers);
+
+/// <summary>One layer's threshold chosen on held-out data.</summary>
+public sealed record ThresholdChoiceLayer(string Name, double Threshold, long KeptGroups, long Groups);

@@ -74,6 +74,67 @@ public sealed class CommandLineTests : IDisposable
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.bgck")));
     }
 
+    [Theory]
+    [InlineData("--max-error-increase", "-1", "between 0 and 100")]
+    [InlineData("--holdout", "-5", "--holdout cannot be negative")]
+    public void Bad_threshold_choice_arguments_are_rejected_before_any_work(string option, string value, string message)
+    {
+        var (code, output) = Run("train", option, value, "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains(message, output);
+    }
+
+    [Fact]
+    public void Choosing_thresholds_on_held_out_data_needs_held_out_data_and_no_thresholds()
+    {
+        var (code, output) = Run("train", "--max-error-increase", "0.1", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("add --holdout N", output);
+        (code, output) = Run("train", "--max-error-increase", "0.1", "--holdout", "100", "--threshold", "fc1=-3", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("leave out --threshold", output);
+        Assert.False(File.Exists(Path.Combine(dir, "checkpoint.bgck")));
+    }
+
+    [Fact]
+    public void Thresholds_chosen_on_held_out_images_are_printed_recorded_and_chosen_again_by_compress()
+    {
+        _ = Mnist.Test;   // fetched once for the whole test run, where the command line looks too
+        var run = Path.Combine(dir, "run");
+        var (code, output) = Run("train", "--model", "lenet300", "--epochs", "2", "--train-subset", "6000", "--holdout", "1000",
+            "--max-error-increase", "0.5", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("5,000 training, 1,000 held out, 10,000 test images", output);
+        Assert.Contains("thresholds chosen on 1,000 held-out training images", output);
+        var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal(1000, report.Holdout);
+        Assert.Equal(5000, report.Dataset.Train);
+        var choice = report.ThresholdChoice!;
+        Assert.Equal(0.5, choice.MaxErrorIncrease);
+        Assert.Equal(["fc1", "fc2", "fc3"], choice.Layers.Select(l => l.Name));
+        Assert.True(choice.ErrorPct <= choice.BoundPct, $"{choice.ErrorPct} > {choice.BoundPct}");
+        Assert.Equal(choice.BaseErrorPct + 0.5, choice.BoundPct, 9);
+        // The report's layers are the chosen ones: the thresholds and kept groups compression used.
+        Assert.Equal(choice.Layers.Select(l => l.Threshold), report.Layers.Select(l => l.Threshold));
+
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5");
+        Assert.True(code == 0, output);
+        var again = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
+        Assert.Equal(choice.Layers, again.Layers);   // the same split, the same choice
+
+        (code, output) = Run("compress", "--run", run, "--max-error-increase", "0.5");   // all 60,000 images loaded
+        Assert.Equal(2, code);
+        Assert.Contains("1,000 of 6,000 training images, but 60,000 were loaded", output);
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "report.json")))!.AsObject();
+        json.Remove("holdout");
+        File.WriteAllText(Path.Combine(run, "report.json"), json.ToJsonString());
+        (code, output) = Run("compress", "--run", run, "--max-error-increase", "0.5");
+        Assert.Equal(2, code);
+        Assert.Contains("trained on every training image", output);
+        Assert.Contains("--holdout", output);
+    }
+
     [Fact]
     public void A_data_directory_without_MNIST_lists_the_missing_files()
     {

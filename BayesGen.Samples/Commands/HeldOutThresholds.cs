@@ -1,0 +1,66 @@
+using BayesGen.Compression;
+using BayesGen.Samples.Reporting;
+using BayesGen.Training;
+using Spectre.Console;
+
+namespace BayesGen.Samples.Commands;
+
+/// <summary>
+/// <c>--max-error-increase</c>: every layer's threshold chosen on held-out training images (never the test set) as
+/// the most pruning whose error stays within the given points of the unpruned network's (<see cref="ThresholdSearch"/>).
+/// The error searched is that of the pruned network with unrounded weights; quantisation comes after, as always.
+/// </summary>
+public static class HeldOutThresholds
+{
+    /// <summary>Searches the thresholds of <paramref name="model"/> with <paramref name="heldOut"/> as the guard.</summary>
+    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, double maxIncrease, CouplingRule coupling)
+    {
+        var layers = new List<ThresholdSearch.LayerStatistic>();
+        foreach (var (name, layer) in model.BayesianLayers)
+        {
+            using var statistic = layer.Scale.PruningStatistic().detach().cpu().to(TorchSharp.torch.ScalarType.Float32);
+            layers.Add(new ThresholdSearch.LayerStatistic(name, statistic.data<float>().ToArray(), layer.Scale.Direction));
+        }
+        double ErrorPct(PruningThresholds thresholds)
+        {
+            using var masks = model.ComputeMasks(thresholds, coupling);
+            model.ApplyMasks(masks);
+            try { return Evaluation.ErrorPercent(model, heldOut); }
+            finally { model.ClearMasks(); }
+        }
+        return ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, maxIncrease);
+    }
+
+    /// <summary>What was chosen per layer, and why.</summary>
+    public static void Print(IAnsiConsole console, ThresholdSearch.Result result, double maxIncrease, long heldOutImages)
+    {
+        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: the most pruning whose error stays within " +
+                           $"{maxIncrease:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %); it errs on {result.ErrorPct:F2} % " +
+                           $"there ({result.Evaluations} evaluations)");
+        foreach (var l in result.Layers)
+            console.MarkupLine($"  {Markup.Escape(l.Layer)}: threshold {l.Threshold:G4} keeps {l.KeptGroups} of {l.Groups} groups");
+    }
+
+    /// <summary>The choice as the report records it.</summary>
+    public static ThresholdChoiceReport Report(ThresholdSearch.Result result, double maxIncrease, long heldOutImages)
+        => new(maxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
+            result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray());
+
+    /// <summary>The error for <c>--max-error-increase</c> on a run that trained on every training image.</summary>
+    public static ArgumentException NothingHeldOut()
+        => new("--max-error-increase chooses thresholds on held-out training images, and this run trained on every training image. " +
+               "Train it again with --holdout N (for example --holdout 5000), or give thresholds with --threshold.");
+
+    /// <summary>
+    /// The held-out images of a run trained with <c>--holdout</c>: split again from <paramref name="train"/> (the training
+    /// set the command loaded) with the run's seed; the first image set is what the run trained on.
+    /// </summary>
+    public static (ImageDataset Remaining, ImageDataset HeldOut) Rebuild(RunReport report, ImageDataset train)
+    {
+        if (report.Holdout is not > 0) throw NothingHeldOut();
+        if (train.Count != report.Dataset.Train + report.Holdout)
+            throw new ArgumentException($"The run held out {report.Holdout:N0} of {report.Dataset.Train + report.Holdout:N0} training images, but {train.Count:N0} were loaded; " +
+                                        "load the same data (the same --dataset, --data and --train-subset as the run).");
+        return train.SplitOff(report.Holdout.Value, report.Seed);
+    }
+}

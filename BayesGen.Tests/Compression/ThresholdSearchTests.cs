@@ -1,0 +1,108 @@
+using BayesGen.Compression;
+using BayesGen.Layers;
+
+namespace BayesGen.Tests.Compression;
+
+/// <summary>
+/// The held-out threshold search on hand-built error surfaces whose right answer is known: which groups matter is
+/// set by hand, the "held-out error" is computed from the groups a set of thresholds removes.
+/// </summary>
+public sealed class ThresholdSearchTests
+{
+    [Fact]
+    public void Candidates_run_from_keeping_every_group_to_keeping_one()
+    {
+        Assert.Equal([4.0, 2.5, 1.5], ThresholdSearch.Candidates([3f, 1f, 2f, 2f], PruneDirection.Above));
+        Assert.Equal([0.0, 1.5, 2.5], ThresholdSearch.Candidates([3f, 1f, 2f, 2f], PruneDirection.Below));
+        Assert.Equal([6.0], ThresholdSearch.Candidates([5f, float.NaN], PruneDirection.Above));
+        Assert.Empty(ThresholdSearch.Candidates([float.NaN], PruneDirection.Above));
+    }
+
+    /// <summary>
+    /// Two layers whose statistic is log α (pruned above): groups below −3 carry signal and cost 0.5 points each when
+    /// removed, groups above carry noise and cost nothing, except one noise group of fc1 that costs 0.05.
+    /// </summary>
+    [Fact]
+    public void Stops_where_the_next_group_would_break_the_bound()
+    {
+        float[] fc1 = [-6f, -5.5f, -5f, -4f, -1f, 0f, 1f, 2f, 3f];   // 4 signal, 5 noise
+        float[] fc2 = [-7f, -6f, 0.5f, 1.5f];                          // 2 signal, 2 noise
+        var layers = new[] { new ThresholdSearch.LayerStatistic("fc1", fc1, PruneDirection.Above), new ThresholdSearch.LayerStatistic("fc2", fc2, PruneDirection.Above) };
+        double Error(PruningThresholds t)
+        {
+            double e = 1.0;
+            foreach (var (name, values) in new[] { ("fc1", fc1), ("fc2", fc2) })
+            {
+                Assert.True(t.TryGet(name, out var threshold));
+                foreach (var v in values.Where(v => v >= threshold))
+                    e += v < -3 ? 0.5 : name == "fc1" && v == -1f ? 0.05 : 0;
+            }
+            return e;
+        }
+
+        var loose = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.1);
+        Assert.Equal([4L, 2L], loose.Layers.Select(l => l.KeptGroups));   // every noise group goes, the 0.05 one too
+        Assert.Equal(1.05, loose.ErrorPct, 10);
+        Assert.Equal(1.0, loose.BaseErrorPct);
+        Assert.Equal(1.1, loose.BoundPct, 10);
+
+        var strict = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.0);
+        Assert.Equal([5L, 2L], strict.Layers.Select(l => l.KeptGroups));  // the 0.05 group stays
+        Assert.Equal(1.0, strict.ErrorPct, 10);
+
+        var generous = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.6);
+        Assert.Equal(3L + 2L, generous.Layers.Sum(l => l.KeptGroups));   // one signal group may go, in either layer
+        Assert.True(generous.ErrorPct <= 1.6 + 1e-12);
+
+        // The chosen thresholds reproduce the kept counts through PruningThresholds.
+        var t = loose.Thresholds();
+        Assert.True(t.TryGet("fc1", out var fc1Threshold));
+        Assert.Equal(4, fc1.Count(v => v < fc1Threshold));
+    }
+
+    [Fact]
+    public void Never_ends_above_the_bound_even_when_the_error_is_not_monotone()
+    {
+        var random = new Random(7);
+        var values = Enumerable.Range(0, 60).Select(_ => (float)(random.NextDouble() * 10 - 6)).ToArray();
+        var layers = new[] { new ThresholdSearch.LayerStatistic("conv1", values, PruneDirection.Above) };
+        var noise = new Dictionary<double, double>();
+        double Error(PruningThresholds t)
+        {
+            t.TryGet("conv1", out var threshold);
+            if (!noise.TryGetValue(threshold, out var e)) noise[threshold] = e = 2.0 + random.NextDouble();   // a jagged surface
+            return e;
+        }
+        for (int trial = 0; trial < 20; trial++)
+        {
+            noise.Clear();
+            var result = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.3);
+            Assert.True(result.ErrorPct <= result.BoundPct, $"ended at {result.ErrorPct} above the bound {result.BoundPct}");
+            Assert.InRange(result.Layers[0].KeptGroups, 1, 60);
+        }
+    }
+
+    [Fact]
+    public void A_network_of_noise_keeps_one_group_per_layer()
+    {
+        var layers = new[]
+        {
+            new ThresholdSearch.LayerStatistic("a", [1f, 2f, 3f, 4f], PruneDirection.Above),
+            new ThresholdSearch.LayerStatistic("b", [-1f, -2f, -3f], PruneDirection.Below),
+        };
+        var result = ThresholdSearch.WithinErrorIncrease(layers, _ => 5.0, maxIncrease: 0);
+        Assert.Equal([1L, 1L], result.Layers.Select(l => l.KeptGroups));
+        Assert.True(result.Evaluations < 10, $"{result.Evaluations} evaluations for 7 groups");
+    }
+
+    [Fact]
+    public void Bad_settings_are_refused()
+    {
+        var layers = new[] { new ThresholdSearch.LayerStatistic("a", [1f, 2f], PruneDirection.Above) };
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdSearch.WithinErrorIncrease(layers, _ => 1, -0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdSearch.WithinErrorIncrease(layers, _ => 1, double.NaN));
+        Assert.Throws<ArgumentException>(() => ThresholdSearch.WithinErrorIncrease([], _ => 1, 0.1));
+        Assert.Throws<ArgumentException>(() => ThresholdSearch.WithinErrorIncrease([new("a", [float.NaN], PruneDirection.Above)], _ => 1, 0.1));
+        Assert.Throws<InvalidOperationException>(() => ThresholdSearch.WithinErrorIncrease(layers, _ => double.NaN, 0.1));
+    }
+}
