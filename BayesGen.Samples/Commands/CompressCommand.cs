@@ -65,20 +65,17 @@ public static class CompressCommand
             }
             var thresholds = model.ParsedThresholds(parse, bayesian);
             ThresholdChoiceReport? choice = null;
+            var means = model.Means(parse, bayesian, train);
             if (maxIncrease is double increase)
-            {
-                var search = HeldOutThresholds.Choose(bayesian, heldOut!, increase, model.CouplingRule(parse));
-                HeldOutThresholds.Print(console, search, increase, heldOut!.Count);
-                thresholds = search.Thresholds();
-                choice = HeldOutThresholds.Report(search, increase, heldOut.Count);
-            }
+                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, increase, model.CouplingRule(parse), means,
+                    model.CompensationGiven(parse), model.Mode(parse), parse.GetValue(extraBits));
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);
             else HistogramView.Sparklines(console, histograms);
 
             double testError = previous?.TestErrorPct ?? Evaluation.ErrorPercent(bayesian, test);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir,
-                model.Means(parse, bayesian, train), parse.GetValue(extraBits), model.CouplingRule(parse));
+                means, parse.GetValue(extraBits), model.CouplingRule(parse));
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {

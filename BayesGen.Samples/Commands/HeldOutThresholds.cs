@@ -31,6 +31,26 @@ public static class HeldOutThresholds
         return ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, maxIncrease);
     }
 
+    /// <summary>
+    /// Whether removed inputs are compensated by their means (<paramref name="means"/>) or dropped, chosen like the
+    /// thresholds: the compressed network (quantised, as deployed) with each, on the held-out images; the lower error
+    /// wins, dropping on a tie (the paper's way). Returns the means to use (null: drop) and both errors.
+    /// </summary>
+    public static (InputMeans? Chosen, double WithMeansPct, double DroppedPct) ChooseCompensation(BayesianNetwork model, ImageDataset heldOut,
+        InputMeans means, PruningThresholds thresholds, QuantizationMode mode, int extraBits, CouplingRule coupling)
+    {
+        using var masks = model.ComputeMasks(thresholds, coupling);
+        double ErrorPct(InputMeans? m)
+        {
+            var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, m);
+            NetworkCompression.ApplyTo(model, masks, result, quantized: true);
+            try { return Evaluation.ErrorPercent(model, heldOut); }
+            finally { model.ClearMasks(); }
+        }
+        double withMeans = ErrorPct(means), dropped = ErrorPct(null);
+        return (withMeans < dropped ? means : null, withMeans, dropped);
+    }
+
     /// <summary>What was chosen per layer, and why.</summary>
     public static void Print(IAnsiConsole console, ThresholdSearch.Result result, double maxIncrease, long heldOutImages)
     {
@@ -45,6 +65,24 @@ public static class HeldOutThresholds
     public static ThresholdChoiceReport Report(ThresholdSearch.Result result, double maxIncrease, long heldOutImages)
         => new(maxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
             result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray());
+
+    /// <summary>
+    /// Chooses thresholds (and, unless the user chose it, compensation) on the held-out images, prints both choices,
+    /// and returns the thresholds, the input means to compress with and the report entry.
+    /// </summary>
+    public static (PruningThresholds Thresholds, InputMeans? Means, ThresholdChoiceReport Report) Choose(IAnsiConsole console, BayesianNetwork model,
+        ImageDataset heldOut, double maxIncrease, CouplingRule coupling, InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
+    {
+        var search = Choose(model, heldOut, maxIncrease, coupling);
+        Print(console, search, maxIncrease, heldOut.Count);
+        var thresholds = search.Thresholds();
+        var report = Report(search, maxIncrease, heldOut.Count);
+        if (compensationGiven || means is null) return (thresholds, means, report);
+        var (chosen, withMeans, dropped) = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, coupling);
+        console.MarkupLine($"  removed inputs: {(chosen is null ? "dropped" : "compensated by their means")} (held-out error of the compressed network " +
+                           $"{withMeans:F2} % compensated, {dropped:F2} % dropped)");
+        return (thresholds, chosen, report with { Compensation = chosen is null ? "none" : "mean", CompensatedErrorPct = withMeans, DroppedErrorPct = dropped });
+    }
 
     /// <summary>The error for <c>--max-error-increase</c> on a run that trained on every training image.</summary>
     public static ArgumentException NothingHeldOut()

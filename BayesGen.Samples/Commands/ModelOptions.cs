@@ -94,6 +94,9 @@ public sealed class ModelOptions
         return d;
     }
 
+    /// <summary>Whether --compensation was given on the command line (not just its default).</summary>
+    public bool CompensationGiven(ParseResult parse) => parse.GetResult(Compensation) is { Implicit: false };
+
     public CouplingRule CouplingRule(ParseResult parse)
         => parse.GetValue(Coupling) == "any-removes" ? Compression.CouplingRule.AnyWriterRemoves : Compression.CouplingRule.AnyWriterKeeps;
 

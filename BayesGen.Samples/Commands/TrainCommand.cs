@@ -128,15 +128,12 @@ public static class TrainCommand
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
             ThresholdChoiceReport? choice = null;
+            var means = model.Means(parse, bayesian, train);
             if (maxIncrease is double increase)
-            {
-                var search = HeldOutThresholds.Choose(bayesian, heldOut!, increase, model.CouplingRule(parse));
-                HeldOutThresholds.Print(console, search, increase, heldOut!.Count);
-                thresholds = search.Thresholds();
-                choice = HeldOutThresholds.Report(search, increase, heldOut.Count);
-            }
+                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, increase, model.CouplingRule(parse), means,
+                    model.CompensationGiven(parse), model.Mode(parse), 0);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
-                model.Means(parse, bayesian, train), coupling: model.CouplingRule(parse));
+                means, coupling: model.CouplingRule(parse));
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
                 with { Holdout = heldOutCount > 0 ? heldOutCount : null, ThresholdChoice = choice };

@@ -103,7 +103,15 @@ public sealed record EpochReport(int Epoch, double Loss, double CrossEntropy, do
 
 /// <summary>Thresholds chosen on held-out training images: the bound, the errors there, and each layer's choice.</summary>
 public sealed record ThresholdChoiceReport(double MaxErrorIncrease, long HeldOutImages, double BaseErrorPct, double BoundPct, double ErrorPct,
-    int Evaluations, IReadOnlyList<ThresholdChoiceLayer> Layers);
+    int Evaluations, IReadOnlyList<ThresholdChoiceLayer> Layers)
+{
+    /// <summary>"mean" or "none" when compensation was chosen on the held-out images too (null: the user chose it).</summary>
+    public string? Compensation { get; init; }
+    /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>
+    public double? CompensatedErrorPct { get; init; }
+    /// <summary>Held-out error of the compressed network with removed inputs dropped.</summary>
+    public double? DroppedErrorPct { get; init; }
+}
 
 /// <summary>One layer's threshold chosen on held-out data.</summary>
 public sealed record ThresholdChoiceLayer(string Name, double Threshold, long KeptGroups, long Groups);

@@ -114,6 +114,11 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(["fc1", "fc2", "fc3"], choice.Layers.Select(l => l.Name));
         Assert.True(choice.ErrorPct <= choice.BoundPct, $"{choice.ErrorPct} > {choice.BoundPct}");
         Assert.Equal(choice.BaseErrorPct + 0.5, choice.BoundPct, 9);
+        // Compensation, not given, was chosen on the same images: the lower held-out error, dropping on a tie.
+        Assert.NotNull(choice.CompensatedErrorPct);
+        Assert.Equal(choice.CompensatedErrorPct < choice.DroppedErrorPct ? "mean" : "none", choice.Compensation);
+        Assert.Equal(choice.Compensation, report.Compensation);
+        Assert.Contains("removed inputs: ", output);
         // The report's layers are the chosen ones: the thresholds and kept groups compression used.
         Assert.Equal(choice.Layers.Select(l => l.Threshold), report.Layers.Select(l => l.Threshold));
 
@@ -121,6 +126,12 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, output);
         var again = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
         Assert.Equal(choice.Layers, again.Layers);   // the same split, the same choice
+
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--compensation", "none");
+        Assert.True(code == 0, output);
+        var given = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Null(given.ThresholdChoice!.Compensation);   // the user's choice stands
+        Assert.Equal("none", given.Compensation);
 
         (code, output) = Run("compress", "--run", run, "--max-error-increase", "0.5");   // all 60,000 images loaded
         Assert.Equal(2, code);
