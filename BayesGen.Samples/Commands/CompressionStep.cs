@@ -75,7 +75,7 @@ public static class CompressionStep
         if (cost < NotableQuantizationCost || coarse.Count == 0) return null;
         var layers = string.Join(", ", coarse.Select(l => $"{l.Name} ({l.SignificandBits} significand bit{(l.SignificandBits == 1 ? "" : "s")})"));
         return $"quantisation raised the error by {cost:F2} points ({outcome.PrunedErrorPct:F2} % → {outcome.CompressedErrorPct:F2} %), and {layers} " +
-               $"{(coarse.Count == 1 ? "keeps" : "keep")} very few bits. `compress --extra-bits 1` (or 2) gives every layer more, at a lower precision rate.";
+               $"{(coarse.Count == 1 ? "keeps" : "keep")} very few bits; `compress --extra-bits N` gives every layer N more bits, at a lower precision rate.";
     }
 
     /// <summary>The report of a run.</summary>
