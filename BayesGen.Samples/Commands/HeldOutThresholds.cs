@@ -12,19 +12,28 @@ namespace BayesGen.Samples.Commands;
 /// </summary>
 public static class HeldOutThresholds
 {
-    /// <summary>Searches the thresholds of <paramref name="model"/> with <paramref name="heldOut"/> as the guard.</summary>
-    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, double maxIncrease, CouplingRule coupling)
+    /// <summary>
+    /// Searches the thresholds of <paramref name="model"/> with <paramref name="heldOut"/> as the guard. Each candidate is
+    /// measured as it would be compressed, before rounding: removed inputs compensated by <paramref name="means"/> when
+    /// given (a horseshoe's removed groups still carry their mean contribution, and dropping it would make every
+    /// removal look costly), dropped otherwise.
+    /// </summary>
+    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, double maxIncrease, CouplingRule coupling, InputMeans? means = null)
     {
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
         {
             using var statistic = layer.Scale.PruningStatistic().detach().cpu().to(TorchSharp.torch.ScalarType.Float32);
-            layers.Add(new ThresholdSearch.LayerStatistic(name, statistic.data<float>().ToArray(), layer.Scale.Direction));
+            layers.Add(new ThresholdSearch.LayerStatistic(name, statistic.data<float>().ToArray(), layer.Scale.Direction,
+                Math.Max(1, layer.WeightMu.numel() / layer.Groups)));
         }
         double ErrorPct(PruningThresholds thresholds)
         {
             using var masks = model.ComputeMasks(thresholds, coupling);
-            model.ApplyMasks(masks);
+            CompressionResult result;
+            try { result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds, 0, means); }
+            catch (InvalidOperationException) { return double.PositiveInfinity; }   // a layer would keep no unit
+            NetworkCompression.ApplyTo(model, masks, result, quantized: false);
             try { return Evaluation.ErrorPercent(model, heldOut); }
             finally { model.ClearMasks(); }
         }
@@ -73,7 +82,7 @@ public static class HeldOutThresholds
     public static (PruningThresholds Thresholds, InputMeans? Means, ThresholdChoiceReport Report) Choose(IAnsiConsole console, BayesianNetwork model,
         ImageDataset heldOut, double maxIncrease, CouplingRule coupling, InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
     {
-        var search = Choose(model, heldOut, maxIncrease, coupling);
+        var search = Choose(model, heldOut, maxIncrease, coupling, means);
         Print(console, search, maxIncrease, heldOut.Count);
         var thresholds = search.Thresholds();
         var report = Report(search, maxIncrease, heldOut.Count);

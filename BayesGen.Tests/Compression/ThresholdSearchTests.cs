@@ -60,6 +60,31 @@ public sealed class ThresholdSearchTests
         Assert.Equal(4, fc1.Count(v => v < fc1Threshold));
     }
 
+    /// <summary>
+    /// Two layers whose groups all cost the same error, but a group of "wide" holds 100 weights and one of "narrow"
+    /// 1: the budget goes to the wide layer, whichever layer comes first.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Spends_the_error_budget_where_it_removes_most_weights(bool wideFirst)
+    {
+        float[] values = [-1f, 0f, 1f, 2f, 3f, 4f, 5f, 6f];
+        var wide = new ThresholdSearch.LayerStatistic("wide", values, PruneDirection.Above, WeightsPerGroup: 100);
+        var narrow = new ThresholdSearch.LayerStatistic("narrow", values, PruneDirection.Above, WeightsPerGroup: 1);
+        double Error(PruningThresholds t)
+        {
+            t.TryGet("wide", out var a);
+            t.TryGet("narrow", out var b);
+            return 1.0 + 0.1 * (values.Count(v => v >= a) + values.Count(v => v >= b));   // 0.1 points per group removed
+        }
+        var layers = wideFirst ? new[] { wide, narrow } : new[] { narrow, wide };
+        var result = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.45);   // four groups in all
+        var kept = result.Layers.ToDictionary(l => l.Layer, l => l.KeptGroups);
+        Assert.Equal(4, kept["wide"]);
+        Assert.Equal(8, kept["narrow"]);
+    }
+
     [Fact]
     public void Never_ends_above_the_bound_even_when_the_error_is_not_monotone()
     {
@@ -92,7 +117,7 @@ public sealed class ThresholdSearchTests
         };
         var result = ThresholdSearch.WithinErrorIncrease(layers, _ => 5.0, maxIncrease: 0);
         Assert.Equal([1L, 1L], result.Layers.Select(l => l.KeptGroups));
-        Assert.True(result.Evaluations < 10, $"{result.Evaluations} evaluations for 7 groups");
+        Assert.True(result.Evaluations <= 12, $"{result.Evaluations} evaluations for 7 groups");
     }
 
     [Fact]
