@@ -49,7 +49,7 @@ public sealed class BayesianTrainer
         if (options.Resume && options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
         {
             var state = Checkpoint.Load(options.CheckpointPath, model, optimizer);
-            CheckSameRun(state);
+            CheckSameRun(state, train.Count);
             if (state.EpochsDone > options.Epochs)
                 throw new ArgumentException($"The checkpoint {options.CheckpointPath} has {state.EpochsDone} epochs done, more than the {options.Epochs} asked for; ask for at least {state.EpochsDone}.");
             if (state.LearningRate != options.LearningRate) optimizer.LearningRate = options.LearningRate;
@@ -120,7 +120,8 @@ public sealed class BayesianTrainer
                     try
                     {
                         Checkpoint.Save(options.CheckpointPath, model, optimizer,
-                            new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history));
+                            new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history)
+                            { TrainingExamples = n });
                     }
                     catch (InvalidOperationException e)
                     {
@@ -200,9 +201,11 @@ public sealed class BayesianTrainer
         return Math.Min(1.0, progress / options.KLWarmupEpochs);
     }
 
-    private void CheckSameRun(Checkpoint.State state)
+    private void CheckSameRun(Checkpoint.State state, long trainingExamples)
     {
         var differences = new List<string>();
+        // Other training data (another subset or held-out split) would change N in KL/N and what the epochs replay.
+        if (state.TrainingExamples is long k && k != trainingExamples) differences.Add($"{k:N0} training examples (now {trainingExamples:N0})");
         if (state.Seed != options.Seed) differences.Add($"seed {state.Seed} (now {options.Seed})");
         if (state.BatchSize != options.BatchSize) differences.Add($"batch size {state.BatchSize} (now {options.BatchSize})");
         if (state.KLWarmupEpochs != options.KLWarmupEpochs) differences.Add($"KL warm-up {state.KLWarmupEpochs} (now {options.KLWarmupEpochs})");

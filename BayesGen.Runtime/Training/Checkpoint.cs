@@ -36,7 +36,11 @@ public static class Checkpoint
     /// <param name="KLWarmupEpochs">The run's KL warm-up.</param>
     /// <param name="Steps">Optimiser steps done.</param>
     /// <param name="History">Per-epoch summaries so far.</param>
-    public sealed record State(string Model, int EpochsDone, long Seed, int BatchSize, double LearningRate, double KLWarmupEpochs, long Steps, List<EpochSummary> History);
+    public sealed record State(string Model, int EpochsDone, long Seed, int BatchSize, double LearningRate, double KLWarmupEpochs, long Steps, List<EpochSummary> History)
+    {
+        /// <summary>The examples per epoch the run trained on (N in KL/N); null in checkpoints written before it was recorded.</summary>
+        public long? TrainingExamples { get; init; }
+    }
 
     /// <summary>Writes a checkpoint atomically; refuses a model whose parameters are not all finite.</summary>
     /// <exception cref="InvalidOperationException">A parameter holds NaN or infinity: such a model is never checkpointed.</exception>

@@ -78,6 +78,10 @@ public sealed class TrainingTests : IDisposable
             new BayesianTrainer(new TrainingOptions { Epochs = 2, Seed = 2, BatchSize = 64, CheckpointPath = path, Resume = true }).Train(model, train, test));
         Assert.Contains("seed 1 (now 2)", e.Message);
         Assert.Contains("batch size 128 (now 64)", e.Message);
+        using var fewer = Mnist.Train.Take(448);   // another subset or held-out split: N in KL/N changes
+        e = Assert.Throws<ArgumentException>(() =>
+            new BayesianTrainer(new TrainingOptions { Epochs = 2, Seed = 1, CheckpointPath = path, Resume = true }).Train(model, fewer, test));
+        Assert.Contains("512 training examples (now 448)", e.Message);
     }
 
     [Fact]
