@@ -74,9 +74,26 @@ public static class ThresholdSearch
     /// <param name="maxIncrease">How many points above the unpruned error the result may err (≥ 0).</param>
     public static Result WithinErrorIncrease(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double maxIncrease)
     {
-        ArgumentNullException.ThrowIfNull(layers);
         if (!(maxIncrease >= 0) || double.IsInfinity(maxIncrease))
             throw new ArgumentOutOfRangeException(nameof(maxIncrease), maxIncrease, "The allowed error increase must be a finite number of points ≥ 0.");
+        return Search(layers, errorPct, unpruned => unpruned + maxIncrease);
+    }
+
+    /// <summary>
+    /// The most pruning thresholds whose error (<paramref name="errorPct"/>, on held-out data) stays at or below
+    /// <paramref name="targetPct"/> percent. Throws <see cref="ArgumentException"/> when keeping every group already errs more.
+    /// </summary>
+    public static Result WithinError(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double targetPct)
+    {
+        if (!(targetPct >= 0 && targetPct <= 100))
+            throw new ArgumentOutOfRangeException(nameof(targetPct), targetPct, "The target error must be a percentage between 0 and 100.");
+        return Search(layers, errorPct, unpruned => unpruned <= targetPct ? targetPct
+            : throw new ArgumentException($"The unpruned network already errs on {unpruned:F2} % of the held-out images, above the target of {targetPct:G4} %: nothing can be pruned within it. Aim higher, or train longer."));
+    }
+
+    private static Result Search(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, Func<double, double> boundFor)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0) throw new ArgumentException("There are no layers to choose thresholds for.", nameof(layers));
         var candidates = layers.Select(l => Candidates(l.Values, l.Direction)).ToArray();
         for (int i = 0; i < layers.Count; i++)
@@ -97,7 +114,7 @@ public static class ThresholdSearch
         long Kept(int layer, int at) => KeptGroups(layers[layer], candidates[layer][at]);
 
         double current = Evaluate(position);
-        double baseError = current, bound = baseError + maxIncrease;
+        double baseError = current, bound = boundFor(baseError);
         var step = candidates.Select(c => Math.Max(1, (c.Length - 1) / FirstStepDivisor)).ToArray();
         var active = candidates.Select(c => c.Length > 1).ToArray();
         while (active.Any(a => a))

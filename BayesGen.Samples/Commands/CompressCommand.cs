@@ -42,8 +42,8 @@ public static class CompressCommand
             var console = AnsiConsole.Console;
             var dir = parse.GetValue(run)!.FullName;
             var (entry, previous) = RunFiles.Open(dir);
-            var maxIncrease = model.ErrorIncrease(parse);
-            if (maxIncrease is not null && previous is not { Holdout: > 0 }) throw HeldOutThresholds.NothingHeldOut();
+            var goal = model.Goal(parse);
+            if (goal is not null && previous is not { Holdout: > 0 }) throw HeldOutThresholds.NothingHeldOut(goal);
             var (loaded, test, _) = data.Load(parse, System.Console.Out);
             using var _2 = test;
             // A run trained with --holdout trained on the rest: input means (compensation) come from those images.
@@ -66,8 +66,8 @@ public static class CompressCommand
             var thresholds = model.ParsedThresholds(parse, bayesian);
             ThresholdChoiceReport? choice = null;
             var means = model.Means(parse, bayesian, train);
-            if (maxIncrease is double increase)
-                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, increase, model.CouplingRule(parse), means,
+            if (goal is not null)
+                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
                     model.CompensationGiven(parse), model.Mode(parse), parse.GetValue(extraBits));
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace BayesGen.Samples.Commands;
 
 /// <summary>
-/// <c>--max-error-increase</c>: every layer's threshold chosen on held-out training images (never the test set) as
+/// <c>--max-error-increase</c> and <c>--target-error</c>: every layer's threshold chosen on held-out training images (never the test set) as
 /// the most pruning whose error stays within the given points of the unpruned network's (<see cref="ThresholdSearch"/>).
 /// The error searched is that of the pruned network with unrounded weights; quantisation comes after, as always.
 /// </summary>
@@ -18,7 +18,7 @@ public static class HeldOutThresholds
     /// given (a horseshoe's removed groups still carry their mean contribution, and dropping it would make every
     /// removal look costly), dropped otherwise.
     /// </summary>
-    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, double maxIncrease, CouplingRule coupling, InputMeans? means = null)
+    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, CouplingRule coupling, InputMeans? means = null)
     {
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
@@ -37,7 +37,9 @@ public static class HeldOutThresholds
             try { return Evaluation.ErrorPercent(model, heldOut); }
             finally { model.ClearMasks(); }
         }
-        return ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, maxIncrease);
+        return goal.MaxIncrease is double increase
+            ? ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, increase)
+            : ThresholdSearch.WithinError(layers, ErrorPct, goal.TargetPct!.Value);
     }
 
     /// <summary>
@@ -61,31 +63,33 @@ public static class HeldOutThresholds
     }
 
     /// <summary>What was chosen per layer, and why.</summary>
-    public static void Print(IAnsiConsole console, ThresholdSearch.Result result, double maxIncrease, long heldOutImages)
+    public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages)
     {
-        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: the most pruning whose error stays within " +
-                           $"{maxIncrease:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %); it errs on {result.ErrorPct:F2} % " +
-                           $"there ({result.Evaluations} evaluations)");
+        var aim = goal.MaxIncrease is double d
+            ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
+            : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
+        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: the most pruning whose error stays {aim}; " +
+                           $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations)");
         foreach (var l in result.Layers)
             console.MarkupLine($"  {Markup.Escape(l.Layer)}: threshold {l.Threshold:G4} keeps {l.KeptGroups} of {l.Groups} groups");
     }
 
     /// <summary>The choice as the report records it.</summary>
-    public static ThresholdChoiceReport Report(ThresholdSearch.Result result, double maxIncrease, long heldOutImages)
-        => new(maxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
-            result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray());
+    public static ThresholdChoiceReport Report(ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages)
+        => new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
+            result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray()) { TargetErrorPct = goal.TargetPct };
 
     /// <summary>
     /// Chooses thresholds (and, unless the user chose it, compensation) on the held-out images, prints both choices,
     /// and returns the thresholds, the input means to compress with and the report entry.
     /// </summary>
     public static (PruningThresholds Thresholds, InputMeans? Means, ThresholdChoiceReport Report) Choose(IAnsiConsole console, BayesianNetwork model,
-        ImageDataset heldOut, double maxIncrease, CouplingRule coupling, InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
+        ImageDataset heldOut, ThresholdGoal goal, CouplingRule coupling, InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
     {
-        var search = Choose(model, heldOut, maxIncrease, coupling, means);
-        Print(console, search, maxIncrease, heldOut.Count);
+        var search = Choose(model, heldOut, goal, coupling, means);
+        Print(console, search, goal, heldOut.Count);
         var thresholds = search.Thresholds();
-        var report = Report(search, maxIncrease, heldOut.Count);
+        var report = Report(search, goal, heldOut.Count);
         if (compensationGiven || means is null) return (thresholds, means, report);
         var (chosen, withMeans, dropped) = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, coupling);
         console.MarkupLine($"  removed inputs: {(chosen is null ? "dropped" : "compensated by their means")} (held-out error of the compressed network " +
@@ -93,9 +97,9 @@ public static class HeldOutThresholds
         return (thresholds, chosen, report with { Compensation = chosen is null ? "none" : "mean", CompensatedErrorPct = withMeans, DroppedErrorPct = dropped });
     }
 
-    /// <summary>The error for <c>--max-error-increase</c> on a run that trained on every training image.</summary>
-    public static ArgumentException NothingHeldOut()
-        => new("--max-error-increase chooses thresholds on held-out training images, and this run trained on every training image. " +
+    /// <summary>The error for a held-out goal on a run that trained on every training image.</summary>
+    public static ArgumentException NothingHeldOut(ThresholdGoal goal)
+        => new($"{goal.Option} chooses thresholds on held-out training images, and this run trained on every training image. " +
                "Train it again with --holdout N (for example --holdout 5000), or give thresholds with --threshold.");
 
     /// <summary>
@@ -104,7 +108,7 @@ public static class HeldOutThresholds
     /// </summary>
     public static (ImageDataset Remaining, ImageDataset HeldOut) Rebuild(RunReport report, ImageDataset train)
     {
-        if (report.Holdout is not > 0) throw NothingHeldOut();
+        if (report.Holdout is not > 0) throw new ArgumentException("This run trained on every training image: there are no held-out images to rebuild.");
         if (train.Count != report.Dataset.Train + report.Holdout)
             throw new ArgumentException($"The run held out {report.Holdout:N0} of {report.Dataset.Train + report.Holdout:N0} training images, but {train.Count:N0} were loaded; " +
                                         "load the same data (the same --dataset, --data and --train-subset as the run).");

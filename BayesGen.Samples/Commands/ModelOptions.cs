@@ -48,8 +48,18 @@ public sealed class ModelOptions
         Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays within this many points of the unpruned network's, e.g. 0.1.",
     };
 
+    public Option<double?> TargetError { get; } = new("--target-error")
+    {
+        Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays at or below this percentage, e.g. 2.0.",
+    };
+
     public ModelOptions()
     {
+        TargetError.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100))
+                r.AddError("--target-error must be a percentage between 0 and 100.");
+        });
         MaxErrorIncrease.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100))
@@ -82,16 +92,27 @@ public sealed class ModelOptions
         command.Options.Add(Coupling);
     }
 
-    /// <summary>Adds <c>--max-error-increase</c> (commands that can choose thresholds on held-out data).</summary>
-    public void AddThresholdChoiceTo(Command command) => command.Options.Add(MaxErrorIncrease);
-
-    /// <summary>The allowed error increase, or null; refused together with --threshold (one or the other chooses).</summary>
-    public double? ErrorIncrease(ParseResult parse)
+    /// <summary>Adds <c>--max-error-increase</c> and <c>--target-error</c> (commands that can choose thresholds on held-out data).</summary>
+    public void AddThresholdChoiceTo(Command command)
     {
-        var d = parse.GetValue(MaxErrorIncrease);
-        if (d is not null && parse.GetValue(Thresholds) is { Length: > 0 })
-            throw new ArgumentException("--max-error-increase chooses every layer's threshold; leave out --threshold, or drop --max-error-increase to give thresholds yourself.");
-        return d;
+        command.Options.Add(MaxErrorIncrease);
+        command.Options.Add(TargetError);
+    }
+
+    /// <summary>
+    /// What the held-out search aims at, or null when neither option was given; refused together with --threshold
+    /// (one or the other chooses) and with each other.
+    /// </summary>
+    public ThresholdGoal? Goal(ParseResult parse)
+    {
+        var increase = parse.GetValue(MaxErrorIncrease);
+        var target = parse.GetValue(TargetError);
+        if (increase is null && target is null) return null;
+        if (increase is not null && target is not null)
+            throw new ArgumentException("Give --max-error-increase (points above the unpruned error) or --target-error (an error to stay under), not both.");
+        if (parse.GetValue(Thresholds) is { Length: > 0 })
+            throw new ArgumentException($"{(increase is not null ? "--max-error-increase" : "--target-error")} chooses every layer's threshold; leave out --threshold, or drop it to give thresholds yourself.");
+        return new ThresholdGoal(increase, target);
     }
 
     /// <summary>Whether --compensation was given on the command line (not just its default).</summary>
@@ -116,4 +137,11 @@ public sealed class ModelOptions
 
     public QuantizationMode Mode(ParseResult parse)
         => parse.GetValue(Quantization) == "absolute" ? QuantizationMode.Absolute : QuantizationMode.LayerScaled;
+}
+
+/// <summary>What the held-out threshold search aims at: at most <see cref="MaxIncrease"/> points above the unpruned error, or at most <see cref="TargetPct"/> percent.</summary>
+public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct)
+{
+    /// <summary>The option that set it, for messages.</summary>
+    public string Option => MaxIncrease is not null ? "--max-error-increase" : "--target-error";
 }

@@ -34,7 +34,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
-        var holdout = new Option<long>("--holdout") { Description = "Hold out this many training images (chosen with --seed) from training, for choosing thresholds with --max-error-increase (0: train on all).", DefaultValueFactory = _ => 0 };
+        var holdout = new Option<long>("--holdout") { Description = "Hold out this many training images (chosen with --seed) from training, for choosing thresholds with --max-error-increase or --target-error (0: train on all).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: every core the machine's other processes leave free, adjusted as their load changes).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
         batch.AtLeast(1);
@@ -64,10 +64,10 @@ public static class TrainCommand
             var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
-            var maxIncrease = model.ErrorIncrease(parse);
+            var goal = model.Goal(parse);
             long heldOutCount = parse.GetValue(holdout);
-            if (maxIncrease is not null && heldOutCount == 0)
-                throw new ArgumentException("--max-error-increase chooses thresholds on held-out training images: add --holdout N (for example --holdout 5000).");
+            if (goal is not null && heldOutCount == 0)
+                throw new ArgumentException($"{goal.Option} chooses thresholds on held-out training images: add --holdout N (for example --holdout 5000).");
             var (loaded, test, dataset) = data.Load(parse, System.Console.Out);
             using var __ = test;
             var (train, heldOut) = heldOutCount > 0 ? SplitOff(loaded, heldOutCount, parse.GetValue(seed)) : (loaded, null);
@@ -129,8 +129,8 @@ public static class TrainCommand
 
             ThresholdChoiceReport? choice = null;
             var means = model.Means(parse, bayesian, train);
-            if (maxIncrease is double increase)
-                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, increase, model.CouplingRule(parse), means,
+            if (goal is not null)
+                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
                     model.CompensationGiven(parse), model.Mode(parse), 0);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
                 means, coupling: model.CouplingRule(parse));

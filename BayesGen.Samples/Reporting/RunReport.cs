@@ -102,9 +102,11 @@ public sealed record LayerReport(string Name, string Kind, long Groups, long Kep
 public sealed record EpochReport(int Epoch, double Loss, double CrossEntropy, double KL, double TestErrorPct, IReadOnlyList<long> KeptGroups, double Seconds);
 
 /// <summary>Thresholds chosen on held-out training images: the bound, the errors there, and each layer's choice.</summary>
-public sealed record ThresholdChoiceReport(double MaxErrorIncrease, long HeldOutImages, double BaseErrorPct, double BoundPct, double ErrorPct,
+public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOutImages, double BaseErrorPct, double BoundPct, double ErrorPct,
     int Evaluations, IReadOnlyList<ThresholdChoiceLayer> Layers)
 {
+    /// <summary>The error the choice stayed under (<c>--target-error</c>), when that was the goal instead of an increase.</summary>
+    public double? TargetErrorPct { get; init; }
     /// <summary>"mean" or "none" when compensation was chosen on the held-out images too (null: the user chose it).</summary>
     public string? Compensation { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>

@@ -86,6 +86,25 @@ public sealed class ThresholdSearchTests
     }
 
     [Fact]
+    public void A_target_error_is_an_absolute_bound_and_one_below_the_unpruned_error_is_refused()
+    {
+        float[] values = [-6f, -5f, 0f, 1f, 2f];   // 2 signal groups (0.5 points each), 3 noise groups (0.1 each)
+        var layers = new[] { new ThresholdSearch.LayerStatistic("fc1", values, PruneDirection.Above) };
+        double Error(PruningThresholds t)
+        {
+            t.TryGet("fc1", out var threshold);
+            return 2.0 + values.Where(v => v >= threshold).Sum(v => v < -3 ? 0.5 : 0.1);
+        }
+        var result = ThresholdSearch.WithinError(layers, Error, targetPct: 2.25);
+        Assert.Equal(3L, result.Layers[0].KeptGroups);   // two noise groups fit under 2.25 %, the third does not
+        Assert.Equal(2.25, result.BoundPct);
+        Assert.Equal(2.2, result.ErrorPct, 10);
+        var e = Assert.Throws<ArgumentException>(() => ThresholdSearch.WithinError(layers, Error, targetPct: 1.5));
+        Assert.Contains("already errs on 2.00 %", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdSearch.WithinError(layers, Error, targetPct: double.NaN));
+    }
+
+    [Fact]
     public void Never_ends_above_the_bound_even_when_the_error_is_not_monotone()
     {
         var random = new Random(7);

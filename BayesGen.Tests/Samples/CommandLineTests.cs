@@ -133,6 +133,20 @@ public sealed class CommandLineTests : IDisposable
         Assert.Null(given.ThresholdChoice!.Compensation);   // the user's choice stands
         Assert.Equal("none", given.Compensation);
 
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", "99");
+        Assert.True(code == 0, output);
+        Assert.Contains("at or below 99 %", output);
+        var target = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
+        Assert.Equal(99, target.TargetErrorPct);
+        Assert.Null(target.MaxErrorIncrease);
+        Assert.Equal(99, target.BoundPct);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("already errs on", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", "5", "--max-error-increase", "0.1");
+        Assert.Equal(2, code);
+        Assert.Contains("not both", output);
+
         (code, output) = Run("compress", "--run", run, "--max-error-increase", "0.5");   // all 60,000 images loaded
         Assert.Equal(2, code);
         Assert.Contains("1,000 of 6,000 training images, but 60,000 were loaded", output);

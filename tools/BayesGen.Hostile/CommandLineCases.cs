@@ -65,6 +65,8 @@ public static class CommandLineCases
             new("error increase without a holdout", Expectation.Refused, "add --holdout N", false, _ => ["train", "--max-error-increase", "0.1"]),
             new("error increase that is not a number", Expectation.Refused, "between 0 and 100", false, _ => ["train", "--max-error-increase", "NaN"]),
             new("error increase and thresholds together", Expectation.Refused, "leave out --threshold", false, _ => ["train", "--holdout", "100", "--max-error-increase", "0.1", "--threshold", "fc1=-3"]),
+            new("target error and error increase together", Expectation.Refused, "not both", false, _ => ["train", "--holdout", "100", "--max-error-increase", "0.1", "--target-error", "2"]),
+            new("target error above 100 %", Expectation.Refused, "between 0 and 100", false, _ => ["train", "--target-error", "101"]),
             new("threshold without a value", Expectation.Refused, "write layer=value", false, _ => ["train", "--threshold", "fc1"]),
             new("threshold that is not a number", Expectation.Refused, "is not a finite number", false, _ => ["train", "--threshold", "fc1=nan"]),
             new("a GPU where there is none", Expectation.Refused, "cuda", true, d => BayesGen.Training.Devices.CudaAvailable()
