@@ -6,9 +6,10 @@ using Spectre.Console;
 namespace BayesGen.Samples.Commands;
 
 /// <summary>
-/// <c>--max-error-increase</c> and <c>--target-error</c>: every layer's threshold chosen on held-out training images (never the test set) as
-/// the most pruning whose error stays within the given points of the unpruned network's (<see cref="ThresholdSearch"/>).
-/// The error searched is that of the pruned network with unrounded weights; quantisation comes after, as always.
+/// <c>--max-error-increase</c> and <c>--target-error</c>: every layer's threshold chosen on held-out training images (never
+/// the test set) as the most pruning whose error stays within the given points of the unpruned network's, or under the
+/// given error (<see cref="ThresholdSearch"/>). The error searched is that of the pruned network with unrounded weights;
+/// quantisation comes after, as always.
 /// </summary>
 public static class HeldOutThresholds
 {
