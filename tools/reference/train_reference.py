@@ -2,7 +2,8 @@
 """Trains a network built from the public reference layers (KarenUllrich/Tutorial_BayesianCompressionForDL,
 BayesianLayers.py: LinearGroupNJ, Conv2dGroupNJ) the way its example.py drives them (Adam 1e-3, batch 128,
 mean cross-entropy + KL / N, variances clipped after every step, inputs scaled to [-1, 1]), on the IDX files
-BayesGen reads, and prints per epoch what `bayesgen train` prints: test error and kept groups at log alpha < -3.
+BayesGen reads, and prints per epoch what `bayesgen train` prints: test error and kept groups at log alpha < -3,
+and at the end the test error with the groups at log alpha >= -3 removed.
 The reference code is not part of BayesGen: pass a checkout of it with --reference.
 
     git clone https://github.com/KarenUllrich/Tutorial_BayesianCompressionForDL /tmp/reference
@@ -107,6 +108,17 @@ def main():
         error = 100.0 * wrong / len(test_x)
         rows.append({"epoch": epoch, "test_error_pct": round(error, 2), **{f"kept_{k}": v for k, v in kept.items()}, "seconds": round(seconds, 1)})
         print(f"epoch {epoch:3d}  test error {error:.2f} %  kept " + "  ".join(f"{k} {v}" for k, v in kept.items()) + f"  {seconds:.1f} s", flush=True)
+    # Pruned as the reference prunes (groups with log alpha >= -3 removed): in evaluation its layers compute with
+    # z's posterior mean, so a removed group is one whose mean z is zero (a removed input of a Linear layer, a removed
+    # filter, bias included, of a convolution).
+    with torch.no_grad():
+        saved = [layer.z_mu.clone() for _, layer in model.kl_list]
+        for _, layer in model.kl_list:
+            layer.z_mu[layer.get_log_dropout_rates() >= -3] = 0
+        wrong = sum((model(test_x[i:i + 1000]).argmax(1) != test_y[i:i + 1000]).sum().item() for i in range(0, len(test_x), 1000))
+        for (_, layer), z in zip(model.kl_list, saved):
+            layer.z_mu.copy_(z)
+    print(f"pruned at log alpha < -3: test error {100.0 * wrong / len(test_x):.2f} %", flush=True)
     if args.csv:
         with open(args.csv, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
