@@ -200,7 +200,6 @@ public static class NetworkCompression
         }
     }
 
-    /// <summary>The rows of the kept outputs and, unless the convolution is grouped, the columns of the kept inputs.</summary>
     /// <summary>A tensor's values as float32 on the CPU, whatever its device and floating type.</summary>
     private static float[] Floats(Tensor t)
     {
@@ -208,6 +207,7 @@ public static class NetworkCompression
         return cpu.data<float>().ToArray();
     }
 
+    /// <summary>The rows of the kept outputs and, unless the convolution is grouped, the columns of the kept inputs.</summary>
     private static Tensor KeptBlock(Tensor weights, long[] keptIn, long[] keptOut, bool grouped)
     {
         var rows = weights.index_select(0, tensor(keptOut, dtype: ScalarType.Int64));

@@ -22,8 +22,7 @@ public static class NetworkPruning
         if (configured is double value && !double.IsNaN(value)) return value;
         bool auto = configured is double v && double.IsNaN(v);
         if (!auto && layer.Scale.Prior == PriorKind.GroupNJ) return GroupNJAttribute.DefaultThreshold;
-        using var statistic = layer.Scale.PruningStatistic().detach().cpu().to(ScalarType.Float32);
-        var values = statistic.data<float>().ToArray();
+        var values = layer.Scale.PruningStatisticValues();
         return ThresholdSelection.HistogramGap(values) ?? ThresholdSelection.KeepAll(values, layer.Scale.Direction);
     }
 

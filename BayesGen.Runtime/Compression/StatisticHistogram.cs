@@ -40,8 +40,7 @@ public sealed record StatisticHistogram(string Layer, string StatisticName, doub
         var result = new List<StatisticHistogram>();
         foreach (var (name, layer) in network.BayesianLayers)
         {
-            using var statistic = layer.Scale.PruningStatistic().detach().cpu().to(TorchSharp.torch.ScalarType.Float32);
-            var values = statistic.data<float>().ToArray();
+            var values = layer.Scale.PruningStatisticValues();
             result.Add(Of(name, layer.Scale.StatisticName, values, network.ResolveThreshold(name, thresholds),
                 layer.Scale.Direction == Layers.PruneDirection.Above, bins));
         }

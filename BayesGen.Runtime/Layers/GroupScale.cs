@@ -45,6 +45,16 @@ public abstract class GroupScale : nn.Module
     public abstract string StatisticName { get; }
 
     /// <summary>
+    /// <see cref="PruningStatistic"/> as float32 numbers on the CPU, whatever the device and floating type the layer
+    /// computes in: what histograms, threshold rules and the held-out search read.
+    /// </summary>
+    public float[] PruningStatisticValues()
+    {
+        using var d = NewDisposeScope();
+        return PruningStatistic().detach().cpu().to(ScalarType.Float32).data<float>().ToArray();
+    }
+
+    /// <summary>
     /// Keeps each group whose statistic lies on the kept side of <paramref name="threshold"/>: a bool tensor
     /// of shape <c>[Groups]</c>.
     /// </summary>

@@ -24,11 +24,8 @@ public static class CompressionStep
         var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, inputMeans);
         long dense = 4 * result.Layers.Sum(l => l.TotalWeights);
 
-        NetworkCompression.ApplyTo(model, masks, result, quantized: false);
-        double pruned = Evaluation.ErrorPercent(model, test);
-        NetworkCompression.ApplyTo(model, masks, result, quantized: true);
-        double quantizedBayesian = Evaluation.ErrorPercent(model, test);
-        model.ClearMasks();
+        double pruned = ErrorPercent(model, masks, result, quantized: false, test);
+        double quantizedBayesian = ErrorPercent(model, masks, result, quantized: true, test);
 
         var artifact = Path.Combine(outputDirectory, "model.bgc");
         CompressedModel.From(model, result).Save(artifact);
@@ -38,6 +35,17 @@ public static class CompressionStep
         if (Math.Abs(compressed - quantizedBayesian) > 0.05)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] the deployed network errs on {compressed:F2} % but the masked Bayesian model with the same weights on {quantizedBayesian:F2} %.");
         return new CompressionOutcome(result, pruned, compressed, artifact, new FileInfo(artifact).Length, dense);
+    }
+
+    /// <summary>
+    /// The error of <paramref name="model"/> pruned by <paramref name="masks"/> and set to <paramref name="result"/>'s
+    /// weights (rounded or not) on <paramref name="data"/>; the model is left unmasked.
+    /// </summary>
+    public static double ErrorPercent(BayesianNetwork model, NetworkMasks masks, CompressionResult result, bool quantized, IBatchSource data)
+    {
+        NetworkCompression.ApplyTo(model, masks, result, quantized);
+        try { return Evaluation.ErrorPercent(model, data); }
+        finally { model.ClearMasks(); }
     }
 
     /// <summary>Prints the per-layer table and the compression rates.</summary>

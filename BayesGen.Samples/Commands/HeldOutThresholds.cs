@@ -23,20 +23,15 @@ public static class HeldOutThresholds
     {
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
-        {
-            using var statistic = layer.Scale.PruningStatistic().detach().cpu().to(TorchSharp.torch.ScalarType.Float32);
-            layers.Add(new ThresholdSearch.LayerStatistic(name, statistic.data<float>().ToArray(), layer.Scale.Direction,
+            layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
                 Math.Max(1, layer.WeightMu.numel() / layer.Groups)));
-        }
         double ErrorPct(PruningThresholds thresholds)
         {
             using var masks = model.ComputeMasks(thresholds, coupling);
             CompressionResult result;
             try { result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds, 0, means); }
             catch (InvalidOperationException) { return double.PositiveInfinity; }   // a layer would keep no unit
-            NetworkCompression.ApplyTo(model, masks, result, quantized: false);
-            try { return Evaluation.ErrorPercent(model, heldOut); }
-            finally { model.ClearMasks(); }
+            return CompressionStep.ErrorPercent(model, masks, result, quantized: false, heldOut);
         }
         return goal.MaxIncrease is double increase
             ? ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, increase)
@@ -53,12 +48,7 @@ public static class HeldOutThresholds
     {
         using var masks = model.ComputeMasks(thresholds, coupling);
         double ErrorPct(InputMeans? m)
-        {
-            var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, m);
-            NetworkCompression.ApplyTo(model, masks, result, quantized: true);
-            try { return Evaluation.ErrorPercent(model, heldOut); }
-            finally { model.ClearMasks(); }
-        }
+            => CompressionStep.ErrorPercent(model, masks, NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, m), quantized: true, heldOut);
         double withMeans = ErrorPct(means), dropped = ErrorPct(null);
         return (withMeans < dropped ? means : null, withMeans, dropped);
     }
