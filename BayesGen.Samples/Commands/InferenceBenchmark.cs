@@ -41,7 +41,7 @@ public static class InferenceBenchmark
             var compressed = CompressedModel.Load(parse.GetValue(artifact)!.FullName);
             var entry = ModelCatalog.ForArtifact(compressed) ?? throw new ArgumentException($"'{compressed.Model}' is not one of the sample networks.");
             int n = parse.GetValue(batch), r = parse.GetValue(rounds);
-            var (test, _) = data.LoadTest(parse, System.Console.Out);
+            var (test, _) = data.LoadTest(parse, System.Console.Out, compressed.InputShape);
             using var _1 = test;
             long copies = (n + test.Count - 1) / test.Count;
             using var images = test.Images.repeat(copies, 1, 1, 1).narrow(0, 0, n).contiguous();

@@ -39,7 +39,7 @@ public sealed class RunContext : IDisposable
         var model = entry.CreateBayesian(plain, BayesianOptions.Default);
         var state = Checkpoint.LoadModel(RunFiles.Checkpoint(directory), model);
         model.eval();
-        var (train, test, _) = data.Load(parse, System.Console.Out);
+        var (train, test, _) = data.Load(parse, System.Console.Out, entry);
         return new RunContext(directory, entry, report!, plain, model, state.EpochsDone, train, test);
     }
 

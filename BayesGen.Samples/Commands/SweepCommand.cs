@@ -89,7 +89,7 @@ public static class SweepCommand
         var taus = ParseList(grid, "--tau0");
         foreach (var tau in taus)
             if (!(tau > 0)) throw new ArgumentException($"tau0 {tau} in --tau0 must be greater than 0.");
-        var (train, test, _) = data.Load(parse, System.Console.Out);
+        var (train, test, _) = data.Load(parse, System.Console.Out, entry);
         using var _1 = train;
         using var _2 = test;
         var table = new Table().AddColumns("tau0", "test error %", "kept groups", "CR pruning", "CR precision", "compressed error %");

@@ -36,9 +36,9 @@ public static class TrainBenchmark
         command.SetAction(parse =>
         {
             var console = AnsiConsole.Console;
-            var (train, test, _) = data.Load(parse, System.Console.Out);
-            int n = parse.GetValue(steps), r = parse.GetValue(rounds);
             var entry = model.Entry(parse);
+            var (train, test, _) = data.Load(parse, System.Console.Out, entry);
+            int n = parse.GetValue(steps), r = parse.GetValue(rounds);
             int fixedThreads = parse.GetValue(threads);
             if (fixedThreads > 0) torch.set_num_threads(fixedThreads);
             var computeOn = device.Resolve(parse);

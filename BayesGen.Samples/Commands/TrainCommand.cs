@@ -68,7 +68,7 @@ public static class TrainCommand
             long heldOutCount = parse.GetValue(holdout);
             if (goal is not null && heldOutCount == 0)
                 throw new ArgumentException($"{goal.Option} chooses thresholds on held-out training images: add --holdout N (for example --holdout 5000).");
-            var (loaded, test, dataset) = data.Load(parse, System.Console.Out);
+            var (loaded, test, dataset) = data.Load(parse, System.Console.Out, entry);
             using var __ = test;
             var (train, heldOut) = heldOutCount > 0 ? SplitOff(loaded, heldOutCount, parse.GetValue(seed)) : (loaded, null);
             using var _ = train;

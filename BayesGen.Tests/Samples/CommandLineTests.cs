@@ -171,6 +171,39 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void The_VGG_for_CIFAR_10_trains_compresses_and_evaluates_on_a_small_CIFAR_format_file()
+    {
+        // Five training batches of 8 images and a test batch of 8, in CIFAR-10's binary format; each class a brightness.
+        var data = Directory.CreateDirectory(Path.Combine(dir, "cifar", "cifar-10-batches-bin")).FullName;
+        var random = new Random(3);
+        foreach (var file in BayesGen.Samples.Data.CifarDirectory.Files)
+        {
+            var labels = Enumerable.Range(0, 8).Select(i => (byte)(i % 10)).ToArray();
+            var pixels = labels.SelectMany(l => Enumerable.Range(0, BayesGen.Samples.Data.CifarBatch.ImageBytes).Select(_ => (byte)(l * 25 + random.Next(20)))).ToArray();
+            BayesGen.Samples.Data.CifarBatch.Write(Path.Combine(data, file), labels, pixels);
+        }
+        var run = Path.Combine(dir, "vgg-cifar");
+        var (code, output) = Run("train", "--model", "vgg-cifar", "--dataset", "cifar-10", "--data", Path.GetDirectoryName(data)!,
+            "--accept-modified-data", "--epochs", "1", "--batch-size", "8", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("on cifar-10: 40 training, 8 test images", output);
+        Assert.Contains("features.conv16", output);
+        Assert.True(File.Exists(Path.Combine(run, "model.bgc")));
+
+        (code, output) = Run("evaluate", "--artifact", Path.Combine(run, "model.bgc"), "--dataset", "cifar-10", "--data", Path.GetDirectoryName(data)!, "--accept-modified-data");
+        Assert.True(code == 0, output);
+        Assert.Contains("on cifar-10: test error", output);
+
+        // The same artifact on MNIST, and LeNet-5 on CIFAR-10, are refused before any data is read.
+        (code, output) = Run("evaluate", "--artifact", Path.Combine(run, "model.bgc"), "--dataset", "mnist");
+        Assert.Equal(2, code);
+        Assert.Contains("reads 3×32×32 inputs, but mnist's images are 1×28×28", output);
+        (code, output) = Run("train", "--model", "lenet5", "--dataset", "cifar-10", "--data", Path.GetDirectoryName(data)!, "--out", Path.Combine(dir, "l5"));
+        Assert.Equal(2, code);
+        Assert.Contains("use --model vgg-cifar with cifar-10", output);
+    }
+
+    [Fact]
     public void Compress_without_a_trained_run_says_how_to_make_one()
     {
         var (code, output) = Run("compress", "--run", dir);
