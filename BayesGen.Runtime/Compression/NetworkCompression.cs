@@ -111,13 +111,14 @@ public static class NetworkCompression
     /// <param name="mode">How weights are rounded.</param>
     /// <param name="thresholds">The threshold overrides the masks were made with (recorded in the result).</param>
     /// <param name="extraSignificandBits">Bits added to every layer's s_l (0: the posterior's choice exactly).</param>
+    /// <param name="layerExtraBits">Bits added to named layers' s_l on top of that (chosen on held-out data, <see cref="BitSearch"/>).</param>
     /// <param name="inputMeans">
     /// When given, every removed input's mean contribution is added to the layer's bias (a layer without one
     /// gains one), so that pruning replaces an input by its average instead of by zero; null follows the paper
     /// and drops removed inputs.
     /// </param>
     public static CompressionResult Compress(BayesianNetwork network, NetworkMasks masks, QuantizationMode mode = QuantizationMode.LayerScaled,
-        PruningThresholds? thresholds = null, int extraSignificandBits = 0, InputMeans? inputMeans = null)
+        PruningThresholds? thresholds = null, int extraSignificandBits = 0, InputMeans? inputMeans = null, IReadOnlyDictionary<string, int>? layerExtraBits = null)
     {
         if (extraSignificandBits < 0 || extraSignificandBits > 16)
             throw new ArgumentOutOfRangeException(nameof(extraSignificandBits), extraSignificandBits, "Extra bits must lie between 0 and 16.");
@@ -152,7 +153,8 @@ public static class NetworkCompression
         var layers = new List<CompressedLayer>();
         foreach (var s in staged)
         {
-            int bits = Math.Min(BitPrecision.MaxSignificandBits, BitPrecision.LayerSignificandBits(s.Variances) + extraSignificandBits);
+            int bits = Math.Min(BitPrecision.MaxSignificandBits,
+                BitPrecision.LayerSignificandBits(s.Variances) + extraSignificandBits + (layerExtraBits?.GetValueOrDefault(s.Name) ?? 0));
             var quantized = QuantizeLayer(s.Name, s.Means, bits, mode);
             layers.Add(new CompressedLayer(s.Name, s.Layer.Kind, s.Layer.WeightMu.shape, s.In, s.Out, (s.Layer as BayesianConvolution)?.Geometry,
                 bits, quantized, s.Means, s.Bias, s.Threshold));

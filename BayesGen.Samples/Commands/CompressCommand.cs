@@ -65,17 +65,21 @@ public static class CompressCommand
             }
             var thresholds = model.ParsedThresholds(parse, bayesian);
             ThresholdChoiceReport? choice = null;
+            IReadOnlyDictionary<string, int>? layerBits = null;
             var means = model.Means(parse, bayesian, train);
             if (goal is not null)
-                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
+            {
+                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
                     model.CompensationGiven(parse), model.Mode(parse), parse.GetValue(extraBits));
+                (thresholds, means, layerBits, choice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits, chosenOnHeldOut.Report);
+            }
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);
             else HistogramView.Sparklines(console, histograms);
 
             double testError = previous?.TestErrorPct ?? Evaluation.ErrorPercent(bayesian, test);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir,
-                means, parse.GetValue(extraBits), model.CouplingRule(parse));
+                means, parse.GetValue(extraBits), model.CouplingRule(parse), layerBits);
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {

@@ -53,6 +53,27 @@ public static class HeldOutThresholds
         return (withMeans < dropped ? means : null, withMeans, dropped);
     }
 
+    /// <summary>
+    /// How much quantisation may cost on the held-out images, in points over the same pruned network with unrounded
+    /// weights, before bits are added where they help (<see cref="BitSearch"/>): 0.1 points is five images of 5,000.
+    /// </summary>
+    public const double QuantizationTolerancePoints = 0.1;
+
+    /// <summary>
+    /// Extra significand bits for the layers whose rounding costs accuracy: the compressed network (quantised, as deployed)
+    /// on the held-out images, against the same network unrounded plus <see cref="QuantizationTolerancePoints"/>.
+    /// </summary>
+    public static BitSearch.Result ChooseBits(BayesianNetwork model, ImageDataset heldOut, PruningThresholds thresholds, InputMeans? means,
+        QuantizationMode mode, int extraBits, CouplingRule coupling)
+    {
+        using var masks = model.ComputeMasks(thresholds, coupling);
+        var unrounded = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means);
+        double target = CompressionStep.ErrorPercent(model, masks, unrounded, quantized: false, heldOut) + QuantizationTolerancePoints;
+        var layers = unrounded.Layers.Select(l => new BitSearch.Layer(l.Name, l.KeptWeights)).ToArray();
+        return BitSearch.AddWhereItHelps(layers, perLayer => CompressionStep.ErrorPercent(model, masks,
+            NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means, perLayer), quantized: true, heldOut), target);
+    }
+
     /// <summary>What was chosen per layer, and why.</summary>
     public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages)
     {
@@ -70,22 +91,51 @@ public static class HeldOutThresholds
         => new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
             result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray()) { TargetErrorPct = goal.TargetPct };
 
+    /// <summary>What the held-out images chose: thresholds, the input means to compress with, extra bits per layer, and the report entry.</summary>
+    public sealed record Choice(PruningThresholds Thresholds, InputMeans? Means, IReadOnlyDictionary<string, int> ExtraBits, ThresholdChoiceReport Report);
+
     /// <summary>
-    /// Chooses thresholds (and, unless the user chose it, compensation) on the held-out images, prints both choices,
-    /// and returns the thresholds, the input means to compress with and the report entry.
+    /// Chooses thresholds, then (unless the user chose it) compensation, then extra bits where rounding costs accuracy,
+    /// all on the held-out images, and prints each choice.
     /// </summary>
-    public static (PruningThresholds Thresholds, InputMeans? Means, ThresholdChoiceReport Report) Choose(IAnsiConsole console, BayesianNetwork model,
-        ImageDataset heldOut, ThresholdGoal goal, CouplingRule coupling, InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
+    public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, CouplingRule coupling,
+        InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
     {
         var search = Choose(model, heldOut, goal, coupling, means);
         Print(console, search, goal, heldOut.Count);
         var thresholds = search.Thresholds();
         var report = Report(search, goal, heldOut.Count);
-        if (compensationGiven || means is null) return (thresholds, means, report);
-        var (chosen, withMeans, dropped) = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, coupling);
-        console.MarkupLine($"  removed inputs: {(chosen is null ? "dropped" : "compensated by their means")} (held-out error of the compressed network " +
-                           $"{withMeans:F2} % compensated, {dropped:F2} % dropped)");
-        return (thresholds, chosen, report with { Compensation = chosen is null ? "none" : "mean", CompensatedErrorPct = withMeans, DroppedErrorPct = dropped });
+        if (!compensationGiven && means is not null)
+        {
+            var (chosen, withMeans, dropped) = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, coupling);
+            console.MarkupLine($"  removed inputs: {(chosen is null ? "dropped" : "compensated by their means")} (held-out error of the compressed network " +
+                               $"{withMeans:F2} % compensated, {dropped:F2} % dropped)");
+            report = report with { Compensation = chosen is null ? "none" : "mean", CompensatedErrorPct = withMeans, DroppedErrorPct = dropped };
+            means = chosen;
+        }
+        var bits = ChooseBits(model, heldOut, thresholds, means, mode, extraBits, coupling);
+        PrintBits(console, bits);
+        return new Choice(thresholds, means, bits.ExtraBits, report with
+        {
+            ExtraBits = bits.ExtraBits.Count > 0 ? bits.ExtraBits : null,
+            RoundedErrorPct = bits.StartPct,
+            RoundingTargetPct = bits.TargetPct,
+            RoundedWithExtraBitsErrorPct = bits.ErrorPct,
+        });
+    }
+
+    private static void PrintBits(IAnsiConsole console, BitSearch.Result bits)
+    {
+        var within = $"the unrounded network's held-out error + {QuantizationTolerancePoints:G2} points = {bits.TargetPct:F2} %";
+        if (bits.Steps.Count == 0)
+        {
+            console.MarkupLine($"  bits: the posterior variances' choice in every layer (rounded, the held-out error is {bits.StartPct:F2} %; " +
+                               (bits.StartPct <= bits.TargetPct ? $"within {within})" : $"no single extra bit lowers it; aim was {within})"));
+            return;
+        }
+        console.MarkupLine($"  bits: rounding raised the held-out error to {bits.StartPct:F2} % (aim: {within}); added " +
+                           string.Join(", ", bits.Steps.Select(s => $"{Markup.Escape(s.Layer)} +1 → {s.ErrorPct:F2} %")) +
+                           $" ({string.Join(", ", bits.ExtraBits.Select(kv => $"{Markup.Escape(kv.Key)} +{kv.Value}"))})");
     }
 
     /// <summary>The error for a held-out goal on a run that trained on every training image.</summary>

@@ -128,12 +128,16 @@ public static class TrainCommand
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
             ThresholdChoiceReport? choice = null;
+            IReadOnlyDictionary<string, int>? layerBits = null;
             var means = model.Means(parse, bayesian, train);
             if (goal is not null)
-                (thresholds, means, choice) = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
+            {
+                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
                     model.CompensationGiven(parse), model.Mode(parse), 0);
+                (thresholds, means, layerBits, choice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits, chosenOnHeldOut.Report);
+            }
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
-                means, coupling: model.CouplingRule(parse));
+                means, coupling: model.CouplingRule(parse), layerExtraBits: layerBits);
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
                 with { Holdout = heldOutCount > 0 ? heldOutCount : null, ThresholdChoice = choice };

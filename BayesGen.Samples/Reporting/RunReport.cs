@@ -113,6 +113,14 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public double? CompensatedErrorPct { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs dropped.</summary>
     public double? DroppedErrorPct { get; init; }
+    /// <summary>Significand bits added per layer where rounding cost held-out accuracy (null: none added).</summary>
+    public IReadOnlyDictionary<string, int>? ExtraBits { get; init; }
+    /// <summary>Held-out error of the compressed network with the posterior variances' bits.</summary>
+    public double? RoundedErrorPct { get; init; }
+    /// <summary>The held-out error bits were added to reach: the unrounded network's plus the tolerance.</summary>
+    public double? RoundingTargetPct { get; init; }
+    /// <summary>Held-out error of the compressed network with the extra bits.</summary>
+    public double? RoundedWithExtraBitsErrorPct { get; init; }
 }
 
 /// <summary>One layer's threshold chosen on held-out data.</summary>

@@ -121,6 +121,12 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("removed inputs: ", output);
         // The report's layers are the chosen ones: the thresholds and kept groups compression used.
         Assert.Equal(choice.Layers.Select(l => l.Threshold), report.Layers.Select(l => l.Threshold));
+        // Bits were chosen on the same images: added only while the rounded error was above the aim, and it only fell.
+        Assert.Contains("  bits: ", output);
+        Assert.NotNull(choice.RoundedErrorPct);
+        Assert.True(choice.RoundedWithExtraBitsErrorPct <= choice.RoundedErrorPct);
+        if (choice.ExtraBits is null) Assert.True(choice.RoundedErrorPct <= choice.RoundingTargetPct || output.Contains("no single extra bit lowers it"), output);
+        else Assert.All(choice.ExtraBits, kv => Assert.InRange(kv.Value, 1, BayesGen.Compression.BitSearch.MaxExtraPerLayer));
 
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5");
         Assert.True(code == 0, output);
