@@ -19,8 +19,25 @@ namespace BayesGen.Compression;
 public sealed class InputMeans
 {
     private readonly Dictionary<string, double[]> byLayer;
+    private readonly HashSet<string> dropped;
 
-    private InputMeans(Dictionary<string, double[]> byLayer) => this.byLayer = byLayer;
+    private InputMeans(Dictionary<string, double[]> byLayer, IEnumerable<string>? dropped = null)
+    {
+        this.byLayer = byLayer;
+        this.dropped = new HashSet<string>(dropped ?? [], StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether a layer's removed inputs are compensated (false for a layer <see cref="Dropping"/> named).</summary>
+    public bool Compensates(string layer) => !dropped.Contains(layer);
+
+    /// <summary>The layers whose removed inputs are dropped although their means are known.</summary>
+    public IReadOnlyCollection<string> DroppedLayers => dropped;
+
+    /// <summary>The same means, with <paramref name="layers"/>' removed inputs dropped instead of compensated (the paper's way).</summary>
+    public InputMeans Dropping(IEnumerable<string> layers) => new(byLayer, dropped.Concat(layers));
+
+    /// <summary>The same means, with <paramref name="layers"/>' removed inputs compensated again.</summary>
+    public InputMeans Compensating(IEnumerable<string> layers) => new(byLayer, dropped.Except(layers));
 
     /// <summary>The mean input of <paramref name="layer"/>, one value per input unit.</summary>
     public IReadOnlyList<double> this[string layer]

@@ -83,6 +83,13 @@ public sealed record CompressionResult(IReadOnlyList<CompressedLayer> Layers, in
     /// <summary>The channel analysis of the masks the layers were pruned with (what the deployment plan follows).</summary>
     public ChannelSpaces? Spaces { get; init; }
 
+    /// <summary>With <see cref="Compensated"/>, the layers whose removed inputs were dropped all the same (chosen per layer).</summary>
+    public IReadOnlyList<string> UncompensatedLayers { get; init; } = [];
+
+    /// <summary>"none", "mean", or "mean except" the layers that dropped theirs: what the report records.</summary>
+    public string CompensationSummary => !Compensated ? "none"
+        : UncompensatedLayers.Count == 0 ? "mean" : $"mean except {string.Join(", ", UncompensatedLayers)}";
+
     /// <summary>CR_pruning = Σ|W_l| / Σ|W_l^kept|.</summary>
     public double PruningRate => CompressionRates.Pruning(Layers.Select(l => l.Bits).ToArray());
 
@@ -137,7 +144,7 @@ public static class NetworkCompression
                 var (mean, variance) = (KeptBlock(layer.WeightMean().cpu(), keptIn, keptOut, grouped), KeptBlock(layer.WeightVariance().cpu(), keptIn, keptOut, grouped));
                 var bias = layer.BiasMean()?.cpu().index_select(0, tensor(keptOut, dtype: ScalarType.Int64)).contiguous();
                 // A grouped convolution keeps whole filters: its removed inputs are its removed outputs (depthwise) or none.
-                if (inputMeans is not null && !grouped && keptIn.LongLength < layer.InputUnits)
+                if (inputMeans is not null && inputMeans.Compensates(name) && !grouped && keptIn.LongLength < layer.InputUnits)
                     bias = Compensate(layer, name, keptIn, tensor(keptOut, dtype: ScalarType.Int64), bias, inputMeans);
                 staged.Add((name, layer, keptIn, keptOut,
                     Floats(mean), Floats(variance), bias is null ? null : Floats(bias),
@@ -159,7 +166,11 @@ public static class NetworkCompression
             layers.Add(new CompressedLayer(s.Name, s.Layer.Kind, s.Layer.WeightMu.shape, s.In, s.Out, (s.Layer as BayesianConvolution)?.Geometry,
                 bits, quantized, s.Means, s.Bias, s.Threshold));
         }
-        return new CompressionResult(layers, exponentBits, mode, inputMeans is not null) { Spaces = masks.Spaces };
+        return new CompressionResult(layers, exponentBits, mode, inputMeans is not null)
+        {
+            Spaces = masks.Spaces,
+            UncompensatedLayers = inputMeans is null ? [] : masks.Layers.Select(l => l.Name).Where(n => !inputMeans.Compensates(n)).ToArray(),
+        };
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ public static class CompressCommand
                     CompressedTestErrorPct = outcome.CompressedErrorPct,
                     PrunedTestErrorPct = outcome.PrunedErrorPct,
                     Quantization = r.Mode.ToString(),
-                    Compensation = r.Compensated ? "mean" : "none",
+                    Compensation = r.CompensationSummary,
                     ExtraSignificandBits = parse.GetValue(extraBits),
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,

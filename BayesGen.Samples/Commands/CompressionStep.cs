@@ -64,7 +64,7 @@ public static class CompressionStep
         console.MarkupLine($"architecture {string.Join("-", r.Layers.Select(l => l.KeptGroups))} (of {string.Join("-", r.Layers.Select(l => l.Groups))}), " +
                            $"{r.KeptWeightPercent:F2} % of the weights kept, exponent bits {r.ExponentBits}");
         console.MarkupLine($"compression: pruning [bold]{r.PruningRate:F1}x[/], precision [bold]{r.PrecisionRate:F1}x[/] (paper accounting), {r.PrecisionRateTutorial:F1}x (tutorial accounting, 1 + e + s bits)");
-        console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode}{(r.Compensated ? ", pruned inputs compensated by their means" : "")})");
+        console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode}{(!r.Compensated ? "" : r.UncompensatedLayers.Count == 0 ? ", pruned inputs compensated by their means" : $", pruned inputs compensated by their means except in {string.Join(", ", r.UncompensatedLayers)}")})");
         if (outcome.ArtifactPath is not null)
             console.MarkupLine($"artifact: {Markup.Escape(outcome.ArtifactPath)}, {outcome.ArtifactBytes:N0} bytes (dense float32 weights: {outcome.DenseBytes:N0} bytes)");
         if (QuantizationAdvice(outcome) is { } advice) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(advice)}");
@@ -111,7 +111,7 @@ public static class CompressionStep
             CompressedTestErrorPct = outcome.CompressedErrorPct,
             PrunedTestErrorPct = outcome.PrunedErrorPct,
             Quantization = r.Mode.ToString(),
-            Compensation = r.Compensated ? "mean" : "none",
+            Compensation = r.CompensationSummary,
             KLWarmupEpochs = options.KLWarmupEpochs,
             PretrainEpochs = pretrainEpochs,
             ArtifactBytes = outcome.ArtifactBytes,

@@ -107,12 +107,14 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
 {
     /// <summary>The error the choice stayed under (<c>--target-error</c>), when that was the goal instead of an increase.</summary>
     public double? TargetErrorPct { get; init; }
-    /// <summary>"mean" or "none" when compensation was chosen on the held-out images too (null: the user chose it).</summary>
+    /// <summary>"mean", "none" or "mean except" some layers, when compensation was chosen on the held-out images too (null: the user chose it).</summary>
     public string? Compensation { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>
     public double? CompensatedErrorPct { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs dropped.</summary>
     public double? DroppedErrorPct { get; init; }
+    /// <summary>Held-out error of the compressed network with compensation as chosen, layer by layer.</summary>
+    public double? ChosenCompensationErrorPct { get; init; }
     /// <summary>Significand bits added per layer where rounding cost held-out accuracy (null: none added).</summary>
     public IReadOnlyDictionary<string, int>? ExtraBits { get; init; }
     /// <summary>Held-out error of the compressed network with the posterior variances' bits.</summary>

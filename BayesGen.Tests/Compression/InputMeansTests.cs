@@ -125,6 +125,30 @@ public sealed class InputMeansTests
     }
 
     [Fact]
+    public void A_layer_named_by_Dropping_drops_its_removed_inputs_while_the_others_stay_compensated()
+    {
+        using var model = new NoBiasMlp.Bayesian(new NoBiasMlp(), Seeded(6));
+        using var x = randn(new long[] { 30, 20 }, generator: new torch.Generator(7));
+        PruneGnj(model.Layer("fc1"), 0, 1, 2);
+        PruneGnj(model.Layer("fc2"), 0, 1);
+        var means = InputMeans.Measure(model, x);
+        using var masks = model.ComputeMasks();
+        var both = NetworkCompression.Compress(model, masks, inputMeans: means);
+        var none = NetworkCompression.Compress(model, masks);
+        var onlyFc2 = NetworkCompression.Compress(model, masks, inputMeans: means.Dropping(["fc1"]));
+
+        Assert.Equal(["fc1"], onlyFc2.UncompensatedLayers);
+        Assert.Equal("mean except fc1", onlyFc2.CompensationSummary);
+        Assert.Equal("mean", both.CompensationSummary);
+        Assert.Equal("none", none.CompensationSummary);
+        // fc1 as if nothing were compensated (no bias at all: NoBiasMlp has none), fc2 as if everything were.
+        Assert.Null(onlyFc2["fc1"].Bias);
+        Assert.NotNull(both["fc1"].Bias);
+        Assert.Equal(both["fc2"].Bias!, onlyFc2["fc2"].Bias!);
+        Assert.True(means.Dropping(["fc1"]).Compensating(["fc1"]).Compensates("fc1"));
+    }
+
+    [Fact]
     public void Means_of_the_wrong_length_are_refused_with_the_layer_name()
     {
         using var model = new NoBiasMlp.Bayesian(new NoBiasMlp(), Seeded(8));
