@@ -20,8 +20,11 @@ public sealed record CifarBatch(byte[] Labels, byte[] Pixels)
     /// <summary>Bytes per record: the label, then the image.</summary>
     public const int RecordBytes = 1 + ImageBytes;
 
-    /// <summary>The largest file read: 100,000 records (the published batches hold 10,000 each).</summary>
-    public const long MaxFileBytes = 100_000L * RecordBytes;
+    /// <summary>The most records a batch may hold: twice the published 10,000, so that six batches stay within memory.</summary>
+    public const int MaxRecords = 20_000;
+
+    /// <summary>The largest file read: <see cref="MaxRecords"/> records.</summary>
+    public const long MaxFileBytes = (long)MaxRecords * RecordBytes;
 
     /// <summary>SHA-256 (lower-case hex) of the file as read: its identity.</summary>
     public string ContentSha256 { get; init; } = "";
@@ -56,6 +59,8 @@ public sealed record CifarBatch(byte[] Labels, byte[] Pixels)
         if (content.Length % RecordBytes != 0)
             throw new InvalidDataException(
                 $"{name}: {content.Length:N0} bytes is not a whole number of {RecordBytes:N0}-byte records (a label and a 3×32×32 image): the file was cut short or is not a CIFAR-10 binary batch.");
+        if (content.LongLength > MaxFileBytes)
+            throw new InvalidDataException($"{name}: {content.LongLength / RecordBytes:N0} records; a CIFAR-10 batch holds 10,000, and this reader accepts at most {MaxRecords:N0}.");
         int count = content.Length / RecordBytes;
         var labels = new byte[count];
         var pixels = new byte[(long)count * ImageBytes];

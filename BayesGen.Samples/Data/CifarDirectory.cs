@@ -149,15 +149,25 @@ public static class CifarDirectory
         return new DatasetCheck(checks, differences);
     }
 
-    /// <summary>The images as <c>[N, 3, 32, 32]</c> float32 scaled to [−1, 1] (as MNIST's are), with their labels.</summary>
+    /// <summary>
+    /// The images as <c>[N, 3, 32, 32]</c> float32 scaled to [−1, 1] (as MNIST's are), with their labels. Each batch is
+    /// converted into its slice of the result, so memory holds the result and one batch's conversion, never a second copy.
+    /// </summary>
     private static ImageDataset ToDataset(string name, IReadOnlyList<CifarBatch> batches, int classes)
     {
-        var pixels = batches.Count == 1 ? batches[0].Pixels : batches.SelectMany(b => b.Pixels).ToArray();
-        var labels = batches.Count == 1 ? batches[0].Labels : batches.SelectMany(b => b.Labels).ToArray();
+        long count = batches.Sum(b => (long)b.Count);
         using var scope = NewDisposeScope();
-        var raw = tensor(pixels, new long[] { labels.Length, CifarBatch.Channels, CifarBatch.Height, CifarBatch.Width }, dtype: ScalarType.Byte);
-        var images = raw.to(ScalarType.Float32).div_(127.5).sub_(1.0);
-        var y = tensor(labels, new long[] { labels.Length }, dtype: ScalarType.Byte).to(ScalarType.Int64);
-        return new ImageDataset(name, images.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), classes);
+        var images = empty(new long[] { count, CifarBatch.Channels, CifarBatch.Height, CifarBatch.Width }, dtype: ScalarType.Float32);
+        var labels = empty(new long[] { count }, dtype: ScalarType.Int64);
+        long at = 0;
+        foreach (var batch in batches)
+        {
+            using var inner = NewDisposeScope();
+            var shape = new long[] { batch.Count, CifarBatch.Channels, CifarBatch.Height, CifarBatch.Width };
+            images.narrow(0, at, batch.Count).copy_(tensor(batch.Pixels, shape, dtype: ScalarType.Byte).to(ScalarType.Float32).div_(127.5).sub_(1.0));
+            labels.narrow(0, at, batch.Count).copy_(tensor(batch.Labels, new long[] { batch.Count }, dtype: ScalarType.Byte));
+            at += batch.Count;
+        }
+        return new ImageDataset(name, images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), classes);
     }
 }

@@ -132,6 +132,18 @@ public sealed class CifarTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_of_more_records_than_the_reader_accepts_is_refused_before_it_is_read()
+    {
+        var path = Path.Combine(root, "big.bin");
+        using (var file = File.Create(path)) file.SetLength((CifarBatch.MaxRecords + 1L) * CifarBatch.RecordBytes);
+        var e = Assert.Throws<InvalidDataException>(() => CifarBatch.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("above the limit", e.Message);
+        var parsed = Assert.Throws<InvalidDataException>(() => CifarBatch.Parse(new byte[(CifarBatch.MaxRecords + 1) * CifarBatch.RecordBytes], "inside.bin"));
+        Assert.Contains("at most 20,000", parsed.Message);
+    }
+
+    [Fact]
     public void An_empty_file_and_a_directory_are_refused_unopened()
     {
         var empty = Path.Combine(root, "empty.bin");

@@ -8,13 +8,14 @@ namespace BayesGen.Hostile;
 /// <param name="Artifacts">Artifact cases.</param>
 /// <param name="Checkpoints">Checkpoint cases.</param>
 /// <param name="Idx">IDX data cases.</param>
+/// <param name="Cifar">CIFAR-10 data cases.</param>
 /// <param name="QuickCommandLine">Only the command-line rows marked quick.</param>
 /// <param name="Seeds">The trained runs to make corpora from, as model:prior.</param>
-public sealed record CorpusScale(int Artifacts, int Checkpoints, int Idx, bool QuickCommandLine, string[] Seeds)
+public sealed record CorpusScale(int Artifacts, int Checkpoints, int Idx, int Cifar, bool QuickCommandLine, string[] Seeds)
 {
-    public static CorpusScale Full { get; } = new(1000, 200, 200, false, ["lenet300:gnj", "lenet5:gnj", "lenet5:ghs", "vgg:gnj", "resnet:gnj", "mobilenet:gnj"]);
+    public static CorpusScale Full { get; } = new(1000, 200, 200, 60, false, ["lenet300:gnj", "lenet5:gnj", "lenet5:ghs", "vgg:gnj", "resnet:gnj", "mobilenet:gnj"]);
 
-    public static CorpusScale Quick { get; } = new(24, 8, 8, true, ["lenet5:gnj"]);
+    public static CorpusScale Quick { get; } = new(24, 8, 8, 4, true, ["lenet5:gnj"]);
 }
 
 /// <summary>Makes the seeds and every corpus, and runs them.</summary>
@@ -39,14 +40,34 @@ public static class Corpus
         return seeds;
     }
 
+    /// <summary>
+    /// Writes the small CIFAR-format data set the CIFAR corpus damages and trains a VGG-CIFAR seed on it through the
+    /// real <c>train</c> command; returns the data directory and the seed.
+    /// </summary>
+    public static (string Data, Seed Seed) MakeCifarSeed(string directory, CaseRunner runner, TextWriter log)
+    {
+        var data = Path.Combine(directory, "seeds", "cifar-data");
+        var seed = new Seed("vgg-cifar", "gnj", Path.Combine(directory, "seeds", "vgg-cifar-gnj"));
+        if (!Directory.Exists(data)) CifarCorpus.WriteData(data, new Random(1));
+        if (!File.Exists(seed.Artifact))
+        {
+            log.WriteLine($"seed: training vgg-cifar (gnj) for 1 epoch on {5 * CifarCorpus.Records} CIFAR-format images");
+            var run = runner.Run(CifarCorpus.SeedTraining(data, seed.RunDirectory), directory);
+            if (run.ExitCode != 0) throw new InvalidOperationException($"training the CIFAR seed failed (exit {run.ExitCode}):\n{run.Output}");
+        }
+        return (data, seed);
+    }
+
     /// <summary>Writes every corpus under <paramref name="directory"/> and returns its cases (also saved as cases.json).</summary>
-    public static List<HostileCase> Generate(string directory, CorpusScale scale, IReadOnlyList<Seed> seeds, int seed, IReadOnlySet<string> corpora)
+    public static List<HostileCase> Generate(string directory, CorpusScale scale, IReadOnlyList<Seed> seeds, int seed, IReadOnlySet<string> corpora,
+        (string Data, Seed Seed)? cifar = null)
     {
         var random = new Random(seed);
         var cases = new List<HostileCase>();
         if (corpora.Contains("artifacts")) cases.AddRange(ArtifactCorpus.Generate(seeds, Fresh(directory, "artifacts"), scale.Artifacts, random));
         if (corpora.Contains("checkpoints")) cases.AddRange(CheckpointCorpus.Generate(seeds, Fresh(directory, "checkpoints"), scale.Checkpoints, random));
         if (corpora.Contains("idx")) cases.AddRange(IdxCorpus.Generate(Mnist(), seeds[0], Fresh(directory, "idx"), scale.Idx, random));
+        if (corpora.Contains("cifar") && cifar is { } c) cases.AddRange(CifarCorpus.Generate(c.Data, c.Seed, Fresh(directory, "cifar"), scale.Cifar, random));
         if (corpora.Contains("cli")) cases.AddRange(CommandLineCases.Generate(seeds[0], Fresh(directory, "cli"), scale.QuickCommandLine));
         File.WriteAllText(Path.Combine(directory, "cases.json"), JsonSerializer.Serialize(cases, new JsonSerializerOptions { WriteIndented = true }));
         return cases;
