@@ -19,28 +19,28 @@ public static class BitSearch
     public const int MaxExtraPerLayer = 4;
 
     /// <summary>One layer the search may give bits to, and how many weights each bit is stored for.</summary>
-    public sealed record Layer(string Name, long KeptWeights);
+    public sealed record BitLayer(string Name, long KeptWeights);
 
     /// <summary>One bit the search added, and the error after it.</summary>
-    public sealed record Step(string Layer, int ExtraBits, double ErrorPct);
+    public sealed record BitStep(string Layer, int ExtraBits, double ErrorPct);
 
     /// <summary>The bits added per layer (layers given none are absent), the error before and after, and each step.</summary>
-    public sealed record Result(IReadOnlyDictionary<string, int> ExtraBits, double StartPct, double ErrorPct, double TargetPct, IReadOnlyList<Step> Steps, int Evaluations);
+    public sealed record Result(IReadOnlyDictionary<string, int> ExtraBits, double StartPct, double ErrorPct, double TargetPct, IReadOnlyList<BitStep> Steps, int Evaluations);
 
     /// <summary>
     /// Adds bits while the error (<paramref name="errorPct"/> of the extra bits per layer) exceeds <paramref name="targetPct"/>
     /// and one more bit in some layer lowers it.
     /// </summary>
-    public static Result AddWhereItHelps(IReadOnlyList<Layer> layers, Func<IReadOnlyDictionary<string, int>, double> errorPct, double targetPct)
+    public static Result AddWhereItHelps(IReadOnlyList<BitLayer> layers, Func<IReadOnlyDictionary<string, int>, double> errorPct, double targetPct)
     {
         var extra = new Dictionary<string, int>(StringComparer.Ordinal);
         double current = errorPct(extra);
         double start = current;
         int evaluations = 1;
-        var steps = new List<Step>();
+        var steps = new List<BitStep>();
         while (current > targetPct)
         {
-            (Layer Layer, double Error)? best = null;
+            (BitLayer Layer, double Error)? best = null;
             foreach (var layer in layers)
             {
                 int bits = extra.GetValueOrDefault(layer.Name);
@@ -54,7 +54,7 @@ public static class BitSearch
             if (best is not { } chosen || chosen.Error >= current) break;
             extra[chosen.Layer.Name] = extra.GetValueOrDefault(chosen.Layer.Name) + 1;
             current = chosen.Error;
-            steps.Add(new Step(chosen.Layer.Name, extra[chosen.Layer.Name], current));
+            steps.Add(new BitStep(chosen.Layer.Name, extra[chosen.Layer.Name], current));
         }
         return new Result(extra, start, current, targetPct, steps, evaluations);
     }

@@ -90,7 +90,7 @@ public static class HeldOutThresholds
         using var masks = model.ComputeMasks(thresholds, coupling);
         var unrounded = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means);
         double target = CompressionStep.ErrorPercent(model, masks, unrounded, quantized: false, heldOut) + MarginPoints;
-        var layers = unrounded.Layers.Select(l => new BitSearch.Layer(l.Name, l.KeptWeights)).ToArray();
+        var layers = unrounded.Layers.Select(l => new BitSearch.BitLayer(l.Name, l.KeptWeights)).ToArray();
         return BitSearch.AddWhereItHelps(layers, perLayer => CompressionStep.ErrorPercent(model, masks,
             NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means, perLayer), quantized: true, heldOut), target);
     }

@@ -18,7 +18,7 @@ public sealed class BitSearchTests
             return Unrounded + costs.Sum(kv => kv.Value[Math.Min(bits.GetValueOrDefault(kv.Key), kv.Value.Length - 1)]);
         };
 
-    private static BitSearch.Layer[] Layers(params (string Name, long Weights)[] layers) => layers.Select(l => new BitSearch.Layer(l.Name, l.Weights)).ToArray();
+    private static BitSearch.BitLayer[] Layers(params (string Name, long Weights)[] layers) => layers.Select(l => new BitSearch.BitLayer(l.Name, l.Weights)).ToArray();
 
     [Fact]
     public void Adds_bits_to_the_layer_whose_rounding_costs_until_the_error_is_within_the_target()
