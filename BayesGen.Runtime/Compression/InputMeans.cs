@@ -33,6 +33,9 @@ public sealed class InputMeans
     /// <summary>The layers whose removed inputs are dropped although their means are known.</summary>
     public IReadOnlyCollection<string> DroppedLayers => dropped;
 
+    /// <summary>"mean", or "mean except" the layers that drop theirs: what reports record.</summary>
+    public string Summary => dropped.Count == 0 ? "mean" : $"mean except {string.Join(", ", dropped.Order(StringComparer.Ordinal))}";
+
     /// <summary>The same means, with <paramref name="layers"/>' removed inputs dropped instead of compensated (the paper's way).</summary>
     public InputMeans Dropping(IEnumerable<string> layers) => new(byLayer, dropped.Concat(layers));
 

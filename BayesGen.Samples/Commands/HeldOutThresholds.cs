@@ -129,9 +129,9 @@ public static class HeldOutThresholds
         if (!compensationGiven && means is not null)
         {
             var c = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, coupling);
-            var summary = c.Chosen is null ? "none" : c.Chosen.DroppedLayers.Count == 0 ? "mean" : $"mean except {string.Join(", ", c.Chosen.DroppedLayers)}";
-            console.MarkupLine($"  removed inputs: {(c.Chosen is null ? "dropped" : c.Chosen.DroppedLayers.Count == 0 ? "compensated by their means" : $"compensated by their means except in {Markup.Escape(string.Join(", ", c.Chosen.DroppedLayers))}")} " +
-                               $"(held-out error of the compressed network {c.WithMeansPct:F2} % all compensated, {c.DroppedPct:F2} % all dropped, {c.ChosenPct:F2} % as chosen)");
+            var summary = c.Chosen?.Summary ?? "none";
+            console.MarkupLine($"  removed inputs: compensation {Markup.Escape(summary)} (held-out error of the compressed network " +
+                               $"{c.WithMeansPct:F2} % all compensated, {c.DroppedPct:F2} % all dropped, {c.ChosenPct:F2} % as chosen)");
             report = report with { Compensation = summary, CompensatedErrorPct = c.WithMeansPct, DroppedErrorPct = c.DroppedPct, ChosenCompensationErrorPct = c.ChosenPct };
             means = c.Chosen;
         }
