@@ -95,8 +95,20 @@ public static class HeldOutThresholds
             NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means, perLayer), quantized: true, heldOut), target);
     }
 
+    /// <summary>
+    /// Each layer's groups kept once the masks are propagated (a channel several layers write stays while another writer
+    /// keeps it under <see cref="CouplingRule.AnyWriterKeeps"/>): what the deployment keeps, beside each layer's own vote.
+    /// </summary>
+    public static Dictionary<string, long> KeptAfterCoupling(BayesianNetwork model, PruningThresholds thresholds, CouplingRule coupling)
+    {
+        using var masks = model.ComputeMasks(thresholds, coupling);
+        return masks.Layers.ToDictionary(l => l.Name, l => model.Layer(l.Name).Layout == BayesGen.Priors.GroupLayout.Columns
+            ? l.Masks.KeptInputIndices().LongLength : l.Masks.KeptOutputIndices().LongLength, StringComparer.Ordinal);
+    }
+
     /// <summary>What was chosen per layer, and why.</summary>
-    public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages)
+    public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages,
+        IReadOnlyDictionary<string, long>? keptAfterCoupling = null)
     {
         var aim = goal.MaxIncrease is double d
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
@@ -104,7 +116,11 @@ public static class HeldOutThresholds
         console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: the most pruning whose error stays {aim}; " +
                            $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations)");
         foreach (var l in result.Layers)
-            console.MarkupLine($"  {Markup.Escape(l.Layer)}: threshold {l.Threshold:G4} keeps {l.KeptGroups} of {l.Groups} groups");
+        {
+            var coupled = keptAfterCoupling is not null && keptAfterCoupling.TryGetValue(l.Layer, out var k) && k != l.KeptGroups
+                ? $" ({k} kept: {(k > l.KeptGroups ? "other layers writing the same channels keep the rest" : "layers it is joined to remove the rest")})" : "";
+            console.MarkupLine($"  {Markup.Escape(l.Layer)}: threshold {l.Threshold:G4} keeps {l.KeptGroups} of {l.Groups} groups{coupled}");
+        }
     }
 
     /// <summary>The choice as the report records it.</summary>
@@ -123,8 +139,8 @@ public static class HeldOutThresholds
         InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
     {
         var search = Choose(model, heldOut, goal, coupling, means);
-        Print(console, search, goal, heldOut.Count);
         var thresholds = search.Thresholds();
+        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, thresholds, coupling));
         var report = Report(search, goal, heldOut.Count);
         if (!compensationGiven && means is not null)
         {
