@@ -21,6 +21,13 @@ public enum CouplingRule
 /// <param name="KeptGroups">The layer's own decision: a Linear layer's kept input features, a convolution's kept filters.</param>
 public sealed record LayerUnits(LayerKind Kind, long InputUnits, long OutputUnits, long Groups, bool[] KeptGroups)
 {
+    /// <summary>
+    /// How strongly each group carries signal, lower meaning more (log α, or the horseshoe's statistic turned so);
+    /// null when unknown. Rounding kept channel counts up (<see cref="ChannelSpaces.Analyze"/>) brings back the
+    /// removed units with the lowest scores first.
+    /// </summary>
+    public double[]? Scores { get; init; }
+
     /// <summary>groups = input channels = output channels: channel c in, channel c out.</summary>
     public bool IsDepthwise => Kind != LayerKind.Linear && Groups > 1 && Groups == InputUnits && Groups == OutputUnits;
 
@@ -57,20 +64,36 @@ public sealed class ChannelSpaces
 
     private readonly CouplingRule coupling;
 
-    private ChannelSpaces(Builder b, CouplingRule coupling)
+    private readonly Dictionary<int, HashSet<int>> forced = new();
+
+    private ChannelSpaces(Builder b, CouplingRule coupling, int roundTo)
     {
         this.coupling = coupling;
         parent = b.Parent.ToArray();
         raw = b.Spaces.ToArray();
         nodeUnits = b.NodeUnits;
         layerInputs = b.LayerInputs;
-        Solve();
+        Merge();
+        Iterate();
+        if (roundTo > 1) RoundUp(roundTo);
     }
 
     /// <summary>Runs the analysis on <paramref name="graph"/> with each layer's own decision.</summary>
+    /// <param name="graph">The recorded graph.</param>
+    /// <param name="layers">Every layer's units and own decision.</param>
+    /// <param name="coupling">How a unit several layers write is decided.</param>
+    /// <param name="roundTo">
+    /// When above 1, every space of convolution channels that loses units keeps a multiple of this many (or all;
+    /// Linear layers' features are left as they are): removed units come back,
+    /// the strongest first (<see cref="LayerUnits.Scores"/>), so that convolution kernels that work in blocks of
+    /// channels run full blocks.
+    /// </param>
     /// <exception cref="InvalidOperationException">The graph names a layer that <paramref name="layers"/> lacks, or sizes disagree.</exception>
-    public static ChannelSpaces Analyze(NetworkGraph graph, IReadOnlyDictionary<string, LayerUnits> layers, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
-        => new(new Builder(graph, layers), coupling);
+    public static ChannelSpaces Analyze(NetworkGraph graph, IReadOnlyDictionary<string, LayerUnits> layers, CouplingRule coupling = CouplingRule.AnyWriterKeeps, int roundTo = 1)
+    {
+        if (roundTo < 1) throw new ArgumentOutOfRangeException(nameof(roundTo), roundTo, "Kept units are rounded to a multiple of at least 1.");
+        return new(new Builder(graph, layers), coupling, roundTo);
+    }
 
     /// <summary>The space and unit axis of node <paramref name="node"/>'s value, or null when it has none BayesGen tracks.</summary>
     public (int Space, int Axis)? UnitsOf(int node) => nodeUnits[node] is { } u ? (Find(u.Space), u.Axis) : null;
@@ -110,9 +133,12 @@ public sealed class ChannelSpaces
 
     // ---- solving ------------------------------------------------------------------------------------
 
-    private void Solve()
+    private List<int> Roots() => Enumerable.Range(0, raw.Length).Where(i => Find(i) == i).ToList();
+
+    /// <summary>Gathers each space's parts (votes, pins, links) into its root.</summary>
+    private void Merge()
     {
-        var roots = Enumerable.Range(0, raw.Length).Where(i => Find(i) == i).ToList();
+        var roots = Roots();
         var merged = roots.ToDictionary(r => r, r => new RawSpace(r, raw[r].Size));
         for (int i = 0; i < raw.Length; i++)
         {
@@ -125,11 +151,18 @@ public sealed class ChannelSpaces
             into.ReaderAbstains |= s.ReaderAbstains;
             into.WriterVotes.AddRange(s.WriterVotes);
             into.ReaderVotes.AddRange(s.ReaderVotes);
+            into.Scores.AddRange(s.Scores);
+            into.Channels |= s.Channels;
         }
         for (int i = 0; i < raw.Length; i++)
             foreach (var link in raw[i].Links) merged[Find(i)].Links.Add(link);
         foreach (var r in roots) raw[r] = merged[r];
+    }
 
+    /// <summary>Decides every space from all units kept down to the fixed point; forced units stay.</summary>
+    private void Iterate()
+    {
+        var roots = Roots();
         foreach (var r in roots) keep[r] = Enumerable.Repeat(true, (int)raw[r].Size).ToArray();
         // Keeps only ever fall, so this ends; each round is linear in the graph.
         for (bool changed = true; changed;)
@@ -156,8 +189,10 @@ public sealed class ChannelSpaces
             foreach (var (source, index) in link.Sources.Select((src, i) => (src, i)))
                 if (Find(source) == s.Id) readers.Add(link.SourceVote(this, index));
         }
+        forced.TryGetValue(s.Id, out var mustKeep);
         for (int u = 0; u < n; u++)
         {
+            if (mustKeep is not null && mustKeep.Contains(u)) { result[u] = true; continue; }
             // A writer that cannot judge (abstains) keeps a unit under the first rule and vetoes nothing under the second.
             bool written = coupling == CouplingRule.AnyWriterRemoves
                 ? writers.All(v => v[u])
@@ -166,6 +201,42 @@ public sealed class ChannelSpaces
             result[u] = written && read;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Brings removed units back until every space of convolution channels that lost some keeps a multiple of
+    /// <paramref name="roundTo"/> (or all of them), strongest first, then decides again: a unit brought back is kept whatever the votes, and spaces linked
+    /// to it follow. Repeats while that leaves some space off a multiple (each round only adds units, so it ends).
+    /// </summary>
+    private void RoundUp(int roundTo)
+    {
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var r in Roots())
+            {
+                var s = raw[r];
+                var kept = keep[r];
+                int count = kept.Count(k => k);
+                if (!s.Channels || s.Pinned || count == 0 || count == kept.Length || count % roundTo == 0) continue;
+                int target = (int)Math.Min(kept.Length, (long)(count + roundTo - 1) / roundTo * roundTo);
+                var back = Enumerable.Range(0, kept.Length).Where(u => !kept[u])
+                    .OrderBy(u => UnitScore(s, u)).ThenBy(u => u).Take(target - count);
+                if (!forced.TryGetValue(r, out var set)) forced[r] = set = new HashSet<int>();
+                foreach (var u in back) set.Add(u);
+                changed = true;
+            }
+            if (changed) Iterate();
+        }
+    }
+
+    /// <summary>The strongest evidence of signal any layer voting on the space gives unit u (lower is stronger; none: +∞).</summary>
+    private static double UnitScore(RawSpace s, int u)
+    {
+        double best = double.PositiveInfinity;
+        foreach (var scores in s.Scores)
+            if (u < scores.Length && scores[u] < best) best = scores[u];
+        return best;
     }
 
     // ---- model --------------------------------------------------------------------------------------
@@ -180,6 +251,10 @@ public sealed class ChannelSpaces
         public bool ReaderAbstains { get; set; }
         public List<bool[]> WriterVotes { get; } = new();
         public List<bool[]> ReaderVotes { get; } = new();
+        /// <summary>The scores of the layers voting on the space, per unit (see <see cref="LayerUnits.Scores"/>).</summary>
+        public List<double[]> Scores { get; } = new();
+        /// <summary>Whether a convolution writes these units (channels): the spaces rounding applies to.</summary>
+        public bool Channels { get; set; }
         public List<Link> Links { get; } = new();
     }
 
@@ -410,6 +485,7 @@ public sealed class ChannelSpaces
             if (info.Kind == LayerKind.Linear)
             {
                 inSpace.ReaderVotes.Add(info.KeptGroups);
+                if (info.Scores is { } linear) inSpace.Scores.Add(linear);
                 int s = New(info.OutputUnits);
                 Spaces[s].WriterAbstains = true;
                 output = (s, outAxis);
@@ -418,6 +494,8 @@ public sealed class ChannelSpaces
             {
                 inSpace.ReaderAbstains = true;
                 inSpace.WriterVotes.Add(info.KeptGroups);
+                inSpace.Channels = true;
+                if (info.Scores is { } dw) inSpace.Scores.Add(dw);
                 output = (inUnits.Item1, outAxis);
             }
             else if (info.IsGrouped)
@@ -432,6 +510,8 @@ public sealed class ChannelSpaces
                 inSpace.ReaderAbstains = true;
                 int s = New(info.OutputUnits);
                 Spaces[s].WriterVotes.Add(info.KeptGroups);
+                Spaces[s].Channels = true;
+                if (info.Scores is { } conv) Spaces[s].Scores.Add(conv);
                 output = (s, outAxis);
             }
             layerUses[path] = (inUnits, output);

@@ -114,7 +114,7 @@ public static class NetworkCompression
     /// (from the variances), the network's exponent bits, and the quantised weights.
     /// </summary>
     /// <param name="network">The trained network.</param>
-    /// <param name="masks">Its masks (see <see cref="NetworkPruning.ComputeMasks"/>).</param>
+    /// <param name="masks">Its masks (see <c>NetworkPruning.ComputeMasks</c>).</param>
     /// <param name="mode">How weights are rounded.</param>
     /// <param name="thresholds">The threshold overrides the masks were made with (recorded in the result).</param>
     /// <param name="extraSignificandBits">Bits added to every layer's s_l (0: the posterior's choice exactly).</param>

@@ -3,7 +3,7 @@ namespace BayesGen.Compression;
 
 /// <summary>
 /// The masks of every Bayesian layer of a network (by layer path, in data-flow order) and of every BatchNorm,
-/// with the channel analysis they came from (see <see cref="NetworkPruning.ComputeMasks"/>).
+/// with the channel analysis they came from (see <c>NetworkPruning.ComputeMasks</c>).
 /// </summary>
 public sealed class NetworkMasks : IDisposable
 {

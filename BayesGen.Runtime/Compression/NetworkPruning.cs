@@ -5,6 +5,15 @@ using static TorchSharp.torch;
 
 namespace BayesGen.Compression;
 
+/// <summary>How masks are propagated: the coupling rule for channels several layers write, and the multiple kept channel counts are rounded up to.</summary>
+/// <param name="Coupling">See <see cref="CouplingRule"/>.</param>
+/// <param name="RoundChannelsTo">Keep a multiple of this many units in every space that loses some (1: as the thresholds say).</param>
+public sealed record MaskRules(CouplingRule Coupling = CouplingRule.AnyWriterKeeps, int RoundChannelsTo = 1)
+{
+    /// <summary>The default: any writer keeps, no rounding.</summary>
+    public static MaskRules Default { get; } = new();
+}
+
 /// <summary>
 /// Pruning a trained network: each layer's threshold, its own masks, and the masks of the whole network propagated
 /// along its recorded graph. Extension methods, so that pruning depends on the network and not the other way round.
@@ -57,13 +66,22 @@ public static class NetworkPruning
     /// <param name="network">The trained network (its graph is recorded on first use).</param>
     /// <param name="thresholds">Per-layer thresholds overriding the attributes and defaults.</param>
     /// <param name="coupling">How a channel several layers write is decided (see <see cref="CouplingRule"/>).</param>
+    /// <param name="roundChannelsTo">
+    /// Keep a multiple of this many units in every channel space that loses some (1: as the thresholds say): the
+    /// strongest removed units come back, so that CPU convolution kernels, which work in blocks of 8 or 16 channels,
+    /// run full blocks (see <see cref="ChannelSpaces.Analyze"/>).
+    /// </param>
     /// <exception cref="ArgumentException"><paramref name="thresholds"/> names a layer the network does not have.</exception>
-    public static NetworkMasks ComputeMasks(this BayesianNetwork network, PruningThresholds? thresholds = null, CouplingRule coupling = CouplingRule.AnyWriterKeeps)
+    public static NetworkMasks ComputeMasks(this BayesianNetwork network, PruningThresholds? thresholds = null, CouplingRule coupling = CouplingRule.AnyWriterKeeps,
+        int roundChannelsTo = 1)
     {
         network.RequireKnownLayers(thresholds);
         var g = network.Graph;
         var units = network.LayerUnitsOf(name => OwnGroups(network, name, thresholds));
-        var spaces = ChannelSpaces.Analyze(g, units, coupling);
+        if (roundChannelsTo > 1)
+            foreach (var (name, layer) in network.BayesianLayers)
+                units[name] = units[name] with { Scores = SignalScores(layer) };
+        var spaces = ChannelSpaces.Analyze(g, units, coupling, roundChannelsTo);
         var masks = new NetworkMasks { Spaces = spaces };
         foreach (var name in g.LayerNames)
         {
@@ -83,6 +101,14 @@ public static class NetworkPruning
         => network.BayesianLayers.ToDictionary(l => l.Name, l => new LayerUnits(l.Layer.Kind, l.Layer.InputUnits, l.Layer.OutputUnits,
             (l.Layer as BayesianConvolution)?.Geometry.Groups ?? 1, keptGroups(l.Name)), StringComparer.Ordinal);
 
+    /// <summary>Each group's pruning statistic turned so that lower means more signal.</summary>
+    private static double[] SignalScores(BayesianLayer layer)
+    {
+        var values = layer.Scale.PruningStatisticValues();
+        bool above = layer.Scale.Direction == PruneDirection.Above;
+        return values.Select(v => float.IsNaN(v) ? double.PositiveInfinity : above ? v : -(double)v).ToArray();
+    }
+
     private static bool[] OwnGroups(BayesianNetwork network, string name, PruningThresholds? thresholds)
     {
         var layer = network.Layer(name);
@@ -96,6 +122,10 @@ public static class NetworkPruning
             if (g.Nodes[i].Op is LayerOp l && l.Layer == layer) return i;
         throw new KeyNotFoundException($"The graph does not apply layer '{layer}'.");
     }
+
+    /// <summary>Every layer's masks after propagation under <paramref name="rules"/> (see the other overload).</summary>
+    public static NetworkMasks ComputeMasks(this BayesianNetwork network, PruningThresholds? thresholds, MaskRules rules)
+        => network.ComputeMasks(thresholds, rules.Coupling, rules.RoundChannelsTo);
 
     /// <summary>Makes the deterministic (evaluation) forward use these masks.</summary>
     public static void ApplyMasks(this BayesianNetwork network, NetworkMasks masks)

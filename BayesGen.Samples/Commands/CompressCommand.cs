@@ -69,7 +69,7 @@ public static class CompressCommand
             var means = model.Means(parse, bayesian, train);
             if (goal is not null)
             {
-                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
+                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.MaskRules(parse), means,
                     model.CompensationGiven(parse), model.Mode(parse), parse.GetValue(extraBits));
                 (thresholds, means, layerBits, choice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits, chosenOnHeldOut.Report);
             }
@@ -79,7 +79,7 @@ public static class CompressCommand
 
             double testError = previous?.TestErrorPct ?? Evaluation.ErrorPercent(bayesian, test);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir,
-                means, parse.GetValue(extraBits), model.CouplingRule(parse), layerBits);
+                means, parse.GetValue(extraBits), model.MaskRules(parse), layerBits);
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {

@@ -18,10 +18,10 @@ public sealed record CompressionOutcome(CompressionResult Result, double PrunedE
 public static class CompressionStep
 {
     public static CompressionOutcome Run(BayesianNetwork model, ModelEntry entry, ImageDataset test, PruningThresholds thresholds,
-        QuantizationMode mode, string outputDirectory, InputMeans? inputMeans, int extraBits = 0, CouplingRule coupling = CouplingRule.AnyWriterKeeps,
+        QuantizationMode mode, string outputDirectory, InputMeans? inputMeans, int extraBits = 0, MaskRules? rules = null,
         IReadOnlyDictionary<string, int>? layerExtraBits = null)
     {
-        using var masks = model.ComputeMasks(thresholds, coupling);
+        using var masks = model.ComputeMasks(thresholds, rules ?? MaskRules.Default);
         var result = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, inputMeans, layerExtraBits);
         long dense = 4 * result.Layers.Sum(l => l.TotalWeights);
 

@@ -19,7 +19,7 @@ public static class HeldOutThresholds
     /// given (a horseshoe's removed groups still carry their mean contribution, and dropping it would make every
     /// removal look costly), dropped otherwise.
     /// </summary>
-    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, CouplingRule coupling, InputMeans? means = null)
+    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules, InputMeans? means = null)
     {
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
@@ -27,7 +27,7 @@ public static class HeldOutThresholds
                 Math.Max(1, layer.WeightMu.numel() / layer.Groups)));
         double ErrorPct(PruningThresholds thresholds)
         {
-            using var masks = model.ComputeMasks(thresholds, coupling);
+            using var masks = model.ComputeMasks(thresholds, rules);
             CompressionResult result;
             try { result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds, 0, means); }
             catch (InvalidOperationException) { return double.PositiveInfinity; }   // a layer would keep no unit
@@ -61,9 +61,9 @@ public static class HeldOutThresholds
     /// that lowers the error by at least <see cref="MarginPoints"/>.
     /// </summary>
     public static CompensationChoice ChooseCompensation(BayesianNetwork model, ImageDataset heldOut,
-        InputMeans means, PruningThresholds thresholds, QuantizationMode mode, int extraBits, CouplingRule coupling)
+        InputMeans means, PruningThresholds thresholds, QuantizationMode mode, int extraBits, MaskRules rules)
     {
-        using var masks = model.ComputeMasks(thresholds, coupling);
+        using var masks = model.ComputeMasks(thresholds, rules);
         double ErrorPct(InputMeans? m)
             => CompressionStep.ErrorPercent(model, masks, NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, m), quantized: true, heldOut);
         var withRemovedInputs = masks.Layers.Where(l => l.Masks.KeptInputIndices().LongLength < model.Layer(l.Name).InputUnits).Select(l => l.Name).ToArray();
@@ -85,9 +85,9 @@ public static class HeldOutThresholds
     /// on the held-out images, against the same network unrounded plus <see cref="MarginPoints"/>.
     /// </summary>
     public static BitSearch.Result ChooseBits(BayesianNetwork model, ImageDataset heldOut, PruningThresholds thresholds, InputMeans? means,
-        QuantizationMode mode, int extraBits, CouplingRule coupling)
+        QuantizationMode mode, int extraBits, MaskRules rules)
     {
-        using var masks = model.ComputeMasks(thresholds, coupling);
+        using var masks = model.ComputeMasks(thresholds, rules);
         var unrounded = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means);
         double target = CompressionStep.ErrorPercent(model, masks, unrounded, quantized: false, heldOut) + MarginPoints;
         var layers = unrounded.Layers.Select(l => new BitSearch.BitLayer(l.Name, l.KeptWeights)).ToArray();
@@ -99,9 +99,9 @@ public static class HeldOutThresholds
     /// Each layer's groups kept once the masks are propagated (a channel several layers write stays while another writer
     /// keeps it under <see cref="CouplingRule.AnyWriterKeeps"/>): what the deployment keeps, beside each layer's own vote.
     /// </summary>
-    public static Dictionary<string, long> KeptAfterCoupling(BayesianNetwork model, PruningThresholds thresholds, CouplingRule coupling)
+    public static Dictionary<string, long> KeptAfterCoupling(BayesianNetwork model, PruningThresholds thresholds, MaskRules rules)
     {
-        using var masks = model.ComputeMasks(thresholds, coupling);
+        using var masks = model.ComputeMasks(thresholds, rules);
         return masks.Layers.ToDictionary(l => l.Name, l => model.Layer(l.Name).Layout == BayesGen.Priors.GroupLayout.Columns
             ? l.Masks.KeptInputIndices().LongLength : l.Masks.KeptOutputIndices().LongLength, StringComparer.Ordinal);
     }
@@ -135,23 +135,23 @@ public static class HeldOutThresholds
     /// Chooses thresholds, then (unless the user chose it) compensation, then extra bits where rounding costs accuracy,
     /// all on the held-out images, and prints each choice.
     /// </summary>
-    public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, CouplingRule coupling,
+    public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules,
         InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
     {
-        var search = Choose(model, heldOut, goal, coupling, means);
+        var search = Choose(model, heldOut, goal, rules, means);
         var thresholds = search.Thresholds();
-        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, thresholds, coupling));
+        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, thresholds, rules));
         var report = Report(search, goal, heldOut.Count);
         if (!compensationGiven && means is not null)
         {
-            var c = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, coupling);
+            var c = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, rules);
             var summary = c.Chosen?.Summary ?? "none";
             console.MarkupLine($"  removed inputs: compensation {Markup.Escape(summary)} (held-out error of the compressed network " +
                                $"{c.WithMeansPct:F2} % all compensated, {c.DroppedPct:F2} % all dropped, {c.ChosenPct:F2} % as chosen)");
             report = report with { Compensation = summary, CompensatedErrorPct = c.WithMeansPct, DroppedErrorPct = c.DroppedPct, ChosenCompensationErrorPct = c.ChosenPct };
             means = c.Chosen;
         }
-        var bits = ChooseBits(model, heldOut, thresholds, means, mode, extraBits, coupling);
+        var bits = ChooseBits(model, heldOut, thresholds, means, mode, extraBits, rules);
         PrintBits(console, bits);
         return new Choice(thresholds, means, bits.ExtraBits, report with
         {

@@ -43,6 +43,12 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => "any-keeps",
     };
 
+    public Option<int> RoundChannels { get; } = new("--round-channels")
+    {
+        Description = "Keep a multiple of N channels wherever pruning removes some (the strongest removed ones come back), so that CPU convolution kernels, which work in blocks of 8 or 16 channels, run full blocks (1: keep what the thresholds say).",
+        DefaultValueFactory = _ => 1,
+    };
+
     public Option<double?> MaxErrorIncrease { get; } = new("--max-error-increase")
     {
         Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays within this many points of the unpruned network's, e.g. 0.1.",
@@ -66,6 +72,7 @@ public sealed class ModelOptions
                 r.AddError("--max-error-increase must be a number of percentage points between 0 and 100.");
         });
         Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
+        RoundChannels.Must(v => v is >= 1 and <= 256, "--round-channels must lie between 1 and 256.");
         Compensation.AcceptOnlyFromAmong("mean", "none");
         Model.AcceptOnlyFromAmong(ModelCatalog.Names);
         Prior.AcceptOnlyFromAmong("gnj", "ghs");
@@ -90,6 +97,7 @@ public sealed class ModelOptions
         command.Options.Add(Quantization);
         command.Options.Add(Compensation);
         command.Options.Add(Coupling);
+        command.Options.Add(RoundChannels);
     }
 
     /// <summary>Adds <c>--max-error-increase</c> and <c>--target-error</c> (commands that can choose thresholds on held-out data).</summary>
@@ -117,6 +125,9 @@ public sealed class ModelOptions
 
     /// <summary>Whether --compensation was given on the command line (not just its default).</summary>
     public bool CompensationGiven(ParseResult parse) => parse.GetResult(Compensation) is { Implicit: false };
+
+    /// <summary>The coupling rule and channel rounding the options name.</summary>
+    public MaskRules MaskRules(ParseResult parse) => new(CouplingRule(parse), parse.GetValue(RoundChannels));
 
     public CouplingRule CouplingRule(ParseResult parse)
         => parse.GetValue(Coupling) == "any-removes" ? Compression.CouplingRule.AnyWriterRemoves : Compression.CouplingRule.AnyWriterKeeps;

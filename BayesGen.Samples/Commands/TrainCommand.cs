@@ -132,12 +132,12 @@ public static class TrainCommand
             var means = model.Means(parse, bayesian, train);
             if (goal is not null)
             {
-                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.CouplingRule(parse), means,
+                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.MaskRules(parse), means,
                     model.CompensationGiven(parse), model.Mode(parse), 0);
                 (thresholds, means, layerBits, choice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits, chosenOnHeldOut.Report);
             }
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
-                means, coupling: model.CouplingRule(parse), layerExtraBits: layerBits);
+                means, rules: model.MaskRules(parse), layerExtraBits: layerBits);
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
                 with { Holdout = heldOutCount > 0 ? heldOutCount : null, ThresholdChoice = choice };
