@@ -100,6 +100,8 @@ public static class CompressCommand
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,
                     ThresholdChoice = choice,
+                    Coupling = parse.GetValue(model.Coupling),
+                    RoundChannels = parse.GetValue(model.RoundChannels),
                 };
                 updated.Save(RunFiles.Report(dir));
                 console.MarkupLine($"report updated: {Markup.Escape(RunFiles.Report(dir))}");

@@ -140,7 +140,13 @@ public static class TrainCommand
                 means, rules: model.MaskRules(parse), layerExtraBits: layerBits);
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
-                with { Holdout = heldOutCount > 0 ? heldOutCount : null, ThresholdChoice = choice };
+                with
+                {
+                    Holdout = heldOutCount > 0 ? heldOutCount : null,
+                    ThresholdChoice = choice,
+                    Coupling = parse.GetValue(model.Coupling),
+                    RoundChannels = parse.GetValue(model.RoundChannels),
+                };
             var reportPath = Path.Combine(outDir, "report.json");
             report.Save(reportPath);
             console.MarkupLine($"report: {Markup.Escape(reportPath)}");

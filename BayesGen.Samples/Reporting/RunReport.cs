@@ -33,6 +33,10 @@ public sealed record RunReport
     public string? Quantization { get; init; }
     /// <summary>Bits added to every layer's significand bits beyond the posterior's choice.</summary>
     public int? ExtraSignificandBits { get; init; }
+    /// <summary>How channels several layers write were decided ("any-keeps", "any-removes"; null in older reports).</summary>
+    public string? Coupling { get; init; }
+    /// <summary>The multiple kept channel counts were rounded up to (null or 1: none).</summary>
+    public int? RoundChannels { get; init; }
     /// <summary>What replaces a removed input: "mean" (its mean contribution folded into the bias) or "none" (dropped, as in the paper).</summary>
     public string? Compensation { get; init; }
     public double? KLWarmupEpochs { get; init; }

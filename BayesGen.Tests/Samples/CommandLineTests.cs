@@ -66,6 +66,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--model", "alexnet", "alexnet")]
     [InlineData("--threshold", "fc1", "write layer=value")]
     [InlineData("--prior", "laplace", "laplace")]
+    [InlineData("--round-channels", "0", "--round-channels must lie between 1 and 256")]
+    [InlineData("--dataset", "cifar-100", "cifar-100")]
     public void Bad_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);
@@ -108,6 +110,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("thresholds chosen on 1,000 held-out training images", output);
         var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Equal(1000, report.Holdout);
+        Assert.Equal("any-keeps", report.Coupling);
+        Assert.Equal(1, report.RoundChannels);
         Assert.Equal(5000, report.Dataset.Train);
         var choice = report.ThresholdChoice!;
         Assert.Equal(0.5, choice.MaxErrorIncrease);
