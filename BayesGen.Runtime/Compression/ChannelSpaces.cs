@@ -84,9 +84,8 @@ public sealed class ChannelSpaces
     /// <param name="coupling">How a unit several layers write is decided.</param>
     /// <param name="roundTo">
     /// When above 1, every space of convolution channels that loses units keeps a multiple of this many (or all;
-    /// Linear layers' features are left as they are): removed units come back,
-    /// the strongest first (<see cref="LayerUnits.Scores"/>), so that convolution kernels that work in blocks of
-    /// channels run full blocks.
+    /// Linear layers' features are left as they are): removed units come back, the strongest first
+    /// (<see cref="LayerUnits.Scores"/>), so that convolution kernels that work in blocks of channels run full blocks.
     /// </param>
     /// <exception cref="InvalidOperationException">The graph names a layer that <paramref name="layers"/> lacks, or sizes disagree.</exception>
     public static ChannelSpaces Analyze(NetworkGraph graph, IReadOnlyDictionary<string, LayerUnits> layers, CouplingRule coupling = CouplingRule.AnyWriterKeeps, int roundTo = 1)
@@ -205,8 +204,9 @@ public sealed class ChannelSpaces
 
     /// <summary>
     /// Brings removed units back until every space of convolution channels that lost some keeps a multiple of
-    /// <paramref name="roundTo"/> (or all of them), strongest first, then decides again: a unit brought back is kept whatever the votes, and spaces linked
-    /// to it follow. Repeats while that leaves some space off a multiple (each round only adds units, so it ends).
+    /// <paramref name="roundTo"/> (or all of them), strongest first, then decides again: a unit brought back is kept
+    /// whatever the votes, and spaces linked to it follow. Repeats while that leaves some space off a multiple (each
+    /// round only adds units, so it ends).
     /// </summary>
     private void RoundUp(int roundTo)
     {

@@ -33,7 +33,7 @@ public static class PlotCommand
             }
             if (ctx.Report.History is { Count: > 0 }) Save(RunPictures.TrainingCurves(ctx.Report), "training-curves.png");
             Save(RunPictures.Histograms(StatisticHistogram.Of(ctx.Model, thresholds), ctx.Entry.Name), "histograms.png");
-            using var masks = ctx.Model.ComputeMasks(thresholds);
+            using var masks = ctx.Model.ComputeMasks(thresholds, model.MaskRules(parse));
             foreach (var (name, layer) in ctx.Model.BayesianLayers)
                 Save(RunPictures.Weights(layer, masks[name], $"{ctx.Entry.Name} {name}"), $"weights-{name}.png");
             ctx.Model.ApplyMasks(masks);

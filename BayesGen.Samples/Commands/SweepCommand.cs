@@ -55,7 +55,7 @@ public static class SweepCommand
                     double t = ctx.Model.ResolveThreshold(name, baseThresholds);
                     thresholds.Set(name, layer.Scale.Direction == PruneDirection.Above ? t - shift : t + shift);
                 }
-                using var masks = ctx.Model.ComputeMasks(thresholds);
+                using var masks = ctx.Model.ComputeMasks(thresholds, model.MaskRules(parse));
                 if (masks.Layers.Any(l => l.Masks.KeptInputs == 0 || l.Masks.KeptOutputs == 0))
                 {
                     table.AddRow(shift.ToString("+0.##;-0.##;0"), "a layer lost every unit", "", "", "");
@@ -101,7 +101,7 @@ public static class SweepCommand
             using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = new TorchSharp.torch.Generator(1), HorseshoeTau0 = tau });
             var thresholds = model.ParsedThresholds(parse, bayesian);
             var result = new BayesianTrainer(new TrainingOptions { Epochs = epochs }).Train(bayesian, train, test);
-            using var masks = bayesian.ComputeMasks(thresholds);
+            using var masks = bayesian.ComputeMasks(thresholds, model.MaskRules(parse));
             var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds, inputMeans: model.Means(parse, bayesian, train));
             NetworkCompression.ApplyTo(bayesian, masks, compression);
             double error = Evaluation.ErrorPercent(bayesian, test);
