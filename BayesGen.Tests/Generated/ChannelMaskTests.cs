@@ -55,6 +55,19 @@ public sealed class ChannelMaskTests
     }
 
     [Fact]
+    public void What_a_layer_keeps_after_coupling_is_reported_beside_its_own_vote()
+    {
+        using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(3));
+        const string Stem = "layers.conv2d-first";
+        // The stem calls channels 3 and 5 noise; block 0's second convolution, writing the same stream, keeps them.
+        PruneGnj(model.Layer(Stem), 3, 5);
+        var keeps = BayesGen.Samples.Commands.HeldOutThresholds.KeptAfterCoupling(model, new PruningThresholds(), MaskRules.Default);
+        Assert.Equal(8, keeps[Stem]);
+        var removes = BayesGen.Samples.Commands.HeldOutThresholds.KeptAfterCoupling(model, new PruningThresholds(), new MaskRules(CouplingRule.AnyWriterRemoves));
+        Assert.Equal(6, removes[Stem]);
+    }
+
+    [Fact]
     public void A_residual_channel_goes_only_when_every_layer_writing_the_sum_calls_it_noise()
     {
         using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(3));
