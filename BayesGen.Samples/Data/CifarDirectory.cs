@@ -55,10 +55,11 @@ public static class CifarDirectory
     {
         var archive = info.Archive ?? throw new ArgumentException($"{info.Name} has no archive.", nameof(info));
         var names = testOnly ? new[] { TestFile } : Files;
-        var (batches, archiveDifference) = FindArchive(directory, archive) is { } archivePath
+        var archivePath = FindArchive(directory, archive);
+        var (batches, archiveDifference) = archivePath is not null
             ? ReadArchive(archivePath, archive, names, info.Classes)
             : (ReadExtracted(FindBatches(directory, archive) ?? throw new FileNotFoundException($"'{directory}' holds neither {archive.FileName} nor the six CIFAR-10 batch files."), names, info.Classes), null);
-        var check = Check(info, archive, batches, archiveDifference);
+        var check = Check(info, archive, batches, fromArchive: archivePath is not null, archiveDifference);
         if (!check.IsPublished && !acceptModified) throw DatasetVerification.Refusal(info, check, acceptOption);
         var test = ToDataset($"{info.Name}/test", new[] { batches[TestFile].Batch }, info.Classes);
         if (testOnly) return new LoadedDataset(null, test, check);
@@ -129,9 +130,9 @@ public static class CifarDirectory
             return (path, CifarBatch.Read(path, classes));
         });
 
-    private static DatasetCheck Check(DatasetInfo info, DatasetArchive archive, Dictionary<string, (string Path, CifarBatch Batch)> batches, string? archiveDifference)
+    private static DatasetCheck Check(DatasetInfo info, DatasetArchive archive, Dictionary<string, (string Path, CifarBatch Batch)> batches,
+        bool fromArchive, string? archiveDifference)
     {
-        bool fromArchive = batches.Values.First().Path.Contains(archive.FileName + ":", StringComparison.Ordinal);
         var verified = fromArchive && archiveDifference is null ? "published archive md5" : null;
         var checks = new List<DataFileCheck>();
         var differences = new List<string>();
