@@ -55,7 +55,7 @@ public sealed class DataOptions
     /// </summary>
     public (ImageDataset Train, ImageDataset Test, DatasetInfoReport Data) Load(ParseResult parse, TextWriter log, ModelEntry? model = null)
     {
-        if (model is not null) ModelCatalog.RequireFits(model, Info(parse).Name, Info(parse).ExampleShape);
+        if (model is not null && Info(parse) is var named) ModelCatalog.RequireFits(model, named.Name, named.ExampleShape);
         var (loaded, info) = LoadChecked(parse, log, testOnly: false);
         var train = loaded.Train!;
         int subset = parse.GetValue(TrainSubset);

@@ -61,9 +61,8 @@ public static class HeldOutThresholds
     /// that lowers the error by at least <see cref="MarginPoints"/>.
     /// </summary>
     public static CompensationChoice ChooseCompensation(BayesianNetwork model, ImageDataset heldOut,
-        InputMeans means, PruningThresholds thresholds, QuantizationMode mode, int extraBits, MaskRules rules)
+        InputMeans means, NetworkMasks masks, PruningThresholds thresholds, QuantizationMode mode, int extraBits)
     {
-        using var masks = model.ComputeMasks(thresholds, rules);
         double ErrorPct(InputMeans? m)
             => CompressionStep.ErrorPercent(model, masks, NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, m), quantized: true, heldOut);
         var withRemovedInputs = masks.Layers.Where(l => l.Masks.KeptInputIndices().LongLength < model.Layer(l.Name).InputUnits).Select(l => l.Name).ToArray();
@@ -84,10 +83,9 @@ public static class HeldOutThresholds
     /// Extra significand bits for the layers whose rounding costs accuracy: the compressed network (quantised, as deployed)
     /// on the held-out images, against the same network unrounded plus <see cref="MarginPoints"/>.
     /// </summary>
-    public static BitSearch.Result ChooseBits(BayesianNetwork model, ImageDataset heldOut, PruningThresholds thresholds, InputMeans? means,
-        QuantizationMode mode, int extraBits, MaskRules rules)
+    public static BitSearch.Result ChooseBits(BayesianNetwork model, ImageDataset heldOut, NetworkMasks masks, PruningThresholds thresholds,
+        InputMeans? means, QuantizationMode mode, int extraBits)
     {
-        using var masks = model.ComputeMasks(thresholds, rules);
         var unrounded = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means);
         double target = CompressionStep.ErrorPercent(model, masks, unrounded, quantized: false, heldOut) + MarginPoints;
         var layers = unrounded.Layers.Select(l => new BitSearch.BitLayer(l.Name, l.KeptWeights)).ToArray();
@@ -99,12 +97,9 @@ public static class HeldOutThresholds
     /// Each layer's groups kept once the masks are propagated (a channel several layers write stays while another writer
     /// keeps it under <see cref="CouplingRule.AnyWriterKeeps"/>): what the deployment keeps, beside each layer's own vote.
     /// </summary>
-    public static Dictionary<string, long> KeptAfterCoupling(BayesianNetwork model, PruningThresholds thresholds, MaskRules rules)
-    {
-        using var masks = model.ComputeMasks(thresholds, rules);
-        return masks.Layers.ToDictionary(l => l.Name, l => model.Layer(l.Name).Layout == BayesGen.Priors.GroupLayout.Columns
+    public static Dictionary<string, long> KeptAfterCoupling(BayesianNetwork model, NetworkMasks masks)
+        => masks.Layers.ToDictionary(l => l.Name, l => model.Layer(l.Name).Layout == BayesGen.Priors.GroupLayout.Columns
             ? l.Masks.KeptInputIndices().LongLength : l.Masks.KeptOutputIndices().LongLength, StringComparer.Ordinal);
-    }
 
     /// <summary>What was chosen per layer, and why.</summary>
     public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages,
@@ -140,18 +135,19 @@ public static class HeldOutThresholds
     {
         var search = Choose(model, heldOut, goal, rules, means);
         var thresholds = search.Thresholds();
-        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, thresholds, rules));
+        using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
+        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, masks));
         var report = Report(search, goal, heldOut.Count);
         if (!compensationGiven && means is not null)
         {
-            var c = ChooseCompensation(model, heldOut, means, thresholds, mode, extraBits, rules);
+            var c = ChooseCompensation(model, heldOut, means, masks, thresholds, mode, extraBits);
             var summary = c.Chosen?.Summary ?? "none";
             console.MarkupLine($"  removed inputs: compensation {Markup.Escape(summary)} (held-out error of the compressed network " +
                                $"{c.WithMeansPct:F2} % all compensated, {c.DroppedPct:F2} % all dropped, {c.ChosenPct:F2} % as chosen)");
             report = report with { Compensation = summary, CompensatedErrorPct = c.WithMeansPct, DroppedErrorPct = c.DroppedPct, ChosenCompensationErrorPct = c.ChosenPct };
             means = c.Chosen;
         }
-        var bits = ChooseBits(model, heldOut, thresholds, means, mode, extraBits, rules);
+        var bits = ChooseBits(model, heldOut, masks, thresholds, means, mode, extraBits);
         PrintBits(console, bits);
         return new Choice(thresholds, means, bits.ExtraBits, report with
         {

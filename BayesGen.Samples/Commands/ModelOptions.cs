@@ -61,16 +61,8 @@ public sealed class ModelOptions
 
     public ModelOptions()
     {
-        TargetError.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100))
-                r.AddError("--target-error must be a percentage between 0 and 100.");
-        });
-        MaxErrorIncrease.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100))
-                r.AddError("--max-error-increase must be a number of percentage points between 0 and 100.");
-        });
+        WithinPercent(TargetError, "--target-error must be a percentage between 0 and 100.");
+        WithinPercent(MaxErrorIncrease, "--max-error-increase must be a number of percentage points between 0 and 100.");
         Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
         RoundChannels.Must(v => v is >= 1 and <= 256, "--round-channels must lie between 1 and 256.");
         Compensation.AcceptOnlyFromAmong("mean", "none");
@@ -125,6 +117,12 @@ public sealed class ModelOptions
 
     /// <summary>Whether --compensation was given on the command line (not just its default).</summary>
     public bool CompensationGiven(ParseResult parse) => parse.GetResult(Compensation) is { Implicit: false };
+
+    private static void WithinPercent(Option<double?> option, string error)
+        => option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100)) r.AddError(error);
+        });
 
     /// <summary>The coupling rule and channel rounding the options name.</summary>
     public MaskRules MaskRules(ParseResult parse) => new(CouplingRule(parse), parse.GetValue(RoundChannels));

@@ -15,8 +15,6 @@ namespace BayesGen.Tests.Generated;
 [Collection(HeavyCollection.Name)]
 public sealed class ChannelMaskTests
 {
-    private static int[] Bits(Tensor mask) => mask.data<bool>().ToArray().Select(b => b ? 1 : 0).ToArray();
-
     private static int[] AllBut(int count, params int[] removed) => Enumerable.Range(0, count).Select(i => removed.Contains(i) ? 0 : 1).ToArray();
 
     [Fact]
@@ -61,9 +59,11 @@ public sealed class ChannelMaskTests
         const string Stem = "layers.conv2d-first";
         // The stem calls channels 3 and 5 noise; block 0's second convolution, writing the same stream, keeps them.
         PruneGnj(model.Layer(Stem), 3, 5);
-        var keeps = BayesGen.Samples.Commands.HeldOutThresholds.KeptAfterCoupling(model, new PruningThresholds(), MaskRules.Default);
+        using var anyKeeps = model.ComputeMasks(new PruningThresholds(), MaskRules.Default);
+        var keeps = BayesGen.Samples.Commands.HeldOutThresholds.KeptAfterCoupling(model, anyKeeps);
         Assert.Equal(8, keeps[Stem]);
-        var removes = BayesGen.Samples.Commands.HeldOutThresholds.KeptAfterCoupling(model, new PruningThresholds(), new MaskRules(CouplingRule.AnyWriterRemoves));
+        using var anyRemoves = model.ComputeMasks(new PruningThresholds(), new MaskRules(CouplingRule.AnyWriterRemoves));
+        var removes = BayesGen.Samples.Commands.HeldOutThresholds.KeptAfterCoupling(model, anyRemoves);
         Assert.Equal(6, removes[Stem]);
     }
 

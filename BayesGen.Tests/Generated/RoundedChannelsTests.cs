@@ -17,8 +17,6 @@ namespace BayesGen.Tests.Generated;
 [Collection(HeavyCollection.Name)]
 public sealed class RoundedChannelsTests
 {
-    private static int[] Bits(Tensor mask) => mask.data<bool>().ToArray().Select(b => b ? 1 : 0).ToArray();
-
     private static int[] Keeping(int count, params int[] kept) => Enumerable.Range(0, count).Select(i => kept.Contains(i) ? 1 : 0).ToArray();
 
     /// <summary>Prunes the groups with log α = the given values (mean 1, so log α is the log-variance).</summary>

@@ -7,6 +7,9 @@ namespace BayesGen.Tests.Support;
 /// <summary>Set-up shared by the tests that build generated Bayesian models and prune chosen groups.</summary>
 internal static class BayesianSetup
 {
+    /// <summary>A boolean mask as 0s and 1s, for comparing masks unit by unit.</summary>
+    public static int[] Bits(Tensor mask) => mask.data<bool>().ToArray().Select(b => b ? 1 : 0).ToArray();
+
     /// <summary>Options whose initialisation draws from a generator seeded with <paramref name="seed"/>.</summary>
     public static BayesianOptions Seeded(ulong seed) => new() { InitGenerator = new torch.Generator(seed) };
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using BayesGen.Samples.Data;
@@ -157,21 +156,8 @@ public static class CifarCorpus
     {
         var path = Path.Combine(dir, file);
         File.Delete(path);
-        switch (random.Next(4))
-        {
-            case 0:
-                using (var mkfifo = Process.Start("mkfifo", path)) mkfifo.WaitForExit();
-                return ("a named pipe (FIFO)", true);
-            case 1:
-                Directory.CreateDirectory(path);
-                return ("a directory", true);
-            case 2:
-                File.CreateSymbolicLink(path, "/dev/zero");
-                return ("a link to /dev/zero", true);
-            default:
-                File.CreateSymbolicLink(path, Path.Combine(dir, "nowhere"));
-                return ("a dangling link", true);
-        }
+        SpecialFiles.Kind[] kinds = [SpecialFiles.Kind.Fifo, SpecialFiles.Kind.Directory, SpecialFiles.Kind.DevZero, SpecialFiles.Kind.Dangling];
+        return (SpecialFiles.Create(path, kinds[random.Next(kinds.Length)]), true);
     }
 
     // ---- archives ------------------------------------------------------------------------------------------
@@ -244,18 +230,7 @@ public static class CifarCorpus
 
     private static (string, bool) ArchiveSpecial(string dir, string file, byte[] content, Random random)
     {
-        var path = ArchivePath(dir);
-        switch (random.Next(3))
-        {
-            case 0:
-                using (var mkfifo = Process.Start("mkfifo", path)) mkfifo.WaitForExit();
-                return ("a named pipe (FIFO)", true);
-            case 1:
-                Directory.CreateDirectory(path);
-                return ("a directory", true);
-            default:
-                File.CreateSymbolicLink(path, "/dev/zero");
-                return ("a link to /dev/zero", true);
-        }
+        SpecialFiles.Kind[] kinds = [SpecialFiles.Kind.Fifo, SpecialFiles.Kind.Directory, SpecialFiles.Kind.DevZero];
+        return (SpecialFiles.Create(ArchivePath(dir), kinds[random.Next(kinds.Length)]), true);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.IO.Compression;
 using BayesGen.Training;
 using BayesGen.Samples.Data;
@@ -218,24 +217,8 @@ public static class IdxCorpus
     {
         var path = Path.Combine(dir, file);
         File.Delete(path);
-        switch (random.Next(5))
-        {
-            case 0:
-                using (var mkfifo = Process.Start("mkfifo", path)) mkfifo.WaitForExit();
-                return ("a named pipe (FIFO)", true);
-            case 1:
-                Directory.CreateDirectory(path);
-                return ("a directory", true);
-            case 2:
-                File.CreateSymbolicLink(path, "/dev/zero");
-                return ("a link to /dev/zero", true);
-            case 3:
-                File.WriteAllBytes(path, []);
-                return ("an empty file", true);
-            default:
-                File.CreateSymbolicLink(path, Path.Combine(dir, "nowhere"));
-                return ("a dangling link", true);
-        }
+        SpecialFiles.Kind[] kinds = [SpecialFiles.Kind.Fifo, SpecialFiles.Kind.Directory, SpecialFiles.Kind.DevZero, SpecialFiles.Kind.Empty, SpecialFiles.Kind.Dangling];
+        return (SpecialFiles.Create(path, kinds[random.Next(kinds.Length)]), true);
     }
 
     private static (string, bool) RandomBytes(string dir, string file, byte[] content, Random random)
