@@ -25,6 +25,7 @@ public static class SweepCommand
         var shifts = new Option<string>("--shifts") { Description = "Threshold shifts in units of the statistic (positive prunes more).", DefaultValueFactory = _ => "-2,-1,-0.5,0,0.5,1,2,3,4" };
         var tau0 = new Option<string?>("--tau0") { Description = "Retrain a horseshoe network for each of these global scales, e.g. 1e-6,1e-5,1e-4 (needs --model, --epochs)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per tau0 when retraining.", DefaultValueFactory = _ => 10 };
+        var against = new Option<FileInfo?>("--against") { Description = "Another sweep (sweep.json, or train_reference.py --sweep): our error at each compression it reaches." };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Where sweep.json and sweep.png go (default: the run directory, or runs/sweep-<model>)." };
         var command = new Command("sweep", "Error against compression: a threshold sweep without retraining, or a tau0 grid with retraining.");
         command.Options.Add(run);
@@ -32,6 +33,7 @@ public static class SweepCommand
         command.Options.Add(tau0);
         model.AddModelTo(command);
         command.Options.Add(epochs.AtLeast(1));
+        command.Options.Add(against);
         command.Options.Add(output);
         model.AddPruningTo(command);
         data.AddTo(command);
@@ -40,6 +42,8 @@ public static class SweepCommand
             if (parse.GetValue(tau0) is string grid) return Tau0Grid(parse, data, model, grid, parse.GetValue(epochs), parse.GetValue(output)?.FullName);
             var runDir = parse.GetValue(run)?.FullName ?? throw new ArgumentException("Give --run DIR for a threshold sweep, or --tau0 for a retraining sweep.");
             var values = ParseList(parse.GetValue(shifts)!, "--shifts");
+            var otherPath = parse.GetValue(against)?.FullName;
+            var other = otherPath is null ? null : SweepComparison.Read(otherPath);
             using var ctx = RunContext.Open(runDir, data, parse);
             var baseThresholds = model.ParsedThresholds(parse, ctx.Model);
             var mode = model.Mode(parse);
@@ -75,7 +79,9 @@ public static class SweepCommand
             BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "sweep.json"), JsonSerializer.Serialize(
                 points.Select(p => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, compressed_test_error_pct = p.Item4 }),
                 RunReport.JsonOptions));
-            RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline).Save(Path.Combine(dir, "sweep.png"));
+            (string, IReadOnlyList<SweepPoint>)? otherCurve = other is null ? null : (Path.GetFileName(otherPath!), other);
+            RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline, otherCurve).Save(Path.Combine(dir, "sweep.png"));
+            if (other is not null) WriteComparison(points.Select(p => new SweepPoint(p.Item2, p.Item4)).ToArray(), other, otherPath!, dir);
             AnsiConsole.MarkupLine($"unpruned error {baseline:F2} %; wrote {Markup.Escape(Path.Combine(dir, "sweep.json"))} and sweep.png");
             return 0;
         });
@@ -115,6 +121,27 @@ public static class SweepCommand
         BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "tau0-sweep.json"), JsonSerializer.Serialize(rows, RunReport.JsonOptions));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(dir, "tau0-sweep.json"))}");
         return 0;
+    }
+
+    /// <summary>Our error at every compression the other curve reaches: a table, a verdict line and comparison.json.</summary>
+    private static void WriteComparison(IReadOnlyList<SweepPoint> ours, IReadOnlyList<SweepPoint> other, string otherPath, string dir)
+    {
+        if (ours.Count == 0) { AnsiConsole.MarkupLine("no comparison: every setting of this sweep lost a layer's last unit"); return; }
+        var compared = SweepComparison.Compare(ours, other);
+        var table = new Table().AddColumns("their CR pruning", "their error %", "our error % there", "difference", "how");
+        foreach (var c in compared)
+            table.AddRow(c.Theirs.CompressionPruning.ToString("F1"), c.Theirs.ErrorPercent.ToString("F2"), c.Ours?.ToString("F2") ?? "—",
+                c.Ours is double o ? (o - c.Theirs.ErrorPercent).ToString("+0.00;-0.00;0.00") : "—", Markup.Escape(c.How));
+        AnsiConsole.Write(table);
+        int atOrBelow = compared.Count(c => c.AtOrBelow);
+        AnsiConsole.MarkupLine(Markup.Escape($"against {otherPath}: our error is at or below theirs at {atOrBelow} of {compared.Count} compressions"
+            + (atOrBelow == compared.Count ? "" : $"; above or not reached at {string.Join(", ", compared.Where(c => !c.AtOrBelow).Select(c => $"{c.Theirs.CompressionPruning:F1}x"))}")));
+        BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "comparison.json"), JsonSerializer.Serialize(new
+        {
+            against = otherPath,
+            at_or_below = atOrBelow,
+            points = compared.Select(c => new { their_compression_pruning = c.Theirs.CompressionPruning, their_error_pct = c.Theirs.ErrorPercent, our_error_pct = c.Ours, how = c.How }),
+        }, RunReport.JsonOptions));
     }
 
     private static List<double> ParseList(string text, string option)

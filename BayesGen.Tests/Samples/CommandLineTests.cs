@@ -158,6 +158,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("not both", output);
 
+        // A sweep compared with another curve: one compression it beats at any error, one it never reaches.
+        var other = Path.Combine(dir, "other-sweep.json");
+        File.WriteAllText(other, """[{"compression_pruning": 1.0, "compressed_test_error_pct": 100}, {"compression_pruning": 1e6, "compressed_test_error_pct": 0}]""");
+        (code, output) = Run("sweep", "--run", run, "--train-subset", "6000", "--shifts", "-1,0", "--against", other, "--out", Path.Combine(dir, "sweep"));
+        Assert.True(code == 0, output);
+        Assert.Contains("our error is at or below theirs at 1 of 2 compressions; above or not reached at 1000000.0x", output);
+        Assert.Contains("not reached", output);
+        var comparison = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "sweep", "comparison.json")))!;
+        Assert.Equal(1, (int)comparison["at_or_below"]!);
+        Assert.Equal(2, comparison["points"]!.AsArray().Count);
+        File.WriteAllText(other, "[]");
+        (code, output) = Run("sweep", "--run", run, "--train-subset", "6000", "--shifts", "0", "--against", other, "--out", Path.Combine(dir, "sweep"));
+        Assert.Equal(2, code);
+        Assert.Contains("is not a sweep", output);
+
         (code, output) = Run("compress", "--run", run, "--max-error-increase", "0.5");   // all 60,000 images loaded
         Assert.Equal(2, code);
         Assert.Contains("1,000 of 6,000 training images, but 60,000 were loaded", output);
