@@ -23,6 +23,9 @@ public sealed record ComparedPoint(SweepPoint Theirs, double? Ours, string How)
 /// </summary>
 public static class SweepComparison
 {
+    /// <summary>A sweep is a few hundred bytes a point; a larger file is not one.</summary>
+    public const long MaxBytes = 16L << 20;
+
     public static IReadOnlyList<ComparedPoint> Compare(IReadOnlyList<SweepPoint> ours, IReadOnlyList<SweepPoint> theirs)
     {
         if (ours.Count == 0) throw new ArgumentException("Our sweep has no point to compare (every setting lost a layer's last unit).");
@@ -55,9 +58,14 @@ public static class SweepComparison
     /// </summary>
     public static IReadOnlyList<SweepPoint> Read(string path)
     {
-        if (!File.Exists(path)) throw new ArgumentException($"{path} does not exist: give --against a sweep.json written by `bayesgen sweep` or by train_reference.py --sweep.");
         JsonDocument document;
-        try { document = JsonDocument.Parse(File.ReadAllText(path)); }
+        try
+        {
+            using var stream = IO.InputFiles.Open(path, 2, MaxBytes, "a sweep");
+            document = JsonDocument.Parse(stream);
+        }
+        catch (FileNotFoundException) { throw new ArgumentException($"{path} does not exist: give --against a sweep.json written by `bayesgen sweep` or by train_reference.py --sweep."); }
+        catch (InvalidDataException e) { throw new ArgumentException($"{path}: {e.Message}"); }
         catch (JsonException e) { throw new ArgumentException($"{path} is not JSON ({e.Message}): give --against a sweep.json."); }
         using (document)
         {

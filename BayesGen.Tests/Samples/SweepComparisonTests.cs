@@ -70,6 +70,7 @@ public sealed class SweepComparisonTests : IDisposable
     [InlineData("[{\"compression_pruning\": 2, \"compressed_test_error_pct\": 101}]", "is not a percentage")]
     [InlineData("[{\"compression_pruning\": 2, \"compressed_test_error_pct\": -0.5}]", "is not a percentage")]
     [InlineData("[{\"compression_pruning\": 1e999, \"compressed_test_error_pct\": 1}]", "no number")]
+    [InlineData("", "empty or not a plain file")]
     public void A_file_that_is_not_a_sweep_is_refused_with_its_name_and_the_problem(string? text, string expected)
     {
         var path = Path.Combine(dir, "other.json");
@@ -78,4 +79,10 @@ public sealed class SweepComparisonTests : IDisposable
         Assert.Contains(path, e.Message);
         Assert.Contains(expected, e.Message);
     }
+
+    [Theory]
+    [InlineData("/dev/zero", "not a plain file")]   // reading it never ends
+    [InlineData("/tmp", "is a directory")]
+    public void A_device_or_a_directory_is_refused_before_it_is_read(string path, string expected)
+        => Assert.Contains(expected, Assert.Throws<ArgumentException>(() => SweepComparison.Read(path)).Message);
 }
