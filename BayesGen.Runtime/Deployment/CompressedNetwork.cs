@@ -1,6 +1,7 @@
 using BayesGen.Graph;
 using BayesGen.Layers;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BayesGen.Deployment;
@@ -113,13 +114,21 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
         for (int i = 0; i < nodes.Count; i++) foreach (var input in nodes[i].Inputs) lastUse[input] = i;
         var result = new Step[nodes.Count];
         result[0] = new Step(_ => throw new InvalidOperationException("The input is not computed."), Array.Empty<int>());
+        var pairs = BatchNormFolding.Pairs(nodes, output)
+            .Where(p => modules[((BatchNormOp)nodes[p.Key].Op).Layer] is NormBase { weight: not null, bias: not null, running_mean: not null, running_var: not null })
+            .ToArray();
+        var folds = pairs.ToDictionary(p => p.Value, p => (NormBase)modules[((BatchNormOp)nodes[p.Key].Op).Layer]);   // layer node → its BatchNorm
+        var foldedNorms = pairs.ToDictionary(p => p.Key, p => folds[p.Value]);                                         // BatchNorm node → itself
+        FoldableBatchNorms = pairs.Length;
         for (int i = 1; i < nodes.Count; i++)
         {
             var node = nodes[i];
             var readers = node.Inputs.Select((input, k) => Reader(input, node.Gathers[k])).ToArray();
             Func<Tensor?[], Tensor> compute = node.Op switch
             {
+                LayerOp l when folds.TryGetValue(i, out var norm) => Unary(readers[0], x => Folds(norm) ? BatchNormFolding.Forward(modules[l.Layer], norm, x) : modules[l.Layer].forward(x)),
                 LayerOp l => Unary(readers[0], modules[l.Layer].forward),
+                BatchNormOp b when foldedNorms.TryGetValue(i, out var folded) => Unary(readers[0], x => Folds(folded) ? x.alias() : folded.forward(x)),
                 BatchNormOp b => Unary(readers[0], modules[b.Layer].forward),
                 DropoutOp => Unary(readers[0], x => x.alias()),
                 var op => values => OpKernels.Run(op, readers.Select(r => r(values)).ToArray(), training: false),
@@ -129,6 +138,18 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
         }
         return result;
     }
+
+    /// <summary>
+    /// Whether a BatchNorm that follows a layer alone is folded into that layer's weights (default true; see
+    /// <see cref="BatchNormFolding"/>): the same outputs within float rounding, one pass fewer over each such
+    /// activation. Only a BatchNorm in evaluation mode is folded.
+    /// </summary>
+    public bool FoldBatchNorm { get; set; } = true;
+
+    /// <summary>How many BatchNorm nodes follow a layer alone, and are folded into it while <see cref="FoldBatchNorm"/> is set.</summary>
+    public int FoldableBatchNorms { get; private set; }
+
+    private bool Folds(NormBase norm) => FoldBatchNorm && !norm.training;
 
     private static Func<Tensor?[], Tensor> Unary(Func<Tensor?[], Tensor> read, Func<Tensor, Tensor> apply) => values => apply(read(values));
 

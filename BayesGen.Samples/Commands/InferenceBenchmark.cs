@@ -15,7 +15,8 @@ namespace BayesGen.Samples.Commands;
 /// <c>bayesgen bench inference</c>: the original network against its compressed deployment on one batch (8,192
 /// images, as in the paper), on the CPU, with TorchSharp and with ONNX Runtime. All variants run in alternating
 /// rounds in one process and the table gives medians and the ratios between them. Two extra TorchSharp rows
-/// run the dense and compressed deployments with the batch whole (ChunkRows 0), to show what chunking buys.
+/// run the dense and compressed deployments with the batch whole (ChunkRows 0), to show what chunking buys; for a
+/// network with BatchNorm, one more runs the compressed deployment without folding them into their layers.
 /// </summary>
 public static class InferenceBenchmark
 {
@@ -62,16 +63,18 @@ public static class InferenceBenchmark
             // The same two through the generic loader with chunking off: what running the batch whole costs.
             using var denseWhole = new CompressedNetwork(dense) { ChunkRows = 0 };
             using var smallWhole = new CompressedNetwork(compressed) { ChunkRows = 0 };
+            // BatchNorms after a layer are folded into it in every deployment above; this one shows what folding buys.
+            using var smallUnfolded = new CompressedNetwork(compressed) { FoldBatchNorm = false };
             using var denseOnnx = new InferenceSession(OnnxExport.Export(dense));
             using var smallOnnx = new InferenceSession(OnnxExport.Export(compressed));
-            foreach (var module in new nn.Module[] { plain, denseTorch, smallTorch, denseWhole, smallWhole }) module.to(computeOn);
+            foreach (var module in new nn.Module[] { plain, denseTorch, smallTorch, denseWhole, smallWhole, smallUnfolded }) module.to(computeOn);
             void Synchronize() { if (computeOn.type == DeviceType.CUDA) torch.cuda.synchronize(); }
             var input = new DenseTensor<float>(images.data<float>().ToArray(), images.shape.Select(d => (int)d).ToArray());
             var onnxInputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
 
             // Each call in its own dispose scope, the same for every variant: a plain module leaves its intermediates
             // to the garbage collector, and at batch 8,192 a ResNet's filled 24 GiB before one collection ran.
-            var variants = new (string Name, Action Run)[]
+            var variants = new List<(string Name, Action Run)>
             {
                 ("TorchSharp, plain network", () => { using var _ = no_grad(); using var scope = NewDisposeScope(); using var y = plain.forward(onDevice); Synchronize(); }),
                 ("TorchSharp, dense (all units)", () => { using var _ = no_grad(); using var scope = NewDisposeScope(); using var y = denseTorch.forward(onDevice); Synchronize(); }),
@@ -81,10 +84,13 @@ public static class InferenceBenchmark
                 ("ONNX Runtime, dense", () => { using var y = denseOnnx.Run(onnxInputs); }),
                 ("ONNX Runtime, compressed", () => { using var y = smallOnnx.Run(onnxInputs); }),
             };
+            bool folds = smallUnfolded.FoldableBatchNorms > 0;
+            if (folds)
+                variants.Add(("TorchSharp, compressed, BatchNorm not folded", () => { using var _ = no_grad(); using var scope = NewDisposeScope(); using var y = smallUnfolded.forward(onDevice); Synchronize(); }));
             foreach (var v in variants) for (int i = 0; i < 3; i++) v.Run();
             var times = variants.Select(_ => new List<double>()).ToArray();
             for (int i = 0; i < r; i++)
-                for (int v = 0; v < variants.Length; v++)
+                for (int v = 0; v < variants.Count; v++)
                 {
                     var clock = Stopwatch.StartNew();
                     variants[v].Run();
@@ -95,11 +101,14 @@ public static class InferenceBenchmark
             AnsiConsole.MarkupLine($"{Markup.Escape(compressed.Model)} on {computeOn}, batch {n}, {r} alternating rounds, {torch.get_num_threads()} TorchSharp threads, {Environment.ProcessorCount} cores; " +
                                    $"kept {string.Join("-", compressed.Layers.Select(l => l.Kind == Layers.LayerKind.Linear ? l.KeptInputs.Length : l.KeptOutputs.Length))}");
             var table = new Table().AddColumns("variant", "median ms per batch", "images/s");
-            for (int v = 0; v < variants.Length; v++)
+            for (int v = 0; v < variants.Count; v++)
                 table.AddRow(Markup.Escape(variants[v].Name), medians[v].ToString("F2"), (n / medians[v] * 1000).ToString("N0"));
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"speed-up of the compressed network: TorchSharp [bold]{medians[1] / medians[2]:F1}x[/] (batch whole {medians[3] / medians[4]:F1}x; " +
                                    $"vs the plain network {medians[0] / medians[2]:F1}x), ONNX Runtime [bold]{medians[5] / medians[6]:F1}x[/]");
+            if (folds)
+                AnsiConsole.MarkupLine($"{smallUnfolded.FoldableBatchNorms} BatchNorms folded into the layers before them (every TorchSharp deployment above); " +
+                                       $"unfolded, the compressed network takes {medians[7] / medians[2]:F2}x as long");
             return 0;
         });
         return command;

@@ -68,6 +68,11 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var deployed = c.Load(CompressedModel.From(model, result, quantized: false));
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
+        // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet", deployed.FoldableBatchNorms > 0);
+        deployed.FoldBatchNorm = false;
+        using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
+        deployed.FoldBatchNorm = true;
 
         // Quantised weights, through the file: Save, Load with the generated class, and ONNX Runtime.
         NetworkCompression.ApplyTo(model, masks, result, quantized: true);

@@ -238,12 +238,14 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("bayesgen train --out", output);
     }
 
-    [Fact]
-    public void Bench_inference_times_every_variant_and_prints_the_speed_ups()
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("resnet")]
+    public void Bench_inference_times_every_variant_and_prints_the_speed_ups(string model)
     {
-        // An untrained LeNet-5 with every other group of each layer pruned: conv layers, chunks (batch 150 > 64),
-        // gathers and the ONNX export all take part.
-        var entry = BayesGen.Samples.Models.ModelCatalog.Find("lenet5", "gnj");
+        // An untrained network with every other group of each layer pruned: conv layers, chunks (batch 150 > 64),
+        // gathers and the ONNX export all take part; the ResNet's BatchNorms are folded, and once not.
+        var entry = BayesGen.Samples.Models.ModelCatalog.Find(model, "gnj");
         using var plain = entry.CreatePlain();
         using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
         using (TorchSharp.torch.no_grad())
@@ -286,5 +288,13 @@ public sealed class CommandLineTests : IDisposable
         Ratio(2, "TorchSharp, dense, batch whole", "TorchSharp, compressed, batch whole");
         Ratio(3, "TorchSharp, plain network", "TorchSharp, compressed");
         Ratio(4, "ONNX Runtime, dense", "ONNX Runtime, compressed");
+        var folding = System.Text.RegularExpressions.Regex.Match(output, @"(\d+) BatchNorms folded into the layers before them .*; unfolded, the compressed network takes (\d+\.\d\d)x as long");
+        Assert.Equal(model == "resnet", folding.Success);
+        if (folding.Success)
+        {
+            double unfolded = Median("TorchSharp, compressed, BatchNorm not folded"), folded = Median("TorchSharp, compressed"),
+                printed = double.Parse(folding.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(printed, (unfolded - 0.005) / (folded + 0.005) - 0.005, (unfolded + 0.005) / Math.Max(folded - 0.005, 1e-9) + 0.005);
+        }
     }
 }
