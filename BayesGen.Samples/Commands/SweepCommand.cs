@@ -49,8 +49,9 @@ public static class SweepCommand
             var mode = model.Mode(parse);
             var means = model.Means(parse, ctx.Model, ctx.Train);
             double baseline = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
-            var table = new Table().AddColumns("shift", "kept groups", "CR pruning", "CR precision", "error %");
+            var table = new Table().AddColumns("shift", "kept groups", "CR pruning", "CR precision", "pruned error %", "error %");
             var points = new List<(double, double, double, double)>();
+            var prunedErrors = new List<double>();
             foreach (var shift in values)
             {
                 var thresholds = new PruningThresholds();
@@ -66,22 +67,25 @@ public static class SweepCommand
                     continue;
                 }
                 var result = NetworkCompression.Compress(ctx.Model, masks, mode, thresholds, inputMeans: means);
+                NetworkCompression.ApplyTo(ctx.Model, masks, result, quantized: false);
+                double pruned = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
                 NetworkCompression.ApplyTo(ctx.Model, masks, result);
                 double error = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
                 ctx.Model.ClearMasks();
                 points.Add((shift, result.PruningRate, result.PrecisionRate, error));
+                prunedErrors.Add(pruned);
                 table.AddRow(shift.ToString("+0.##;-0.##;0"), string.Join("-", result.Layers.Select(l => l.KeptGroups)),
-                    result.PruningRate.ToString("F1"), result.PrecisionRate.ToString("F1"), error.ToString("F2"));
+                    result.PruningRate.ToString("F1"), result.PrecisionRate.ToString("F1"), pruned.ToString("F2"), error.ToString("F2"));
             }
             AnsiConsole.Write(table);
             var dir = parse.GetValue(output)?.FullName ?? runDir;
             Directory.CreateDirectory(dir);
             BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "sweep.json"), JsonSerializer.Serialize(
-                points.Select(p => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, compressed_test_error_pct = p.Item4 }),
+                points.Select((p, i) => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, pruned_test_error_pct = prunedErrors[i], compressed_test_error_pct = p.Item4 }),
                 RunReport.JsonOptions));
             (string, IReadOnlyList<SweepPoint>)? otherCurve = other is null ? null : (Path.GetFileName(otherPath!), other);
             RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline, otherCurve).Save(Path.Combine(dir, "sweep.png"));
-            if (other is not null) WriteComparison(points.Select(p => new SweepPoint(p.Item2, p.Item4)).ToArray(), other, otherPath!, dir);
+            if (other is not null) WriteComparison(points.Select((p, i) => new SweepPoint(p.Item2, p.Item4, prunedErrors[i])).ToArray(), other, otherPath!, dir);
             AnsiConsole.MarkupLine($"unpruned error {baseline:F2} %; wrote {Markup.Escape(Path.Combine(dir, "sweep.json"))} and sweep.png");
             return 0;
         });
@@ -123,25 +127,44 @@ public static class SweepCommand
         return 0;
     }
 
-    /// <summary>Our error at every compression the other curve reaches: a table, a verdict line and comparison.json.</summary>
+    /// <summary>Our error at every compression the other curve reaches (pruned and quantised, and pruned alone where both sweeps measured it): a table, a verdict line each and comparison.json.</summary>
     private static void WriteComparison(IReadOnlyList<SweepPoint> ours, IReadOnlyList<SweepPoint> other, string otherPath, string dir)
     {
         if (ours.Count == 0) { AnsiConsole.MarkupLine("no comparison: every setting of this sweep lost a layer's last unit"); return; }
-        var compared = SweepComparison.Compare(ours, other);
-        var table = new Table().AddColumns("their CR pruning", "their error %", "our error % there", "difference", "how");
-        foreach (var c in compared)
-            table.AddRow(c.Theirs.CompressionPruning.ToString("F1"), c.Theirs.ErrorPercent.ToString("F2"), c.Ours?.ToString("F2") ?? "—",
-                c.Ours is double o ? (o - c.Theirs.ErrorPercent).ToString("+0.00;-0.00;0.00") : "—", Markup.Escape(c.How));
+        var (compressed, pruned) = SweepComparison.CompareBoth(ours, other);
+        var table = new Table().AddColumns("their CR pruning", "their error %", "our error % there", "difference", "their pruned error %", "our pruned error % there", "difference", "how");
+        for (int i = 0; i < compressed.Count; i++)
+        {
+            var c = compressed[i];
+            var p = pruned.Count > 0 ? pruned[i] : null;
+            table.AddRow(c.Theirs.CompressionPruning.ToString("F1"), c.Theirs.ErrorPercent.ToString("F2"), Value(c.Ours), Difference(c),
+                p?.Theirs.ErrorPercent.ToString("F2") ?? "—", Value(p?.Ours), p is null ? "—" : Difference(p), Markup.Escape(c.How));
+        }
         AnsiConsole.Write(table);
-        int atOrBelow = compared.Count(c => c.AtOrBelow);
-        AnsiConsole.MarkupLine(Markup.Escape($"against {otherPath}: our error is at or below theirs at {atOrBelow} of {compared.Count} compressions"
-            + (atOrBelow == compared.Count ? "" : $"; above or not reached at {string.Join(", ", compared.Where(c => !c.AtOrBelow).Select(c => $"{c.Theirs.CompressionPruning:F1}x"))}")));
+        AnsiConsole.MarkupLine(Markup.Escape(Verdict("pruned and quantised", compressed, otherPath)));
+        if (pruned.Count > 0) AnsiConsole.MarkupLine(Markup.Escape(Verdict("pruned, weights unrounded", pruned, otherPath)));
         BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "comparison.json"), JsonSerializer.Serialize(new
         {
             against = otherPath,
-            at_or_below = atOrBelow,
-            points = compared.Select(c => new { their_compression_pruning = c.Theirs.CompressionPruning, their_error_pct = c.Theirs.ErrorPercent, our_error_pct = c.Ours, how = c.How }),
+            at_or_below = compressed.Count(c => c.AtOrBelow),
+            pruned_at_or_below = pruned.Count > 0 ? pruned.Count(c => c.AtOrBelow) : (int?)null,
+            points = compressed.Select((c, i) => new
+            {
+                their_compression_pruning = c.Theirs.CompressionPruning, their_error_pct = c.Theirs.ErrorPercent, our_error_pct = c.Ours,
+                their_pruned_error_pct = pruned.Count > 0 ? pruned[i].Theirs.ErrorPercent : (double?)null, our_pruned_error_pct = pruned.Count > 0 ? pruned[i].Ours : null,
+                how = c.How,
+            }),
         }, RunReport.JsonOptions));
+
+        static string Value(double? v) => v?.ToString("F2") ?? "—";
+        static string Difference(ComparedPoint c) => c.Ours is double o ? (o - c.Theirs.ErrorPercent).ToString("+0.00;-0.00;0.00") : "—";
+    }
+
+    private static string Verdict(string which, IReadOnlyList<ComparedPoint> compared, string otherPath)
+    {
+        int atOrBelow = compared.Count(c => c.AtOrBelow);
+        return $"against {otherPath} ({which}): our error is at or below theirs at {atOrBelow} of {compared.Count} compressions"
+            + (atOrBelow == compared.Count ? "" : $"; above or not reached at {string.Join(", ", compared.Where(c => !c.AtOrBelow).Select(c => $"{c.Theirs.CompressionPruning:F1}x"))}");
     }
 
     private static List<double> ParseList(string text, string option)

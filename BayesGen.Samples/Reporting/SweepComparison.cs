@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace BayesGen.Samples.Reporting;
 
-/// <summary>One setting of a threshold sweep: how much it compresses (pruning accounting) and how much it errs.</summary>
-public readonly record struct SweepPoint(double CompressionPruning, double ErrorPercent);
+/// <summary>
+/// One setting of a threshold sweep: how much it compresses (pruning accounting) and how much it errs, pruned and
+/// quantised (<paramref name="ErrorPercent"/>) and, where the sweep measured it, pruned with unrounded weights.
+/// </summary>
+public readonly record struct SweepPoint(double CompressionPruning, double ErrorPercent, double? PrunedErrorPercent = null);
 
 /// <summary>Our error at another curve's compression, and how it was found.</summary>
 /// <param name="Theirs">The other curve's point.</param>
@@ -26,13 +29,27 @@ public static class SweepComparison
     /// <summary>A sweep is a few hundred bytes a point; a larger file is not one.</summary>
     public const long MaxBytes = 16L << 20;
 
-    public static IReadOnlyList<ComparedPoint> Compare(IReadOnlyList<SweepPoint> ours, IReadOnlyList<SweepPoint> theirs)
+    /// <summary>Our error at each of their compressions; <paramref name="value"/> picks which error (default: pruned and quantised).</summary>
+    public static IReadOnlyList<ComparedPoint> Compare(IReadOnlyList<SweepPoint> ours, IReadOnlyList<SweepPoint> theirs, Func<SweepPoint, double?>? value = null)
     {
-        if (ours.Count == 0) throw new ArgumentException("Our sweep has no point to compare (every setting lost a layer's last unit).");
+        value ??= p => p.ErrorPercent;
+        var measured = ours.Where(p => value(p) is not null).ToArray();
+        if (measured.Length == 0) throw new ArgumentException("Our sweep has no point to compare (every setting lost a layer's last unit, or the error compared was not measured).");
         // Several settings can compress equally (e.g. nothing pruned); the best of them stands for that compression.
-        var curve = ours.GroupBy(p => p.CompressionPruning).Select(g => new SweepPoint(g.Key, g.Min(p => p.ErrorPercent)))
+        var curve = measured.GroupBy(p => p.CompressionPruning).Select(g => new SweepPoint(g.Key, g.Min(p => value(p)!.Value)))
             .OrderBy(p => p.CompressionPruning).ToArray();
-        return theirs.Select(point => AtCompression(curve, point)).ToArray();
+        return theirs.Where(p => value(p) is not null).Select(p => AtCompression(curve, new SweepPoint(p.CompressionPruning, value(p)!.Value))).ToArray();
+    }
+
+    /// <summary>
+    /// Both comparisons two sweeps allow: pruned and quantised, and pruned with unrounded weights where both measured it
+    /// (every point of theirs; then the two lists are point for point the same compressions).
+    /// </summary>
+    public static (IReadOnlyList<ComparedPoint> Compressed, IReadOnlyList<ComparedPoint> Pruned) CompareBoth(IReadOnlyList<SweepPoint> ours, IReadOnlyList<SweepPoint> theirs)
+    {
+        var pruned = ours.Any(p => p.PrunedErrorPercent is not null) && theirs.All(p => p.PrunedErrorPercent is not null)
+            ? Compare(ours, theirs, p => p.PrunedErrorPercent) : [];
+        return (Compare(ours, theirs), pruned);
     }
 
     private static ComparedPoint AtCompression(SweepPoint[] curve, SweepPoint theirs)
@@ -54,7 +71,8 @@ public static class SweepComparison
 
     /// <summary>
     /// Reads a curve written by <c>bayesgen sweep</c> (sweep.json) or by <c>tools/reference/train_reference.py --sweep</c>:
-    /// a JSON array of objects with <c>compression_pruning</c> (≥ 1) and <c>compressed_test_error_pct</c> (0–100).
+    /// a JSON array of objects with <c>compression_pruning</c> (≥ 1) and <c>compressed_test_error_pct</c> (0–100), and
+    /// optionally <c>pruned_test_error_pct</c> (the error with unrounded weights).
     /// </summary>
     public static IReadOnlyList<SweepPoint> Read(string path)
     {
@@ -76,15 +94,19 @@ public static class SweepComparison
             foreach (var item in document.RootElement.EnumerateArray())
             {
                 double compression = Number(path, item, index, "compression_pruning");
-                double error = Number(path, item, index, "compressed_test_error_pct");
+                double error = Percentage(path, index, "compressed_test_error_pct", Number(path, item, index, "compressed_test_error_pct"));
+                double? pruned = item.TryGetProperty("pruned_test_error_pct", out var p) && p.ValueKind != JsonValueKind.Null
+                    ? Percentage(path, index, "pruned_test_error_pct", Number(path, item, index, "pruned_test_error_pct")) : null;
                 if (!(compression >= 1)) throw new ArgumentException($"{path}, point {index}: compression_pruning {compression} is below 1 (a rate is all weights over kept weights).");
-                if (!(error is >= 0 and <= 100)) throw new ArgumentException($"{path}, point {index}: compressed_test_error_pct {error} is not a percentage.");
-                points.Add(new SweepPoint(compression, error));
+                points.Add(new SweepPoint(compression, error, pruned));
                 index++;
             }
             return points;
         }
     }
+
+    private static double Percentage(string path, int index, string name, double value)
+        => value is >= 0 and <= 100 ? value : throw new ArgumentException($"{path}, point {index}: {name} {value} is not a percentage.");
 
     private static double Number(string path, JsonElement item, int index, string name)
     {

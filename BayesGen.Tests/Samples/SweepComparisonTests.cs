@@ -48,14 +48,29 @@ public sealed class SweepComparisonTests : IDisposable
     }
 
     [Fact]
+    public void Pruned_errors_are_compared_too_where_both_sweeps_measured_them()
+    {
+        SweepPoint[] ours = [new(2, 1.2, 1.0), new(8, 3.0, 2.0)];
+        var (compressed, pruned) = SweepComparison.CompareBoth(ours, [new SweepPoint(4, 1.9, 1.6), new SweepPoint(8, 3.5, 1.9)]);
+        Assert.Equal([2.1, 3.0], compressed.Select(c => Math.Round(c.Ours!.Value, 9)));
+        Assert.Equal([1.5, 2.0], pruned.Select(c => Math.Round(c.Ours!.Value, 9)));   // halfway from 1 % to 2 % at 4x
+        Assert.Equal([false, true], compressed.Select(c => c.AtOrBelow));
+        Assert.Equal([true, false], pruned.Select(c => c.AtOrBelow));
+        // A curve without pruned errors (or with some missing) gives no pruned comparison.
+        Assert.Empty(SweepComparison.CompareBoth(ours, [new SweepPoint(4, 1.9)]).Pruned);
+        Assert.Empty(SweepComparison.CompareBoth(ours, [new SweepPoint(4, 1.9, 1.6), new SweepPoint(8, 3.5)]).Pruned);
+        Assert.Empty(SweepComparison.CompareBoth([new SweepPoint(2, 1.2)], [new SweepPoint(4, 1.9, 1.6)]).Pruned);
+    }
+
+    [Fact]
     public void A_sweep_file_from_either_tool_is_read()
     {
         var path = Path.Combine(dir, "sweep.json");
         File.WriteAllText(path, """
             [ {"shift": -2, "compression_pruning": 1.0, "compression_precision": 5.1, "compressed_test_error_pct": 1.71},
-              {"shift": 1, "kept_groups": "20-50-800-500", "compression_pruning": 15.2, "compressed_test_error_pct": 5.02} ]
+              {"shift": 1, "kept_groups": "20-50-800-500", "compression_pruning": 15.2, "pruned_test_error_pct": 4.5, "compressed_test_error_pct": 5.02} ]
             """);
-        Assert.Equal([new SweepPoint(1.0, 1.71), new SweepPoint(15.2, 5.02)], SweepComparison.Read(path));
+        Assert.Equal([new SweepPoint(1.0, 1.71), new SweepPoint(15.2, 5.02, 4.5)], SweepComparison.Read(path));
     }
 
     [Theory]
@@ -71,6 +86,8 @@ public sealed class SweepComparisonTests : IDisposable
     [InlineData("[{\"compression_pruning\": 2, \"compressed_test_error_pct\": -0.5}]", "is not a percentage")]
     [InlineData("[{\"compression_pruning\": 1e999, \"compressed_test_error_pct\": 1}]", "no number")]
     [InlineData("", "empty or not a plain file")]
+    [InlineData("[{\"compression_pruning\": 2, \"compressed_test_error_pct\": 1, \"pruned_test_error_pct\": 200}]", "pruned_test_error_pct 200 is not a percentage")]
+    [InlineData("[{\"compression_pruning\": 2, \"compressed_test_error_pct\": 1, \"pruned_test_error_pct\": \"x\"}]", "no number \"pruned_test_error_pct\"")]
     public void A_file_that_is_not_a_sweep_is_refused_with_its_name_and_the_problem(string? text, string expected)
     {
         var path = Path.Combine(dir, "other.json");

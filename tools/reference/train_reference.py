@@ -3,10 +3,10 @@
 BayesianLayers.py: LinearGroupNJ, Conv2dGroupNJ) the way its example.py drives them (Adam 1e-3, batch 128,
 mean cross-entropy + KL / N, variances clipped after every step, inputs scaled to [-1, 1]), on the IDX files
 BayesGen reads, and prints per epoch what `bayesgen train` prints: test error and kept groups at log alpha < -3,
-and at the end the test error with the groups at log alpha >= -3 removed. With --sweep it then shifts every
-layer's threshold together, as `bayesgen sweep` does, and writes error against compression (BayesGen's accounting:
-weights only, kept rows x kept columns, masks propagated across layers) as JSON, to compare the two curves with
-tools/reference/compare_sweeps.py.
+and at the end the test error with the groups at log alpha >= -3 removed, unrounded and with the weights rounded as
+the tutorial's compression.py rounds them. With --sweep it then shifts every layer's threshold together, as
+`bayesgen sweep` does, and writes error against compression (BayesGen's accounting: weights only, kept rows x kept
+columns, masks propagated across layers) as JSON, for `bayesgen sweep --against`.
 The reference code is not part of BayesGen: pass a checkout of it with --reference.
 
     git clone https://github.com/KarenUllrich/Tutorial_BayesianCompressionForDL /tmp/reference
@@ -77,47 +77,85 @@ def error_percent(model, x, y):
     return 100.0 * wrong / len(x)
 
 
-def pruned_error(model, x, y, threshold):
-    """Test error with the groups at log alpha >= threshold removed, as the reference prunes: in evaluation its layers
-    compute with z's posterior mean, so a removed group is one whose mean z is zero (a removed input of a Linear
-    layer, a removed filter, bias included, of a convolution)."""
-    model.eval()
-    with torch.no_grad():
-        saved = [layer.z_mu.clone() for _, layer in model.kl_list]
-        for _, layer in model.kl_list:
-            layer.z_mu[layer.get_log_dropout_rates() >= threshold] = 0
-        error = error_percent(model, x, y)
-        for (_, layer), z in zip(model.kl_list, saved):
-            layer.z_mu.copy_(z)
-    return error
-
-
-def kept_weights(model, name, threshold):
-    """(all weights, kept weights, kept groups per layer) with BayesGen's mask propagation: a Linear layer's groups
-    are its inputs, so its kept weights are its kept inputs times the next layer's kept inputs; a convolution's
-    groups are its filters; conv2's filter c feeds fc1's inputs 16c..16c+15 and is kept while one of them is."""
+def weight_masks(model, name, threshold):
+    """Each layer's kept weights at log alpha < threshold, with BayesGen's mask propagation: a Linear layer's groups
+    are its inputs, so it keeps its kept inputs times the next layer's kept inputs; a convolution's groups are its
+    filters; conv2's filter c feeds fc1's inputs 16c..16c+15 and is kept while one of them is. Also the kept groups."""
     keep = {n: (layer.get_log_dropout_rates() < threshold).detach() for n, layer in model.kl_list}
     if name == "lenet300":
-        k = [int(keep[n].sum()) for n in ("fc1", "fc2", "fc3")]
-        return 784 * 300 + 300 * 100 + 100 * 10, k[0] * k[1] + k[1] * k[2] + k[2] * 10, k
+        ins = [keep["fc1"], keep["fc2"], keep["fc3"]]
+        outs = [keep["fc2"], keep["fc3"], torch.ones(10, dtype=torch.bool)]
+        return [o[:, None] & i[None, :] for i, o in zip(ins, outs)], [int(i.sum()) for i in ins]
     channel = keep["conv2"] & keep["fc1"].view(50, 16).any(1)
-    fc1_in = int((keep["fc1"].view(50, 16) & channel.view(50, 1)).sum())
-    k = [int(keep["conv1"].sum()), int(channel.sum()), fc1_in, int(keep["fc2"].sum())]
-    return 20 * 25 + 50 * 20 * 25 + 800 * 500 + 500 * 10, k[0] * 25 + k[1] * k[0] * 25 + k[2] * k[3] + k[3] * 10, k
+    fc1_in = keep["fc1"] & channel.repeat_interleave(16)
+    masks = [keep["conv1"].view(20, 1, 1, 1).expand(20, 1, 5, 5),
+             (channel[:, None] & keep["conv1"][None, :]).view(50, 20, 1, 1).expand(50, 20, 5, 5),
+             keep["fc2"][:, None] & fc1_in[None, :],
+             torch.ones(10, 1, dtype=torch.bool) & keep["fc2"][None, :]]
+    return masks, [int(keep["conv1"].sum()), int(channel.sum()), int(fc1_in.sum()), int(keep["fc2"].sum())]
+
+
+def posterior(layer):
+    """The weights' posterior mean and variance with z folded in: along the inputs of a Linear layer, along the
+    filters of a convolution (the reference's compute_posterior_params broadcasts z along a convolution's last axis)."""
+    z_shape = (1, -1) if layer.weight_mu.dim() == 2 else (-1, 1, 1, 1)
+    z_mu, z_var = layer.z_mu.view(z_shape), layer.z_logvar.exp().view(z_shape)
+    w_mu, w_var = layer.weight_mu, layer.weight_logvar.exp()
+    return w_mu * z_mu, z_mu.pow(2) * w_var + z_var * w_mu.pow(2) + z_var * w_var
+
+
+def significand_bits(variance):
+    """The tutorial's bits for one layer (compression.py): per kept weight, how many of the round-off levels
+    2^-1 .. 2^-23 lie above twice its variance; the layer takes the mean, rounded up."""
+    levels = torch.tensor([0.5 * 2.0 ** (-i) for i in range(23)], dtype=variance.dtype)
+    return int(torch.ceil((2 * variance[:, None] < levels[None, :]).sum(1).double().mean()))
+
+
+def compressed_error(model, name, x, y, masks, rounded):
+    """Test error of the pruned network (posterior means with z folded in, removed weights zero, a removed filter's
+    bias zero), and with `rounded` each layer's weights rounded as the tutorial's compute_reduced_weights does:
+    to the nearest multiple of 2^-t, t the layer's significand bits."""
+    model.eval()
+    with torch.no_grad():
+        weights, biases = [], []
+        for (_, layer), mask in zip(model.kl_list, masks):
+            mean, variance = posterior(layer)
+            mask = mask.expand_as(mean)
+            mean = mean * mask
+            if rounded:
+                step = 2.0 ** -significand_bits(variance[mask])
+                mean = torch.floor(mean / step + 0.5) * step
+            weights.append(mean)
+            filters = mask.flatten(1).any(1) if mean.dim() == 4 else None
+            biases.append(layer.bias_mu * layer.z_mu * filters if filters is not None else layer.bias_mu)
+
+        def forward(h):
+            if name == "lenet300":
+                h = F.relu(F.linear(h.view(-1, 784), weights[0], biases[0]))
+                return F.linear(F.relu(F.linear(h, weights[1], biases[1])), weights[2], biases[2])
+            h = F.max_pool2d(F.relu(F.conv2d(h, weights[0], biases[0])), 2)
+            h = F.max_pool2d(F.relu(F.conv2d(h, weights[1], biases[1])), 2)
+            return F.linear(F.relu(F.linear(h.flatten(1), weights[2], biases[2])), weights[3], biases[3])
+
+        wrong = sum((forward(x[i:i + 1000]).argmax(1) != y[i:i + 1000]).sum().item() for i in range(0, len(x), 1000))
+    return 100.0 * wrong / len(x)
 
 
 def sweep(model, name, x, y, shifts, path):
     points = []
     for shift in shifts:
-        threshold = -3.0 + shift
-        total, kept, groups = kept_weights(model, name, threshold)
-        if kept == 0 or 0 in groups:
+        threshold = -3.0 - shift   # log alpha at or above the threshold is removed: a positive shift lowers it and prunes more, as in `bayesgen sweep`
+        masks, groups = weight_masks(model, name, threshold)
+        total, kept = sum(m.numel() for m in masks), sum(int(m.sum()) for m in masks)
+        if 0 in groups:
             print(f"shift {shift:+.2f}: a layer lost every unit", flush=True)
             continue
-        error = pruned_error(model, x, y, threshold)
+        pruned = compressed_error(model, name, x, y, masks, rounded=False)
+        rounded = compressed_error(model, name, x, y, masks, rounded=True)
         points.append({"shift": shift, "kept_groups": "-".join(map(str, groups)), "compression_pruning": total / kept,
-                       "compressed_test_error_pct": error})
-        print(f"shift {shift:+.2f}  kept {points[-1]['kept_groups']}  CR pruning {total / kept:.1f}x  error {error:.2f} %", flush=True)
+                       "pruned_test_error_pct": pruned, "compressed_test_error_pct": rounded})
+        print(f"shift {shift:+.2f}  kept {points[-1]['kept_groups']}  CR pruning {total / kept:.1f}x  "
+              f"error pruned {pruned:.2f} %, rounded {rounded:.2f} %", flush=True)
     with open(path, "w") as f:
         json.dump(points, f, indent=2)
 
@@ -174,7 +212,9 @@ def main():
     if args.save:
         torch.save(model.state_dict(), args.save)
     print(f"unpruned: test error {error_percent(model.eval(), test_x, test_y):.2f} %", flush=True)
-    print(f"pruned at log alpha < -3: test error {pruned_error(model, test_x, test_y, -3.0):.2f} %", flush=True)
+    masks, _ = weight_masks(model, args.model, -3.0)
+    print(f"pruned at log alpha < -3: test error {compressed_error(model, args.model, test_x, test_y, masks, rounded=False):.2f} %, "
+          f"rounded as the tutorial rounds {compressed_error(model, args.model, test_x, test_y, masks, rounded=True):.2f} %", flush=True)
     if args.sweep:
         sweep(model, args.model, test_x, test_y, [float(v) for v in args.shifts.split(",")], args.sweep)
 
