@@ -168,6 +168,9 @@ public sealed class CommandLineTests : IDisposable
         var comparison = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "sweep", "comparison.json")))!;
         Assert.Equal(1, (int)comparison["at_or_below"]!);
         Assert.Equal(2, comparison["points"]!.AsArray().Count);
+        var sweepPoints = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "sweep", "sweep.json")))!.AsArray();
+        Assert.All(sweepPoints, p => Assert.InRange((double)p!["pruned_test_error_pct"]!, 0, 100));   // the unrounded error beside the compressed one
+        Assert.Equal(sweepPoints.Count, BayesGen.Samples.Reporting.SweepComparison.Read(Path.Combine(dir, "sweep", "sweep.json")).Count(p => p.PrunedErrorPercent is not null));
         File.WriteAllText(other, "[]");
         (code, output) = Run("sweep", "--run", run, "--train-subset", "6000", "--shifts", "0", "--against", other, "--out", Path.Combine(dir, "sweep"));
         Assert.Equal(2, code);
