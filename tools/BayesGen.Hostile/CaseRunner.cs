@@ -18,7 +18,18 @@ public sealed record CommandRun(int ExitCode, bool TimedOut, double Seconds, lon
 public sealed class CaseRunner(string bayesgenDll, TimeSpan timeout)
 {
     /// <summary>Runs <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
-    public CommandRun Run(IReadOnlyList<string> args, string? workingDirectory)
+    public CommandRun Run(IReadOnlyList<string> args, string? workingDirectory) => Run(args, workingDirectory, timeout);
+
+    /// <summary>
+    /// Runs a seed's training: not a case, so it may take several case limits (a seed trains a network, and on a
+    /// loaded machine a VGG's epoch took longer than one case may).
+    /// </summary>
+    public CommandRun RunSeed(IReadOnlyList<string> args, string? workingDirectory) => Run(args, workingDirectory, timeout * SeedLimitFactor);
+
+    /// <summary>How many case time limits a seed's training may take.</summary>
+    public const int SeedLimitFactor = 5;
+
+    private CommandRun Run(IReadOnlyList<string> args, string? workingDirectory, TimeSpan limit)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -43,7 +54,7 @@ public sealed class CaseRunner(string bayesgenDll, TimeSpan timeout)
         while (!process.WaitForExit(20))
         {
             peak = Math.Max(peak, PeakResident(process.Id));
-            if (watch.Elapsed > timeout)
+            if (watch.Elapsed > limit)
             {
                 timedOut = true;
                 process.Kill(entireProcessTree: true);

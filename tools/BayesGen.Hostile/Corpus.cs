@@ -32,13 +32,15 @@ public static class Corpus
             if (!File.Exists(seed.Artifact))
             {
                 log.WriteLine($"seed: training {model} ({prior}) for 1 epoch on 512 images");
-                var run = runner.Run(["train", "--model", model, "--prior", prior, "--epochs", "1", "--train-subset", "512", "--out", seed.RunDirectory], directory);
-                if (run.ExitCode != 0) throw new InvalidOperationException($"training the seed {spec} failed (exit {run.ExitCode}):\n{run.Output}");
+                var run = runner.RunSeed(["train", "--model", model, "--prior", prior, "--epochs", "1", "--train-subset", "512", "--out", seed.RunDirectory], directory);
+                if (run.ExitCode != 0) throw new InvalidOperationException($"training the seed {spec} failed ({SeedFailure(run)}):\n{run.Output}");
             }
             seeds.Add(seed);
         }
         return seeds;
     }
+
+    private static string SeedFailure(CommandRun run) => run.TimedOut ? $"killed at the time limit after {run.Seconds:F0} s" : $"exit {run.ExitCode}";
 
     /// <summary>
     /// Writes the small CIFAR-format data set the CIFAR corpus damages and trains a VGG-CIFAR seed on it through the
@@ -52,8 +54,8 @@ public static class Corpus
         if (!File.Exists(seed.Artifact))
         {
             log.WriteLine($"seed: training vgg-cifar (gnj) for 1 epoch on {5 * CifarCorpus.Records} CIFAR-format images");
-            var run = runner.Run(CifarCorpus.SeedTraining(data, seed.RunDirectory), directory);
-            if (run.ExitCode != 0) throw new InvalidOperationException($"training the CIFAR seed failed (exit {run.ExitCode}):\n{run.Output}");
+            var run = runner.RunSeed(CifarCorpus.SeedTraining(data, seed.RunDirectory), directory);
+            if (run.ExitCode != 0) throw new InvalidOperationException($"training the CIFAR seed failed ({SeedFailure(run)}):\n{run.Output}");
         }
         return (data, seed);
     }
