@@ -84,7 +84,7 @@ public static class SweepCommand
                 points.Select((p, i) => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, pruned_test_error_pct = prunedErrors[i], compressed_test_error_pct = p.Item4 }),
                 RunReport.JsonOptions));
             (string, IReadOnlyList<SweepPoint>)? otherCurve = other is null ? null : (Path.GetFileName(otherPath!), other);
-            RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline, otherCurve).Save(Path.Combine(dir, "sweep.png"));
+            RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline, otherCurve, prunedErrors).Save(Path.Combine(dir, "sweep.png"));
             if (other is not null) WriteComparison(points.Select((p, i) => new SweepPoint(p.Item2, p.Item4, prunedErrors[i])).ToArray(), other, otherPath!, dir);
             AnsiConsole.MarkupLine($"unpruned error {baseline:F2} %; wrote {Markup.Escape(Path.Combine(dir, "sweep.json"))} and sweep.png");
             return 0;

@@ -190,21 +190,29 @@ public static class RunPictures
 
     /// <summary>Test error against compression rate (log scale) for a threshold sweep, with the unpruned error as a line.</summary>
     /// <param name="other">Another curve (e.g. the reference code's sweep), drawn against its pruning compression.</param>
+    /// <param name="prunedErrors">Per point, the error with unrounded weights (drawn against CR pruning when given).</param>
     public static Figure Sweep(string title, IReadOnlyList<(double Scale, double Pruning, double Precision, double Error)> points, double baselineError,
-        (string Name, IReadOnlyList<SweepPoint> Points)? other = null)
+        (string Name, IReadOnlyList<SweepPoint> Points)? other = null, IReadOnlyList<double>? prunedErrors = null)
     {
         var figure = new Figure(Width);
         var plot = figure.AddPanel(560);
         plot.Title(title);
         Points(plot, points.Select(p => p.Pruning).ToArray(), points.Select(p => p.Error).ToArray(), "pruned + quantised vs CR pruning");
         Points(plot, points.Select(p => p.Precision).ToArray(), points.Select(p => p.Error).ToArray(), "pruned + quantised vs CR precision");
-        if (other is { } o) Points(plot, o.Points.Select(p => p.CompressionPruning).ToArray(), o.Points.Select(p => p.ErrorPercent).ToArray(), $"{o.Name} vs CR pruning");
+        if (prunedErrors is not null) Points(plot, points.Select(p => p.Pruning).ToArray(), prunedErrors.ToArray(), "pruned (unrounded) vs CR pruning");
+        if (other is { } o)
+        {
+            Points(plot, o.Points.Select(p => p.CompressionPruning).ToArray(), o.Points.Select(p => p.ErrorPercent).ToArray(), $"{o.Name}: compressed vs CR pruning");
+            var pruned = o.Points.Where(p => p.PrunedErrorPercent is not null).ToArray();
+            if (pruned.Length > 0)
+                Points(plot, pruned.Select(p => p.CompressionPruning).ToArray(), pruned.Select(p => p.PrunedErrorPercent!.Value).ToArray(), $"{o.Name}: pruned vs CR pruning");
+        }
         var baseline = plot.Add.HorizontalLine(baselineError, 1.5f, Colors.Gray, LinePattern.Dashed);
         baseline.LegendText = $"unpruned ({baselineError:F2} %)";
         LogAxis(plot.Axes.Bottom);
         // The interesting region is near the unpruned error: errors above four times it are cut off at the top.
         double cap = Math.Max(4 * baselineError, baselineError + 2);
-        var errors = points.Select(p => p.Error).Concat(other?.Points.Select(p => p.ErrorPercent) ?? []);
+        var errors = points.Select(p => p.Error).Concat(other?.Points.Select(p => p.ErrorPercent) ?? []).Concat(prunedErrors ?? []);
         double top = Math.Min(cap, Math.Max(errors.DefaultIfEmpty(cap).Max(), baselineError) * 1.05);
         plot.Axes.SetLimitsY(0, top);
         Label(plot, "compression rate (log scale)", errors.Any(e => e > top) ? $"test error % (cut at {top:F1})" : "test error %");

@@ -53,7 +53,8 @@ public sealed class PlotTests
         var histogram = new StatisticHistogram("fc1", "log α", -9, 2, Enumerable.Range(0, 24).Select(i => i % 7 * 10).ToArray(), -3, true);
         using (var histograms = RunPictures.Histograms([histogram, histogram with { Layer = "fc2" }], "lenet300")) AssertDrawn(histograms, "histograms");
         using (var sweep = RunPictures.Sweep("sweep", [(0, 10, 40, 1.8), (1, 20, 80, 2.1), (2, 60, 200, 9.5)], 1.7)) AssertDrawn(sweep, "sweep");
-        using (var against = RunPictures.Sweep("sweep", [(0, 10, 40, 1.8)], 1.7, ("reference", [new BayesGen.Samples.Reporting.SweepPoint(8, 2.0)]))) AssertDrawn(against, "sweep against another");
+        using (var against = RunPictures.Sweep("sweep", [(0, 10, 40, 1.8)], 1.7, ("reference", [new BayesGen.Samples.Reporting.SweepPoint(8, 2.0, 1.9)]), [1.75]))
+            AssertDrawn(against, "sweep against another, pruned errors too");
     }
 
     [Fact]
