@@ -141,6 +141,7 @@ public sealed class ModuleConverter
         return new LayerOptions
         {
             MaxVariance = s.MaxVariance,
+            ClipBiasVariance = options.ClipBiasVariances,
             Threshold = threshold,
             InitialLogVariance = options.InitialLogVariance,
             InitGenerator = options.InitGenerator,

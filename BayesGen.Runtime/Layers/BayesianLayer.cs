@@ -176,14 +176,17 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Applies the post-step constraints: log σ²_W ≤ log(<see cref="LayerOptions.MaxVariance"/>) when a clip
-    /// is set, and the scale posterior's own clamps.
+    /// is set (and log σ²_b too with <see cref="LayerOptions.ClipBiasVariance"/>), and the scale posterior's own clamps.
     /// </summary>
     public void ClipVariances()
     {
         if (Options.MaxVariance is double clip)
         {
             using (no_grad())
+            {
                 weight_logvar.clamp_(max: Math.Log(clip));
+                if (Options.ClipBiasVariance) bias_logvar?.clamp_(max: Math.Log(clip));
+            }
         }
         scale.ClampAfterStep();
     }

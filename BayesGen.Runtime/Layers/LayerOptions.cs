@@ -8,6 +8,12 @@ public sealed record LayerOptions
     /// <summary>Clip for the weight variances (log σ²_W ≤ log MaxVariance after every step), or null for none.</summary>
     public double? MaxVariance { get; init; }
 
+    /// <summary>
+    /// With <see cref="MaxVariance"/>, clip the bias variances at the same value too, as the reference code's
+    /// <c>clip_var</c> does (false: the weights' only, which BayesGen's published LeNet-300-100 runs used).
+    /// </summary>
+    public bool ClipBiasVariance { get; init; }
+
     /// <summary>The pruning threshold, or null for the prior's default (GNJ: −3; horseshoe: histogram gap).</summary>
     public double? Threshold { get; init; }
 

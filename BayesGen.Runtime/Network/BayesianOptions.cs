@@ -20,6 +20,12 @@ public sealed record BayesianOptions
     public double InitialLogVariance { get; init; } = -9.0;
 
     /// <summary>
+    /// Layers with <see cref="ClipVarianceAttribute"/> clip their bias variances too, as the reference code does
+    /// (<see cref="Layers.LayerOptions.ClipBiasVariance"/>); false clips the weights' only.
+    /// </summary>
+    public bool ClipBiasVariances { get; init; }
+
+    /// <summary>
     /// Replaces the prior the network's attributes declare, for every layer (null: keep the attributes'): train the
     /// same network under the other prior without editing it.
     /// </summary>

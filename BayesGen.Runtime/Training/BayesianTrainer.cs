@@ -49,7 +49,7 @@ public sealed class BayesianTrainer
         if (options.Resume && options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
         {
             var state = Checkpoint.Load(options.CheckpointPath, model, optimizer);
-            CheckSameRun(state, train.Count);
+            CheckSameRun(state, train.Count, model);
             if (state.EpochsDone > options.Epochs)
                 throw new ArgumentException($"The checkpoint {options.CheckpointPath} has {state.EpochsDone} epochs done, more than the {options.Epochs} asked for; ask for at least {state.EpochsDone}.");
             if (state.LearningRate != options.LearningRate) optimizer.LearningRate = options.LearningRate;
@@ -121,7 +121,7 @@ public sealed class BayesianTrainer
                     {
                         Checkpoint.Save(options.CheckpointPath, model, optimizer,
                             new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history)
-                            { TrainingExamples = n });
+                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model) });
                     }
                     catch (InvalidOperationException e)
                     {
@@ -201,7 +201,7 @@ public sealed class BayesianTrainer
         return Math.Min(1.0, progress / options.KLWarmupEpochs);
     }
 
-    private void CheckSameRun(Checkpoint.State state, long trainingExamples)
+    private void CheckSameRun(Checkpoint.State state, long trainingExamples, BayesianNetwork model)
     {
         var differences = new List<string>();
         // Other training data (another subset or held-out split) would change N in KL/N and what the epochs replay.
@@ -209,11 +209,17 @@ public sealed class BayesianTrainer
         if (state.Seed != options.Seed) differences.Add($"seed {state.Seed} (now {options.Seed})");
         if (state.BatchSize != options.BatchSize) differences.Add($"batch size {state.BatchSize} (now {options.BatchSize})");
         if (state.KLWarmupEpochs != options.KLWarmupEpochs) differences.Add($"KL warm-up {state.KLWarmupEpochs} (now {options.KLWarmupEpochs})");
+        if (state.ClipsBiasVariances != ClipsBiasVariances(model))
+            differences.Add(state.ClipsBiasVariances ? "bias variances clipped (now not)" : "bias variances not clipped (now clipped)");
         if (differences.Count > 0)
             throw new ArgumentException(
                 $"The checkpoint {options.CheckpointPath} was written with {string.Join(", ", differences)}; resuming exactly needs the same settings " +
                 "(use them again, or start a new run with another checkpoint path).");
     }
+
+    /// <summary>Whether a clipped layer of <paramref name="model"/> clips its bias variances too: it changes every step, so a resumed run must agree.</summary>
+    private static bool ClipsBiasVariances(BayesianNetwork model)
+        => model.BayesianLayers.Any(l => l.Layer.Options.MaxVariance is not null && l.Layer.Options.ClipBiasVariance);
 
     /// <summary>A seed for one epoch and stream, so that any epoch can be replayed without stored RNG state.</summary>
     internal static long EpochSeed(long seed, int epoch, int stream)

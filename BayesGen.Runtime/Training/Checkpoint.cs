@@ -40,6 +40,9 @@ public static class Checkpoint
     {
         /// <summary>The examples per epoch the run trained on (N in KL/N); null in checkpoints written before it was recorded.</summary>
         public long? TrainingExamples { get; init; }
+
+        /// <summary>Whether clipped layers clipped their bias variances too (<see cref="Layers.LayerOptions.ClipBiasVariance"/>); false in older checkpoints.</summary>
+        public bool ClipsBiasVariances { get; init; }
     }
 
     /// <summary>Writes a checkpoint atomically; refuses a model whose parameters are not all finite.</summary>

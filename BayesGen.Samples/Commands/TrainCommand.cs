@@ -35,6 +35,7 @@ public static class TrainCommand
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
         var holdout = new Option<long>("--holdout") { Description = "Hold out this many training images (chosen with --seed) from training, for choosing thresholds with --max-error-increase or --target-error (0: train on all).", DefaultValueFactory = _ => 0 };
+        var clipBiases = new Option<bool>("--clip-biases") { Description = "Layers whose weight variances are clipped ([ClipVariance]) clip their bias variances too, as the reference code does." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: every core the machine's other processes leave free, adjusted as their load changes).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
         batch.AtLeast(1);
@@ -47,7 +48,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
         model.AddModelTo(command);
-        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit }) command.Options.Add(o);
+        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit, clipBiases }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
         model.AddThresholdChoiceTo(command);
@@ -110,6 +111,7 @@ public static class TrainCommand
             {
                 InitGenerator = init,
                 InitialLogVariance = parse.GetValue(initLogVar),
+                ClipBiasVariances = parse.GetValue(clipBiases),
                 HorseshoeInitialization = parse.GetValue(horseshoeInit) switch
                 {
                     "unit-scale" => HorseshoeInitialization.UnitScale,
@@ -143,6 +145,7 @@ public static class TrainCommand
                 with
                 {
                     Holdout = heldOutCount > 0 ? heldOutCount : null,
+                    ClipBiases = parse.GetValue(clipBiases) ? true : null,
                     ThresholdChoice = choice,
                     Coupling = parse.GetValue(model.Coupling),
                     RoundChannels = parse.GetValue(model.RoundChannels),

@@ -50,6 +50,8 @@ public sealed record RunReport
     public long? Holdout { get; init; }
     /// <summary>How <c>--max-error-increase</c> chose the thresholds, when it did.</summary>
     public ThresholdChoiceReport? ThresholdChoice { get; init; }
+    /// <summary>True when the run clipped bias variances with the weights' (<c>--clip-biases</c>); null otherwise.</summary>
+    public bool? ClipBiases { get; init; }
 
     /// <summary>The JSON options the report is written and read with.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()

@@ -121,6 +121,20 @@ public class BayesianLinearTests
         Assert.Equal(Math.Log(0.04), layer.WeightLogVariance.max().item<float>(), 5);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bias_variances_are_clipped_only_when_asked(bool clipBiases)
+    {
+        using var gen = new torch.Generator(9);
+        var scale = new GroupNJScale(4, gen);
+        using var layer = new BayesianLinear(randn(2, 4, generator: gen), zeros(2), scale, new LayerOptions { MaxVariance = 0.04, ClipBiasVariance = clipBiases });
+        using (no_grad()) layer.BiasLogVariance!.fill_(0.5);
+        layer.ClipVariances();
+        Assert.Equal(clipBiases ? Math.Log(0.04) : 0.5, layer.BiasLogVariance.max().item<float>(), 5);
+        Assert.Equal(clipBiases ? Math.Log(0.04) : 0.5, layer.BiasLogVariance.min().item<float>(), 5);
+    }
+
     [Fact]
     public void Layer_built_inside_a_dispose_scope_keeps_its_parameters()
     {

@@ -14,16 +14,17 @@ public sealed class HandWiredMlp : BayesianNetwork
 {
     private readonly BayesianLinear fc1, fc2, fc3;
 
-    public HandWiredMlp(int inputs, int hidden1, int hidden2, int outputs, torch.Generator? init = null, PriorKind prior = PriorKind.GroupNJ, double? clipFirst = 0.04)
+    public HandWiredMlp(int inputs, int hidden1, int hidden2, int outputs, torch.Generator? init = null, PriorKind prior = PriorKind.GroupNJ, double? clipFirst = 0.04,
+        bool clipBiases = false)
         : base(nameof(HandWiredMlp))
     {
-        fc1 = Make(inputs, hidden1, init, prior, clipFirst);
-        fc2 = Make(hidden1, hidden2, init, prior, null);
-        fc3 = Make(hidden2, outputs, init, prior, null);
+        fc1 = Make(inputs, hidden1, init, prior, clipFirst, clipBiases);
+        fc2 = Make(hidden1, hidden2, init, prior, null, clipBiases);
+        fc3 = Make(hidden2, outputs, init, prior, null, clipBiases);
         Initialize(prior);
     }
 
-    private static BayesianLinear Make(int input, int output, torch.Generator? init, PriorKind prior, double? clip)
+    private static BayesianLinear Make(int input, int output, torch.Generator? init, PriorKind prior, double? clip, bool clipBiases)
     {
         using var plain = nn.Linear(input, output);
         if (init is not null)
@@ -36,7 +37,7 @@ public sealed class HandWiredMlp : BayesianNetwork
         GroupScale scale = prior == PriorKind.GroupNJ
             ? new GroupNJScale(input, init)
             : new HorseshoeScale(input, 1e-5, generator: init);
-        return BayesianLinear.FromLinear(plain, scale, new LayerOptions { MaxVariance = clip, InitGenerator = init });
+        return BayesianLinear.FromLinear(plain, scale, new LayerOptions { MaxVariance = clip, ClipBiasVariance = clipBiases, InitGenerator = init });
     }
 
     public override long[]? InputShape => new long[] { fc1.InFeatures };

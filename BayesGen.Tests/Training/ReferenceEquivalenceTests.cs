@@ -19,7 +19,8 @@ namespace BayesGen.Tests.Training;
 /// after the step. BayesGen's <see cref="BayesianTrainer"/> takes the same steps on a Conv2d + Linear network
 /// (<see cref="TinyLeNet"/>) in float64. Intended differences, documented in docs/DESIGN.md: BayesGen adds
 /// 1e-8 under the square root of an activation variance (the script adds it too), and clips weight variances
-/// only (the reference also clips bias variances; this network sets no clip).
+/// only unless asked to clip the biases' too (the reference clips both; this network sets no clip, and
+/// <c>BayesianLinearTests</c> checks both settings).
 /// </summary>
 [Collection(HeavyCollection.Name)]
 public sealed class ReferenceEquivalenceTests

@@ -82,6 +82,10 @@ public sealed class TrainingTests : IDisposable
         e = Assert.Throws<ArgumentException>(() =>
             new BayesianTrainer(new TrainingOptions { Epochs = 2, Seed = 1, CheckpointPath = path, Resume = true }).Train(model, fewer, test));
         Assert.Contains("512 training examples (now 448)", e.Message);
+        using var clippingBiases = new HandWiredMlp(784, 300, 100, 10, new torch.Generator(4), clipBiases: true);   // changes every step
+        e = Assert.Throws<ArgumentException>(() =>
+            new BayesianTrainer(new TrainingOptions { Epochs = 2, Seed = 1, CheckpointPath = path, Resume = true }).Train(clippingBiases, train, test));
+        Assert.Contains("bias variances not clipped (now clipped)", e.Message);
     }
 
     [Fact]

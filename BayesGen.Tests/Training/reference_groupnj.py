@@ -59,7 +59,7 @@ class Layer:
         z = self.z(eps_z)[:, :, None, None]   # the reference's N(m z, v z^2) draw: m z + |z| sqrt(v) eps
         return m * z + torch.sqrt((v + FLOOR) * z ** 2) * eps
 
-    def clip_variances(self):   # the reference clamps weight and bias log-variances; BayesGen the weights only
+    def clip_variances(self):   # the reference clamps weight and bias log-variances; BayesGen the weights only unless asked (--clip-biases)
         if self.clip is not None:
             with torch.no_grad():
                 self.p["weight_logvar"].clamp_(max=math.log(self.clip))
