@@ -10,9 +10,10 @@ public sealed record LayerOptions
 
     /// <summary>
     /// With <see cref="MaxVariance"/>, clip the bias variances at the same value too, as the reference code's
-    /// <c>clip_var</c> does (false: the weights' only, which BayesGen's published LeNet-300-100 runs used).
+    /// <c>clip_var</c> does (the default; false: the weights' only, which BayesGen did before 2026-11-29 and its
+    /// earlier published LeNet-300-100 runs used).
     /// </summary>
-    public bool ClipBiasVariance { get; init; }
+    public bool ClipBiasVariance { get; init; } = true;
 
     /// <summary>The pruning threshold, or null for the prior's default (GNJ: −3; horseshoe: histogram gap).</summary>
     public double? Threshold { get; init; }

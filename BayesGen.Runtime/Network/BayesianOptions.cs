@@ -21,9 +21,10 @@ public sealed record BayesianOptions
 
     /// <summary>
     /// Layers with <see cref="ClipVarianceAttribute"/> clip their bias variances too, as the reference code does
-    /// (<see cref="Layers.LayerOptions.ClipBiasVariance"/>); false clips the weights' only.
+    /// (<see cref="Layers.LayerOptions.ClipBiasVariance"/>; the default, which lowered the test error of every seed
+    /// of LeNet-300-100 on Fashion-MNIST measured); false clips the weights' only, as BayesGen did before.
     /// </summary>
-    public bool ClipBiasVariances { get; init; }
+    public bool ClipBiasVariances { get; init; } = true;
 
     /// <summary>
     /// Replaces the prior the network's attributes declare, for every layer (null: keep the attributes'): train the

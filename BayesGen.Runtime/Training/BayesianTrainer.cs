@@ -210,7 +210,9 @@ public sealed class BayesianTrainer
         if (state.BatchSize != options.BatchSize) differences.Add($"batch size {state.BatchSize} (now {options.BatchSize})");
         if (state.KLWarmupEpochs != options.KLWarmupEpochs) differences.Add($"KL warm-up {state.KLWarmupEpochs} (now {options.KLWarmupEpochs})");
         if (state.ClipsBiasVariances != ClipsBiasVariances(model))
-            differences.Add(state.ClipsBiasVariances ? "bias variances clipped (now not)" : "bias variances not clipped (now clipped)");
+            differences.Add(state.ClipsBiasVariances
+                ? "bias variances clipped (now not: set ClipBiasVariances = true, --clip-biases on the command line)"
+                : "bias variances not clipped (now clipped: set ClipBiasVariances = false, --clip-biases false on the command line)");
         if (differences.Count > 0)
             throw new ArgumentException(
                 $"The checkpoint {options.CheckpointPath} was written with {string.Join(", ", differences)}; resuming exactly needs the same settings " +

@@ -88,6 +88,21 @@ public sealed class ImageDataset : IBatchSource, IDisposable
         return (b, a);
     }
 
+    /// <summary>
+    /// <paramref name="count"/> examples chosen at random (from <paramref name="seed"/>), in their original order, as a
+    /// new dataset: the examples <see cref="SplitOff"/> would hold out with the same count and seed; all of them when
+    /// count ≥ N. This dataset is left as it is.
+    /// </summary>
+    public ImageDataset Sample(long count, long seed)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "A sample needs at least one example.");
+        if (count >= Count) return Take(Count);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var chosen = randperm(Count, generator: generator).narrow(0, 0, count).sort().Values;
+        return new ImageDataset($"{Name}-sample", Images.index_select(0, chosen), Labels.index_select(0, chosen), Classes);
+    }
+
     /// <summary>How many examples each class has.</summary>
     public long[] ClassCounts()
     {

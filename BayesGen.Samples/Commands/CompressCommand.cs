@@ -65,13 +65,22 @@ public static class CompressCommand
             }
             var thresholds = model.ParsedThresholds(parse, bayesian);
             ThresholdChoiceReport? choice = null;
+            CompensationChoiceReport? compensation = null;
+            BitChoiceReport? bitChoice = null;
             IReadOnlyDictionary<string, int>? layerBits = null;
             var means = model.Means(parse, bayesian, train);
             if (goal is not null)
             {
                 var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.MaskRules(parse), means,
-                    model.CompensationGiven(parse), model.Mode(parse), parse.GetValue(extraBits));
-                (thresholds, means, layerBits, choice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits, chosenOnHeldOut.Report);
+                    model.Measured(parse), model.Mode(parse), parse.GetValue(extraBits));
+                (thresholds, means, layerBits, choice, compensation, bitChoice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits,
+                    chosenOnHeldOut.Report, chosenOnHeldOut.Compensation, chosenOnHeldOut.Bits);
+            }
+            else if (model.Measured(parse).Any)
+            {
+                var made = MeasuredChoices.MakeForRun(console, bayesian, means, train, heldOut, previous?.Seed ?? 1, thresholds,
+                    model.MaskRules(parse), model.Mode(parse), parse.GetValue(extraBits), model.Measured(parse));
+                (means, layerBits, compensation, bitChoice) = (made.Means, made.ExtraBits, made.Compensation, made.Bits);
             }
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);
@@ -100,6 +109,8 @@ public static class CompressCommand
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,
                     ThresholdChoice = choice,
+                    CompensationChoice = compensation,
+                    BitChoice = bitChoice,
                     Coupling = parse.GetValue(model.Coupling),
                     RoundChannels = parse.GetValue(model.RoundChannels),
                 };

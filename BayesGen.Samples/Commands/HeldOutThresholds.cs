@@ -47,52 +47,6 @@ public static class HeldOutThresholds
     /// </summary>
     public const double MarginPoints = 0.1;
 
-    /// <summary>What the held-out images chose for removed inputs, and the held-out errors behind it.</summary>
-    /// <param name="Chosen">The means to compress with (null: every removed input dropped).</param>
-    /// <param name="WithMeansPct">Every layer compensated.</param>
-    /// <param name="DroppedPct">Every layer dropped.</param>
-    /// <param name="ChosenPct">As chosen.</param>
-    public sealed record CompensationChoice(InputMeans? Chosen, double WithMeansPct, double DroppedPct, double ChosenPct);
-
-    /// <summary>
-    /// Whether each layer's removed inputs are compensated by their means or dropped, chosen like the thresholds on the
-    /// held-out images with the compressed network (quantised, as deployed): first all layers one way or the other (the
-    /// lower error; dropping on a tie, the paper's way), then each layer with removed inputs switched the other way when
-    /// that lowers the error by at least <see cref="MarginPoints"/>.
-    /// </summary>
-    public static CompensationChoice ChooseCompensation(BayesianNetwork model, ImageDataset heldOut,
-        InputMeans means, NetworkMasks masks, PruningThresholds thresholds, QuantizationMode mode, int extraBits)
-    {
-        double ErrorPct(InputMeans? m)
-            => CompressionStep.ErrorPercent(model, masks, NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, m), quantized: true, heldOut);
-        var withRemovedInputs = masks.Layers.Where(l => l.Masks.KeptInputIndices().LongLength < model.Layer(l.Name).InputUnits).Select(l => l.Name).ToArray();
-        var allDropped = means.Dropping(withRemovedInputs);
-        double withMeans = ErrorPct(means), dropped = ErrorPct(allDropped);
-        var (current, error) = withMeans < dropped ? (means, withMeans) : (allDropped, dropped);
-        foreach (var layer in withRemovedInputs)
-        {
-            var switched = current.Compensates(layer) ? current.Dropping([layer]) : current.Compensating([layer]);
-            double e = ErrorPct(switched);
-            if (e <= error - MarginPoints) (current, error) = (switched, e);
-        }
-        bool noneCompensated = withRemovedInputs.All(l => !current.Compensates(l));
-        return new CompensationChoice(noneCompensated ? null : current, withMeans, dropped, error);
-    }
-
-    /// <summary>
-    /// Extra significand bits for the layers whose rounding costs accuracy: the compressed network (quantised, as deployed)
-    /// on the held-out images, against the same network unrounded plus <see cref="MarginPoints"/>.
-    /// </summary>
-    public static BitSearch.Result ChooseBits(BayesianNetwork model, ImageDataset heldOut, NetworkMasks masks, PruningThresholds thresholds,
-        InputMeans? means, QuantizationMode mode, int extraBits)
-    {
-        var unrounded = NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means);
-        double target = CompressionStep.ErrorPercent(model, masks, unrounded, quantized: false, heldOut) + MarginPoints;
-        var layers = unrounded.Layers.Select(l => new BitSearch.BitLayer(l.Name, l.KeptWeights)).ToArray();
-        return BitSearch.AddWhereItHelps(layers, perLayer => CompressionStep.ErrorPercent(model, masks,
-            NetworkCompression.Compress(model, masks, mode, thresholds, extraBits, means, perLayer), quantized: true, heldOut), target);
-    }
-
     /// <summary>
     /// Each layer's groups kept once the masks are propagated (a channel several layers write stays while another writer
     /// keeps it under <see cref="CouplingRule.AnyWriterKeeps"/>): what the deployment keeps, beside each layer's own vote.
@@ -124,52 +78,34 @@ public static class HeldOutThresholds
             result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray()) { TargetErrorPct = goal.TargetPct };
 
     /// <summary>What the held-out images chose: thresholds, the input means to compress with, extra bits per layer, and the report entry.</summary>
-    public sealed record Choice(PruningThresholds Thresholds, InputMeans? Means, IReadOnlyDictionary<string, int> ExtraBits, ThresholdChoiceReport Report);
+    public sealed record Choice(PruningThresholds Thresholds, InputMeans? Means, IReadOnlyDictionary<string, int>? ExtraBits, ThresholdChoiceReport Report,
+        CompensationChoiceReport? Compensation, BitChoiceReport? Bits);
 
     /// <summary>
-    /// Chooses thresholds, then (unless the user chose it) compensation, then extra bits where rounding costs accuracy,
-    /// all on the held-out images, and prints each choice.
+    /// Chooses thresholds, then what <paramref name="what"/> names (compensation, extra bits where rounding costs
+    /// accuracy: <see cref="MeasuredChoices"/>), all on the held-out images, and prints each choice.
     /// </summary>
     public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules,
-        InputMeans? means, bool compensationGiven, QuantizationMode mode, int extraBits)
+        InputMeans? means, MeasuredChoices.What what, QuantizationMode mode, int extraBits)
     {
         var search = Choose(model, heldOut, goal, rules, means);
         var thresholds = search.Thresholds();
         using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
         Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, masks));
         var report = Report(search, goal, heldOut.Count);
-        if (!compensationGiven && means is not null)
-        {
-            var c = ChooseCompensation(model, heldOut, means, masks, thresholds, mode, extraBits);
-            var summary = c.Chosen?.Summary ?? "none";
-            console.MarkupLine($"  removed inputs: compensation {Markup.Escape(summary)} (held-out error of the compressed network " +
-                               $"{c.WithMeansPct:F2} % all compensated, {c.DroppedPct:F2} % all dropped, {c.ChosenPct:F2} % as chosen)");
-            report = report with { Compensation = summary, CompensatedErrorPct = c.WithMeansPct, DroppedErrorPct = c.DroppedPct, ChosenCompensationErrorPct = c.ChosenPct };
-            means = c.Chosen;
-        }
-        var bits = ChooseBits(model, heldOut, masks, thresholds, means, mode, extraBits);
-        PrintBits(console, bits);
-        return new Choice(thresholds, means, bits.ExtraBits, report with
-        {
-            ExtraBits = bits.ExtraBits.Count > 0 ? bits.ExtraBits : null,
-            RoundedErrorPct = bits.StartPct,
-            RoundingTargetPct = bits.TargetPct,
-            RoundedWithExtraBitsErrorPct = bits.ErrorPct,
-        });
-    }
-
-    private static void PrintBits(IAnsiConsole console, BitSearch.Result bits)
-    {
-        var within = $"the unrounded network's held-out error + {MarginPoints:G2} points = {bits.TargetPct:F2} %";
-        if (bits.Steps.Count == 0)
-        {
-            console.MarkupLine($"  bits: the posterior variances' choice in every layer (rounded, the held-out error is {bits.StartPct:F2} %; " +
-                               (bits.StartPct <= bits.TargetPct ? $"within {within})" : $"no single extra bit lowers it; aim was {within})"));
-            return;
-        }
-        console.MarkupLine($"  bits: rounding raised the held-out error to {bits.StartPct:F2} % (aim: {within}); added " +
-                           string.Join(", ", bits.Steps.Select(s => $"{Markup.Escape(s.Layer)} +1 → {s.ErrorPct:F2} %")) +
-                           $" ({string.Join(", ", bits.ExtraBits.Select(kv => $"{Markup.Escape(kv.Key)} +{kv.Value}"))})");
+        var made = MeasuredChoices.Make(model, heldOut, "held-out", means, masks, thresholds, mode, extraBits, what,
+            line => console.MarkupLine("  " + Markup.Escape(line)));
+        if (made.CompensationOutcome is { LayersWithRemovedInputs.Count: > 0 } c)
+            report = report with { Compensation = c.Summary, CompensatedErrorPct = c.WithMeansPct, DroppedErrorPct = c.DroppedPct, ChosenCompensationErrorPct = c.ChosenPct };
+        if (made.BitsOutcome is { } bits)
+            report = report with
+            {
+                ExtraBits = made.ExtraBits,
+                RoundedErrorPct = bits.StartPct,
+                RoundingTargetPct = bits.TargetPct,
+                RoundedWithExtraBitsErrorPct = bits.ErrorPct,
+            };
+        return new Choice(thresholds, made.Means, made.ExtraBits, report, made.Compensation, made.Bits);
     }
 
     /// <summary>The error for a held-out goal on a run that trained on every training image.</summary>

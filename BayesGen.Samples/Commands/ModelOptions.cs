@@ -33,8 +33,14 @@ public sealed class ModelOptions
 
     public Option<string> Compensation { get; } = new("--compensation")
     {
-        Description = "What replaces a pruned input: mean (its mean contribution on the training set is folded into the bias) or none (dropped, as in the paper).",
-        DefaultValueFactory = _ => "mean",
+        Description = "What replaces a pruned input: auto (each layer's choice measured on the run's held-out images, else on 10,000 training images), mean (its mean contribution on the training set is folded into the bias) or none (dropped, as in the paper).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string> Bits { get; } = new("--bits")
+    {
+        Description = "Significand bits per layer: auto (the posterior variances' choice, plus a bit at a time in a layer whose rounding costs accuracy on the run's held-out images, else on 10,000 training images) or posterior (exactly the variances' choice, as in the paper).",
+        DefaultValueFactory = _ => "auto",
     };
 
     public Option<string> Coupling { get; } = new("--coupling")
@@ -65,7 +71,8 @@ public sealed class ModelOptions
         WithinPercent(MaxErrorIncrease, "--max-error-increase must be a number of percentage points between 0 and 100.");
         Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
         RoundChannels.Must(v => v is >= 1 and <= 256, "--round-channels must lie between 1 and 256.");
-        Compensation.AcceptOnlyFromAmong("mean", "none");
+        Compensation.AcceptOnlyFromAmong("auto", "mean", "none");
+        Bits.AcceptOnlyFromAmong("auto", "posterior");
         Model.AcceptOnlyFromAmong(ModelCatalog.Names);
         Prior.AcceptOnlyFromAmong("gnj", "ghs");
         Quantization.AcceptOnlyFromAmong("layer-scaled", "absolute");
@@ -88,6 +95,7 @@ public sealed class ModelOptions
         command.Options.Add(Thresholds);
         command.Options.Add(Quantization);
         command.Options.Add(Compensation);
+        command.Options.Add(Bits);
         command.Options.Add(Coupling);
         command.Options.Add(RoundChannels);
     }
@@ -115,8 +123,11 @@ public sealed class ModelOptions
         return new ThresholdGoal(increase, target);
     }
 
-    /// <summary>Whether --compensation was given on the command line (not just its default).</summary>
-    public bool CompensationGiven(ParseResult parse) => parse.GetResult(Compensation) is { Implicit: false };
+    /// <summary>Whether compensation is chosen by measurement (<c>--compensation auto</c>, the default) rather than given.</summary>
+    public bool ChoosesCompensation(ParseResult parse) => parse.GetValue(Compensation) == "auto";
+
+    /// <summary>What is chosen by measurement once thresholds are fixed: compensation (<c>--compensation auto</c>) and extra bits (<c>--bits auto</c>).</summary>
+    public MeasuredChoices.What Measured(ParseResult parse) => new(ChoosesCompensation(parse), parse.GetValue(Bits) == "auto");
 
     private static void WithinPercent(Option<double?> option, string error)
         => option.Validators.Add(r =>
@@ -140,7 +151,7 @@ public sealed class ModelOptions
         return thresholds;
     }
 
-    /// <summary>The trained network's input means on <paramref name="train"/> when compensation is on, else null.</summary>
+    /// <summary>The trained network's input means on <paramref name="train"/> unless compensation is off (<c>none</c>), else null.</summary>
     public InputMeans? Means(ParseResult parse, BayesianNetwork network, ImageDataset train)
         => parse.GetValue(Compensation) == "none" ? null : InputMeans.Measure(network, train.Images);
 

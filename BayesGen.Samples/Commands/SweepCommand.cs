@@ -47,11 +47,22 @@ public static class SweepCommand
             using var ctx = RunContext.Open(runDir, data, parse);
             var baseThresholds = model.ParsedThresholds(parse, ctx.Model);
             var mode = model.Mode(parse);
-            var means = model.Means(parse, ctx.Model, ctx.Train);
+            // As in compress: a run trained with --holdout has its means from the images it trained on, and with
+            // --compensation auto every setting chooses for itself on the held-out images, else on the training sample.
+            var (trainedOn, heldOut) = ctx.Report.Holdout is > 0 ? HeldOutThresholds.Rebuild(ctx.Report, ctx.Train) : (ctx.Train, null);
+            using var _ = ReferenceEquals(trainedOn, ctx.Train) ? null : trainedOn;
+            using var __ = heldOut;
+            var means = model.Means(parse, ctx.Model, trainedOn);
+            var measured = model.Measured(parse);
+            using var sample = measured.Any && heldOut is null ? trainedOn.Sample(CompensationChoice.TrainingSampleImages, ctx.Report.Seed) : null;
+            var choiceImages = heldOut ?? sample;
+            string choiceSource = heldOut is not null ? "held-out" : "training";
             double baseline = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
-            var table = new Table().AddColumns("shift", "kept groups", "CR pruning", "CR precision", "pruned error %", "error %");
+            var table = new Table().AddColumns("shift", "kept groups", "CR pruning", "CR precision", "pruned error %", "error %", "removed inputs", "bits added");
             var points = new List<(double, double, double, double)>();
             var prunedErrors = new List<double>();
+            var compensations = new List<string>();
+            var extraBits = new List<IReadOnlyDictionary<string, int>?>();
             foreach (var shift in values)
             {
                 var thresholds = new PruningThresholds();
@@ -66,7 +77,8 @@ public static class SweepCommand
                     table.AddRow(shift.ToString("+0.##;-0.##;0"), "a layer lost every unit", "", "", "");
                     continue;
                 }
-                var result = NetworkCompression.Compress(ctx.Model, masks, mode, thresholds, inputMeans: means);
+                var (result, made) = MeasuredChoices.Compress(ctx.Model, choiceImages, choiceSource, means, masks, thresholds, mode, measured);
+                string bitsAdded = made?.ExtraBits is { } added ? string.Join(", ", added.Select(kv => $"{kv.Key} +{kv.Value}")) : "";
                 NetworkCompression.ApplyTo(ctx.Model, masks, result, quantized: false);
                 double pruned = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
                 NetworkCompression.ApplyTo(ctx.Model, masks, result);
@@ -74,18 +86,24 @@ public static class SweepCommand
                 ctx.Model.ClearMasks();
                 points.Add((shift, result.PruningRate, result.PrecisionRate, error));
                 prunedErrors.Add(pruned);
+                compensations.Add(result.CompensationSummary);
+                extraBits.Add(made?.ExtraBits);
                 table.AddRow(shift.ToString("+0.##;-0.##;0"), string.Join("-", result.Layers.Select(l => l.KeptGroups)),
-                    result.PruningRate.ToString("F1"), result.PrecisionRate.ToString("F1"), pruned.ToString("F2"), error.ToString("F2"));
+                    result.PruningRate.ToString("F1"), result.PrecisionRate.ToString("F1"), pruned.ToString("F2"), error.ToString("F2"),
+                    Markup.Escape(result.CompensationSummary), Markup.Escape(bitsAdded));
             }
             AnsiConsole.Write(table);
             var dir = parse.GetValue(output)?.FullName ?? runDir;
             Directory.CreateDirectory(dir);
             BayesGen.IO.AtomicFile.WriteAllText(Path.Combine(dir, "sweep.json"), JsonSerializer.Serialize(
-                points.Select((p, i) => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, pruned_test_error_pct = prunedErrors[i], compressed_test_error_pct = p.Item4 }),
+                points.Select((p, i) => new { shift = p.Item1, compression_pruning = p.Item2, compression_precision = p.Item3, pruned_test_error_pct = prunedErrors[i], compressed_test_error_pct = p.Item4, compensation = compensations[i], extra_bits = extraBits[i] }),
                 RunReport.JsonOptions));
             (string, IReadOnlyList<SweepPoint>)? otherCurve = other is null ? null : (Path.GetFileName(otherPath!), other);
             RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline, otherCurve, prunedErrors).Save(Path.Combine(dir, "sweep.png"));
             if (other is not null) WriteComparison(points.Select((p, i) => new SweepPoint(p.Item2, p.Item4, prunedErrors[i])).ToArray(), other, otherPath!, dir);
+            if (measured.Any)
+                AnsiConsole.MarkupLine($"{(measured.Compensation ? "compensation" : "")}{(measured.Compensation && measured.Bits ? " and " : "")}{(measured.Bits ? "extra bits" : "")} " +
+                                       $"chosen per setting on {choiceImages!.Count:N0} {choiceSource} images (--compensation auto, --bits auto)");
             AnsiConsole.MarkupLine($"unpruned error {baseline:F2} %; wrote {Markup.Escape(Path.Combine(dir, "sweep.json"))} and sweep.png");
             return 0;
         });
@@ -112,7 +130,9 @@ public static class SweepCommand
             var thresholds = model.ParsedThresholds(parse, bayesian);
             var result = new BayesianTrainer(new TrainingOptions { Epochs = epochs }).Train(bayesian, train, test);
             using var masks = bayesian.ComputeMasks(thresholds, model.MaskRules(parse));
-            var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds, inputMeans: model.Means(parse, bayesian, train));
+            var made = MeasuredChoices.MakeForRun(AnsiConsole.Console, bayesian, model.Means(parse, bayesian, train), train, null, 1, thresholds,
+                model.MaskRules(parse), model.Mode(parse), 0, model.Measured(parse));
+            var compression = NetworkCompression.Compress(bayesian, masks, model.Mode(parse), thresholds, inputMeans: made.Means, layerExtraBits: made.ExtraBits);
             NetworkCompression.ApplyTo(bayesian, masks, compression);
             double error = Evaluation.ErrorPercent(bayesian, test);
             table.AddRow(tau.ToString("G3"), result.Last.TestErrorPercent.ToString("F2"), string.Join("-", compression.Layers.Select(l => l.KeptGroups)),

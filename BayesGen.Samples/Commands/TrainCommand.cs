@@ -35,7 +35,11 @@ public static class TrainCommand
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
         var holdout = new Option<long>("--holdout") { Description = "Hold out this many training images (chosen with --seed) from training, for choosing thresholds with --max-error-increase or --target-error (0: train on all).", DefaultValueFactory = _ => 0 };
-        var clipBiases = new Option<bool>("--clip-biases") { Description = "Layers whose weight variances are clipped ([ClipVariance]) clip their bias variances too, as the reference code does." };
+        var clipBiases = new Option<bool>("--clip-biases")
+        {
+            Description = "Layers whose weight variances are clipped ([ClipVariance]) clip their bias variances too, as the reference code does (the default; --clip-biases false clips the weights' only, as BayesGen did before).",
+            DefaultValueFactory = _ => true,
+        };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: every core the machine's other processes leave free, adjusted as their load changes).", DefaultValueFactory = _ => 0 };
         epochs.AtLeast(1);
         batch.AtLeast(1);
@@ -130,13 +134,22 @@ public static class TrainCommand
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
             ThresholdChoiceReport? choice = null;
+            CompensationChoiceReport? compensation = null;
+            BitChoiceReport? bitChoice = null;
             IReadOnlyDictionary<string, int>? layerBits = null;
             var means = model.Means(parse, bayesian, train);
             if (goal is not null)
             {
                 var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.MaskRules(parse), means,
-                    model.CompensationGiven(parse), model.Mode(parse), 0);
-                (thresholds, means, layerBits, choice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits, chosenOnHeldOut.Report);
+                    model.Measured(parse), model.Mode(parse), 0);
+                (thresholds, means, layerBits, choice, compensation, bitChoice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits,
+                    chosenOnHeldOut.Report, chosenOnHeldOut.Compensation, chosenOnHeldOut.Bits);
+            }
+            else if (model.Measured(parse).Any)
+            {
+                var made = MeasuredChoices.MakeForRun(console, bayesian, means, train, heldOut, options.Seed, thresholds,
+                    model.MaskRules(parse), model.Mode(parse), 0, model.Measured(parse));
+                (means, layerBits, compensation, bitChoice) = (made.Means, made.ExtraBits, made.Compensation, made.Bits);
             }
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
                 means, rules: model.MaskRules(parse), layerExtraBits: layerBits);
@@ -145,8 +158,10 @@ public static class TrainCommand
                 with
                 {
                     Holdout = heldOutCount > 0 ? heldOutCount : null,
-                    ClipBiases = parse.GetValue(clipBiases) ? true : null,
+                    ClipBiases = parse.GetValue(clipBiases),
                     ThresholdChoice = choice,
+                    CompensationChoice = compensation,
+                    BitChoice = bitChoice,
                     Coupling = parse.GetValue(model.Coupling),
                     RoundChannels = parse.GetValue(model.RoundChannels),
                 };

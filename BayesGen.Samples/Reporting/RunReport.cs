@@ -50,7 +50,11 @@ public sealed record RunReport
     public long? Holdout { get; init; }
     /// <summary>How <c>--max-error-increase</c> chose the thresholds, when it did.</summary>
     public ThresholdChoiceReport? ThresholdChoice { get; init; }
-    /// <summary>True when the run clipped bias variances with the weights' (<c>--clip-biases</c>); null otherwise.</summary>
+    /// <summary>How <c>--compensation auto</c> chose what replaces removed inputs, when it did.</summary>
+    public CompensationChoiceReport? CompensationChoice { get; init; }
+    /// <summary>How <c>--bits auto</c> chose extra significand bits, when it did.</summary>
+    public BitChoiceReport? BitChoice { get; init; }
+    /// <summary>Whether the run clipped bias variances with the weights' (<c>--clip-biases</c>, the default since 2026-11-29); null in older reports, whose runs did not.</summary>
     public bool? ClipBiases { get; init; }
 
     /// <summary>The JSON options the report is written and read with.</summary>
@@ -133,3 +137,21 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
 
 /// <summary>One layer's threshold chosen on held-out data.</summary>
 public sealed record ThresholdChoiceLayer(string Name, double Threshold, long KeptGroups, long Groups);
+
+/// <summary>
+/// What <c>--compensation auto</c> chose for removed inputs, and on which images: "held-out" (the run's) or "training"
+/// (a fixed sample); the errors of the compressed network there with every layer compensated, every layer dropped, and as
+/// chosen (null when no input was removed).
+/// </summary>
+public sealed record CompensationChoiceReport(string On, long Images, string Chosen, double? CompensatedErrorPct, double? DroppedErrorPct, double? ChosenErrorPct)
+{
+    /// <summary>Whether those errors are of the network rounded to the variances' bits (with <c>--bits posterior</c>) or unrounded (bits chosen after).</summary>
+    public bool Rounded { get; init; } = true;
+}
+
+/// <summary>
+/// What <c>--bits auto</c> chose, and on which images ("held-out" or "training"): the significand bits added per layer
+/// (null: none), the error of the rounded network with the variances' bits, the aim (the unrounded network's error plus
+/// the margin), and the error with the bits added.
+/// </summary>
+public sealed record BitChoiceReport(string On, long Images, IReadOnlyDictionary<string, int>? ExtraBits, double RoundedErrorPct, double TargetPct, double ErrorPct);

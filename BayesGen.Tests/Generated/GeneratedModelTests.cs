@@ -30,10 +30,10 @@ public sealed class GeneratedModelTests : IDisposable
         Assert.Equal(PriorKind.GroupNJ, model.Prior);
         Assert.Equal(new long[] { 1, 28, 28 }, model.InputShape);
         Assert.Equal(0.05, model.Layer("fc1").Options.MaxVariance);
-        Assert.False(model.Layer("fc1").Options.ClipBiasVariance);   // the weights' only, unless asked
+        Assert.True(model.Layer("fc1").Options.ClipBiasVariance);   // the biases' too, as the reference code clips them
         Assert.Equal(-2.0, model.Layer("fc3").Options.Threshold);
-        using (var reference = new WideMlp.Bayesian(new WideMlp(), Seeded(1) with { ClipBiasVariances = true }))
-            Assert.True(reference.Layer("fc1").Options.ClipBiasVariance);
+        using (var weightsOnly = new WideMlp.Bayesian(new WideMlp(), Seeded(1) with { ClipBiasVariances = false }))
+            Assert.False(weightsOnly.Layer("fc1").Options.ClipBiasVariance);
         using var x = randn(5, 1, 28, 28);
         model.train();
         using var a = model.forward(x);

@@ -68,6 +68,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--prior", "laplace", "laplace")]
     [InlineData("--round-channels", "0", "--round-channels must lie between 1 and 256")]
     [InlineData("--dataset", "cifar-100", "cifar-100")]
+    [InlineData("--compensation", "median", "median")]
+    [InlineData("--bits", "8", "'8'")]
     public void Bad_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);
@@ -123,6 +125,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(choice.ChosenCompensationErrorPct <= Math.Min(choice.CompensatedErrorPct!.Value, choice.DroppedErrorPct!.Value));
         Assert.Matches("^(none|mean|mean except fc[123](, fc[123])*)$", choice.Compensation);
         Assert.Equal(choice.Compensation, report.Compensation);
+        Assert.Equal("held-out", report.CompensationChoice!.On);
+        Assert.Equal(choice.Compensation, report.CompensationChoice.Chosen);
         Assert.Contains("removed inputs: ", output);
         // The report's layers are the chosen ones: the thresholds and kept groups compression used.
         Assert.Equal(choice.Layers.Select(l => l.Threshold), report.Layers.Select(l => l.Threshold));
@@ -142,7 +146,38 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, output);
         var given = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Null(given.ThresholdChoice!.Compensation);   // the user's choice stands
+        Assert.Null(given.CompensationChoice);
         Assert.Equal("none", given.Compensation);
+
+        // Thresholds given (the defaults), compensation left to its default: chosen on the run's held-out images too.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000");
+        Assert.True(code == 0, output);
+        var auto = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal("held-out", auto.CompensationChoice!.On);
+        Assert.Equal(1000, auto.CompensationChoice.Images);
+        Assert.Equal(auto.Compensation, auto.CompensationChoice.Chosen);
+        Assert.False(auto.CompensationChoice.Rounded);   // bits are chosen after it
+        Assert.Contains("removed inputs: ", output);
+        // Bits, left to their default, were chosen on the same images: added only while rounding cost more than the margin, and
+        // the layers given bits are the ones the report's layers store them for.
+        var bitChoice = auto.BitChoice!;
+        Assert.Equal("held-out", bitChoice.On);
+        Assert.True(bitChoice.ErrorPct <= bitChoice.RoundedErrorPct);
+        if (bitChoice.ExtraBits is null) Assert.True(bitChoice.RoundedErrorPct <= bitChoice.TargetPct || output.Contains("no single extra bit lowers it"), output);
+        else Assert.All(bitChoice.ExtraBits, kv => Assert.Contains(kv.Key, auto.Layers.Select(l => l.Name)));
+
+        // The paper's settings: nothing chosen, nothing recorded as chosen.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--compensation", "mean", "--bits", "posterior");
+        Assert.True(code == 0, output);
+        var paper = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Null(paper.CompensationChoice);
+        Assert.Null(paper.BitChoice);
+        Assert.DoesNotContain("bits: ", output);
+        if (auto.CompensationChoice.ChosenErrorPct is double chosenPct)
+        {
+            Assert.Contains("chosen on 1,000 held-out images", output);
+            Assert.True(chosenPct <= Math.Min(auto.CompensationChoice.CompensatedErrorPct!.Value, auto.CompensationChoice.DroppedErrorPct!.Value));
+        }
 
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", "99");
         Assert.True(code == 0, output);
@@ -218,6 +253,14 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("on cifar-10: 40 training, 8 test images", output);
         Assert.Contains("features.conv16", output);
         Assert.True(File.Exists(Path.Combine(run, "model.bgc")));
+        // Nothing held out: compensation is chosen on a sample of the training images, here all 40 of them.
+        var trained = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal("training", trained.CompensationChoice!.On);
+        Assert.Equal(40, trained.CompensationChoice.Images);
+        Assert.Equal(trained.Compensation, trained.CompensationChoice.Chosen);
+        Assert.Equal("training", trained.BitChoice!.On);   // and the bits on the same images
+        Assert.Equal(40, trained.BitChoice.Images);
+        Assert.Contains("bits: ", output);
 
         (code, output) = Run("evaluate", "--artifact", Path.Combine(run, "model.bgc"), "--dataset", "cifar-10", "--data", Path.GetDirectoryName(data)!, "--accept-modified-data");
         Assert.True(code == 0, output);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace BayesGen.Tests.Training;
 
-/// <summary>The held-out split of a training set: disjoint, complete, reproducible from its seed.</summary>
+/// <summary>The held-out split of a training set (disjoint, complete, reproducible from its seed), and samples drawn the same way.</summary>
 public sealed class HeldOutSplitTests
 {
     /// <summary>A dataset whose image i holds the number i everywhere, so each example says where it came from.</summary>
@@ -51,5 +51,33 @@ public sealed class HeldOutSplitTests
         using var all = Numbered(10);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => all.SplitOff(count, seed: 1));
         Assert.Contains("between 1 and 9", e.Message);
+    }
+
+    [Fact]
+    public void A_sample_is_what_the_split_would_hold_out_in_order_and_leaves_the_set_as_it_is()
+    {
+        using var all = Numbered(300);
+        using var sample = all.Sample(40, seed: 5);
+        var (rest, heldOut) = all.SplitOff(40, seed: 5);
+        using var _ = rest;
+        using var __ = heldOut;
+        long[] s = Ids(sample);
+        Assert.Equal(Ids(heldOut), s);
+        Assert.Equal(s.OrderBy(i => i), s);
+        Assert.Equal(40, s.Distinct().Count());
+        Assert.Equal(sample.Labels.data<long>().ToArray(), s.Select(i => i % 3));
+        Assert.Equal(300, all.Count);
+        using var other = all.Sample(40, seed: 6);
+        Assert.NotEqual(s, Ids(other));
+    }
+
+    [Fact]
+    public void A_sample_as_large_as_the_set_is_all_of_it_and_an_empty_one_is_refused()
+    {
+        using var all = Numbered(12);
+        using var every = all.Sample(10_000, seed: 1);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (long)i), Ids(every));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => all.Sample(0, seed: 1));
+        Assert.Contains("at least one example", e.Message);
     }
 }

@@ -85,7 +85,7 @@ public sealed class TrainingTests : IDisposable
         using var clippingBiases = new HandWiredMlp(784, 300, 100, 10, new torch.Generator(4), clipBiases: true);   // changes every step
         e = Assert.Throws<ArgumentException>(() =>
             new BayesianTrainer(new TrainingOptions { Epochs = 2, Seed = 1, CheckpointPath = path, Resume = true }).Train(clippingBiases, train, test));
-        Assert.Contains("bias variances not clipped (now clipped)", e.Message);
+        Assert.Contains("bias variances not clipped (now clipped: set ClipBiasVariances = false, --clip-biases false on the command line)", e.Message);
     }
 
     [Fact]
