@@ -2,6 +2,7 @@ using BayesGen.Graph;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Deployment;
 
@@ -43,7 +44,7 @@ internal static class BatchNormFolding
             Convolution c => (c.weight!, c.bias),
             _ => throw new NotSupportedException($"A BatchNorm cannot be folded into a {layer.GetType().Name}."),
         };
-        var scale = norm.weight! / (norm.running_var! + norm.eps).sqrt();
+        var scale = norm.weight! / norm.running_var!.AddScalar(norm.eps).sqrt();
         var shape = new long[weight.dim()];
         Array.Fill(shape, 1L);
         shape[0] = -1;

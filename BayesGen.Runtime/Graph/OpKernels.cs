@@ -45,6 +45,8 @@ internal static class OpKernels
             case ActivationKind.Tanh: return inPlace ? x.tanh_() : x.tanh();
             case ActivationKind.Sigmoid: return inPlace ? x.sigmoid_() : x.sigmoid();
         }
+        using var alpha = op.Alpha.ToScalar();   // clamp's bounds, held until LibTorch returns (HeldScalar explains why)
+        using var beta = op.Beta.ToScalar();
         var result = op.Kind switch
         {
             ActivationKind.LeakyRelu => F.leaky_relu(x, op.Alpha),
@@ -56,7 +58,7 @@ internal static class OpKernels
             ActivationKind.Hardswish => F.hardswish(x),
             ActivationKind.Hardsigmoid => F.hardsigmoid(x),
             // Not F.hardtanh: in TorchSharp 0.107 it returns its input unchanged; clamp is the same function.
-            ActivationKind.Hardtanh => x.clamp(op.Alpha, op.Beta),
+            ActivationKind.Hardtanh => x.clamp(alpha, beta),
             ActivationKind.Mish => F.mish(x),
             _ => throw new NotSupportedException($"Unknown activation {op.Kind}."),
         };
@@ -103,24 +105,25 @@ internal static class OpKernels
     /// <summary>Arithmetic with a constant.</summary>
     public static Tensor Scalar(ScalarOp op, Tensor x, bool inPlace)
     {
+        using var value = op.Value.ToScalar();   // held until LibTorch returns (HeldScalar explains why)
         if (op.ScalarFirst)
         {
             // c − x, c / x: no in-place form keeps x's storage meaningfully; compute and copy when asked to.
             var result = op.Kind switch
             {
-                BinaryKind.Add => x.add(op.Value),
-                BinaryKind.Subtract => x.neg().add_(op.Value),
-                BinaryKind.Multiply => x.mul(op.Value),
-                _ => x.reciprocal().mul_(op.Value),
+                BinaryKind.Add => x.add(value),
+                BinaryKind.Subtract => x.neg().add_(value),
+                BinaryKind.Multiply => x.mul(value),
+                _ => x.reciprocal().mul_(value),
             };
             return CopyInto(result, x, inPlace);
         }
         return op.Kind switch
         {
-            BinaryKind.Add => inPlace ? x.add_(op.Value) : x.add(op.Value),
-            BinaryKind.Subtract => inPlace ? x.sub_(op.Value) : x.sub(op.Value),
-            BinaryKind.Multiply => inPlace ? x.mul_(op.Value) : x.mul(op.Value),
-            _ => inPlace ? x.div_(op.Value) : x.div(op.Value),
+            BinaryKind.Add => inPlace ? x.add_(value) : x.add(value),
+            BinaryKind.Subtract => inPlace ? x.sub_(value) : x.sub(value),
+            BinaryKind.Multiply => inPlace ? x.mul_(value) : x.mul(value),
+            _ => inPlace ? x.div_(value) : x.div(value),
         };
     }
 

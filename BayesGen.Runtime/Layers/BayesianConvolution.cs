@@ -3,6 +3,7 @@ using BayesGen.Shared;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Layers;
 
@@ -75,7 +76,7 @@ public abstract class BayesianConvolution : BayesianLayer
         using var d = NewDisposeScope();
         var (mean, variance) = PreActivationMoments(input);
         var eps = randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: NoiseGenerator);
-        var noisy = mean.addcmul((variance + VarianceFloor).sqrt(), eps, 1);
+        var noisy = mean.AddProduct(variance.AddScalar(VarianceFloor).sqrt(), eps, 1.0);
         var shape = new long[mean.dim()];
         Array.Fill(shape, 1L);
         shape[0] = mean.shape[0];

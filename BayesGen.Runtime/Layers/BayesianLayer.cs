@@ -4,6 +4,7 @@ using BayesGen.Tracing;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Layers;
 
@@ -160,7 +161,7 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
     private static void AddGaussianKLGradient(Parameter mu, Parameter logVar, double scale)
     {
         AccumulateGradient(mu, mu, scale);
-        AccumulateGradient(logVar, logVar.exp().sub_(1.0), 0.5 * scale);
+        AccumulateGradient(logVar, logVar.exp().SubScalar_(1.0), 0.5 * scale);
     }
 
     private static void AccumulateGradient(Parameter parameter, Tensor direction, double scale)
@@ -168,10 +169,10 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
         var grad = parameter.grad;
         if (grad is null)
         {
-            parameter.grad = direction.mul(scale);
+            parameter.grad = direction.MulScalar(scale);
             return;
         }
-        grad.add_(direction, alpha: scale);
+        grad.AddScaled_(direction, scale);
     }
 
     /// <summary>
@@ -184,8 +185,8 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
         {
             using (no_grad())
             {
-                weight_logvar.clamp_(max: Math.Log(clip));
-                if (Options.ClipBiasVariance) bias_logvar?.clamp_(max: Math.Log(clip));
+                weight_logvar.ClampMax_(Math.Log(clip));
+                if (Options.ClipBiasVariance) bias_logvar?.ClampMax_(Math.Log(clip));
             }
         }
         scale.ClampAfterStep();

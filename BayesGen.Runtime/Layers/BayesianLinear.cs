@@ -2,6 +2,7 @@ using BayesGen.Priors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Layers;
 
@@ -73,7 +74,7 @@ public sealed class BayesianLinear : BayesianLayer
         }
         var (mean, variance) = PreActivationMoments(input, z);
         var eps = randn(mean.shape, dtype: mean.dtype, device: mean.device, generator: NoiseGenerator);
-        return Recorded(input, mean.addcmul_(variance.add_(VarianceFloor).sqrt_(), eps, 1).MoveToOuterDisposeScope());
+        return Recorded(input, mean.AddProduct_(variance.AddScalar_(VarianceFloor).sqrt_(), eps, 1.0).MoveToOuterDisposeScope());
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using BayesGen.Priors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Layers;
 
@@ -40,7 +41,7 @@ public sealed class GroupNJScale : GroupScale
     {
         using var d = NewDisposeScope();
         var eps = randn(new[] { batch, Groups }, dtype: z_mu.dtype, device: z_mu.device, generator: generator);
-        return addcmul(z_mu, eps, (0.5 * z_logvar).exp(), 1).MoveToOuterDisposeScope();
+        return z_mu.AddProduct(eps, z_logvar.MulScalar(0.5).exp(), 1.0).MoveToOuterDisposeScope();
     }
 
     public override Tensor Mean() => z_mu.alias();

@@ -62,7 +62,8 @@ public abstract class GroupScale : nn.Module
     {
         using var d = NewDisposeScope();
         using var s = PruningStatistic().detach();
-        var kept = Direction == PruneDirection.Above ? s.lt(threshold) : s.gt(threshold);
+        using var limit = threshold.ToScalar();
+        var kept = Direction == PruneDirection.Above ? s.lt(limit) : s.gt(limit);
         return kept.MoveToOuterDisposeScope();
     }
 

@@ -2,6 +2,7 @@ using BayesGen.Priors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Layers;
 
@@ -88,8 +89,8 @@ public sealed class HorseshoeScale : GroupScale
     public (Tensor M, Tensor V) LogScaleMoments()
     {
         using var d = NewDisposeScope();
-        var m = (sa_mu + sb_mu + alpha_mu + beta_mu) * 0.5;
-        var v = (sa_logvar.exp() + sb_logvar.exp() + alpha_logvar.exp() + beta_logvar.exp()) * 0.25;
+        var m = (sa_mu + sb_mu + alpha_mu + beta_mu).MulScalar(0.5);
+        var v = (sa_logvar.exp() + sb_logvar.exp() + alpha_logvar.exp() + beta_logvar.exp()).MulScalar(0.25);
         return (m.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 
@@ -98,7 +99,7 @@ public sealed class HorseshoeScale : GroupScale
         using var d = NewDisposeScope();
         var (m, v) = LogScaleMoments();
         var eps = randn(new[] { batch, Groups }, dtype: m.dtype, device: m.device, generator: generator);
-        return addcmul(m, eps, v.sqrt(), 1).exp().MoveToOuterDisposeScope();
+        return m.AddProduct(eps, v.sqrt(), 1.0).exp().MoveToOuterDisposeScope();
     }
 
     public override Tensor Mean()

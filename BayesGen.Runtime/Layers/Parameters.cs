@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Layers;
 
@@ -30,6 +31,6 @@ internal static class Parameters
     public static Parameter Constant(long[] shape, double value)
     {
         using (no_grad())
-            return Create(full(shape, value));
+            return Create(empty(shape).FillScalar_(value));
     }
 }

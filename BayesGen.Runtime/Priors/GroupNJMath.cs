@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Priors;
 
@@ -18,7 +19,7 @@ public static class GroupNJMath
     public static Tensor LogAlpha(Tensor muZ, Tensor logVarZ)
     {
         using var scope = NewDisposeScope();
-        return (logVarZ - (muZ.square() + MeanEpsilon).log()).MoveToOuterDisposeScope();
+        return logVarZ.sub(muZ.square().AddScalar(MeanEpsilon).log()).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -28,7 +29,7 @@ public static class GroupNJMath
     public static Tensor KL(Tensor logAlpha)
     {
         using var scope = NewDisposeScope();
-        var negKl = (K2 + K3 * logAlpha).sigmoid() * K1 - 0.5 * nn.functional.softplus(-logAlpha) - K1;
+        var negKl = logAlpha.MulScalar(K3).AddScalar(K2).sigmoid().MulScalar(K1).sub(nn.functional.softplus(-logAlpha).MulScalar(0.5)).SubScalar(K1);
         return (-negKl.sum()).MoveToOuterDisposeScope();
     }
 

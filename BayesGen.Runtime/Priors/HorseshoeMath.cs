@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Priors;
 
@@ -17,7 +18,7 @@ public static class HorseshoeMath
     public static Tensor KLLogNormalGamma(Tensor mu, Tensor logVar, double scale)
     {
         using var d = NewDisposeScope();
-        var kl = (mu + 0.5 * logVar.exp()).exp() / scale - 0.5 * (mu + logVar + 1.0 + Log2) + 0.5 * Math.Log(scale);
+        var kl = mu.add(logVar.exp().MulScalar(0.5)).exp().DivScalar(scale).sub(mu.add(logVar).AddScalar(1.0).AddScalar(Log2).MulScalar(0.5)).AddScalar(0.5 * Math.Log(scale));
         return kl.MoveToOuterDisposeScope();
     }
 
@@ -27,7 +28,7 @@ public static class HorseshoeMath
     public static Tensor KLLogNormalInverseGamma(Tensor mu, Tensor logVar, double scale)
     {
         using var d = NewDisposeScope();
-        var kl = (0.5 * logVar.exp() - mu).exp() * scale - 0.5 * (-mu + logVar + 1.0 + Log2) - 0.5 * Math.Log(scale);
+        var kl = logVar.exp().MulScalar(0.5).sub(mu).exp().MulScalar(scale).sub(logVar.sub(mu).AddScalar(1.0).AddScalar(Log2).MulScalar(0.5)).SubScalar(0.5 * Math.Log(scale));
         return kl.MoveToOuterDisposeScope();
     }
 
@@ -51,8 +52,8 @@ public static class HorseshoeMath
     public static (Tensor Mean, Tensor Variance) LogNormalMoments(Tensor m, Tensor v)
     {
         using var d = NewDisposeScope();
-        var mean = (m + 0.5 * v).exp();
-        var variance = v.expm1() * (2.0 * m + v).exp();
+        var mean = m.add(v.MulScalar(0.5)).exp();
+        var variance = v.expm1() * m.MulScalar(2.0).add(v).exp();
         return (mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope());
     }
 }

@@ -117,7 +117,7 @@ public static class LibTorchFixes
             foreach (var (batch, cin, cout, kernel, size) in new[] { (64, 20, 50, 5, 12), (24, 17, 50, 5, 12), (32, 1, 20, 5, 28) })
             {
                 var x = nn.functional.relu(randn(new long[] { batch, cin, size, size }, generator: generator));
-                var w = randn(new long[] { cout, cin, kernel, kernel }, generator: generator) * 0.1;
+                var w = randn(new long[] { cout, cin, kernel, kernel }, generator: generator).MulScalar_(0.1);
                 var b = randn(new long[] { cout }, generator: generator);
                 var y = nn.functional.conv2d(x, w, b);
                 var reference = nn.functional.conv2d(x.to(ScalarType.Float64), w.to(ScalarType.Float64), b.to(ScalarType.Float64));
@@ -133,7 +133,7 @@ public static class LibTorchFixes
     {
         using var scope = NewDisposeScope();
         using var enabled = enable_grad();
-        var weight = randn(new long[] { cout, cin, 3, 3 }, generator: generator) * 0.1;
+        var weight = randn(new long[] { cout, cin, 3, 3 }, generator: generator).MulScalar_(0.1);
         var x = nn.functional.relu(randn(new long[] { 16, cin, 14, 14 }, generator: generator));
         var (single, singleWeight) = (x.clone().requires_grad_(), weight.clone().requires_grad_());
         nn.functional.conv2d(single.square(), singleWeight, null, padding: new long[] { 1, 1 }).sum().backward();

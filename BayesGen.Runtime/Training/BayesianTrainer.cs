@@ -3,6 +3,7 @@ using BayesGen.Compression;
 using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Training;
 
@@ -152,7 +153,7 @@ public sealed class BayesianTrainer
         var nll = options.Loss is { } loss ? loss(output, target) : nn.functional.cross_entropy(output, target);
         // The group-scale KL goes through autograd; the weight KL's gradient is added in closed form
         // (BayesianLayer.AddWeightKLGradient): the same gradient as differentiating nll + scale·KL.
-        var total = klScale == 0 ? nll : nll + model.ScaleKL() * klScale;
+        var total = klScale == 0 ? nll : nll + model.ScaleKL().MulScalar(klScale);
         optimizer.ZeroGrad();
         total.backward();
         model.AddWeightKLGradients(klScale);

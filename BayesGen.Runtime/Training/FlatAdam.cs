@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Training;
 
@@ -84,10 +85,10 @@ public sealed class FlatAdam : IDisposable
         double correction1 = 1 - Math.Pow(beta1, Steps);
         double correction2 = 1 - Math.Pow(beta2, Steps);
         using var _ = no_grad();
-        firstMoment.mul_(beta1).add_(gradients, alpha: 1 - beta1);
-        secondMoment.mul_(beta2).addcmul_(gradients, gradients, 1 - beta2);
-        denominator.copy_(secondMoment).sqrt_().mul_(1.0 / Math.Sqrt(correction2)).add_(epsilon);
-        values.addcdiv_(firstMoment, denominator, -LearningRate / correction1);
+        firstMoment.MulScalar_(beta1).AddScaled_(gradients, 1 - beta1);
+        secondMoment.MulScalar_(beta2).AddProduct_(gradients, gradients, 1 - beta2);
+        denominator.copy_(secondMoment).sqrt_().MulScalar_(1.0 / Math.Sqrt(correction2)).AddScalar_(epsilon);
+        values.AddQuotient_(firstMoment, denominator, -LearningRate / correction1);
     }
 
     /// <summary>Writes the step count and both moment estimates.</summary>

@@ -5,6 +5,7 @@ using BayesGen.Training;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Samples.Commands;
 
@@ -108,7 +109,7 @@ public static class TrainBenchmark
         using var b = entry.CreateBayesian(plainB, BayesianOptions.Default);
         a.to(device);
         b.to(device);
-        foreach (var p in a.parameters().Concat(b.parameters())) p.grad = ones_like(p) * 1e-3;   // FlatAdam takes these into its buffer
+        foreach (var p in a.parameters().Concat(b.parameters())) p.grad = ones_like(p).MulScalar_(1e-3);   // FlatAdam takes these into its buffer
         using var flat = new FlatAdam(a.parameters());
         using var adam = optim.Adam(b.parameters(), 1e-3);
         double Time(Action step)

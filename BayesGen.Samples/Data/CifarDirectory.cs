@@ -5,6 +5,7 @@ using BayesGen.IO;
 using BayesGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Samples.Data;
 
@@ -165,7 +166,7 @@ public static class CifarDirectory
         {
             using var inner = NewDisposeScope();
             var shape = new long[] { batch.Count, CifarBatch.Channels, CifarBatch.Height, CifarBatch.Width };
-            images.narrow(0, at, batch.Count).copy_(tensor(batch.Pixels, shape, dtype: ScalarType.Byte).to(ScalarType.Float32).div_(127.5).sub_(1.0));
+            images.narrow(0, at, batch.Count).copy_(tensor(batch.Pixels, shape, dtype: ScalarType.Byte).to(ScalarType.Float32).DivScalar_(127.5).SubScalar_(1.0));
             labels.narrow(0, at, batch.Count).copy_(tensor(batch.Labels, new long[] { batch.Count }, dtype: ScalarType.Byte));
             at += batch.Count;
         }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using BayesGen.Training;
 using static TorchSharp.torch;
+using BayesGen.Torch;
 
 namespace BayesGen.Samples.Data;
 
@@ -33,7 +34,7 @@ public static class IdxImages
         int n = images.Shape[0], h = images.Shape[1], w = images.Shape[2];
         using var scope = NewDisposeScope();
         var raw = tensor(images.Values, new long[] { n, 1, h, w }, dtype: ScalarType.Byte);
-        var scaled = raw.to(ScalarType.Float32).div_(127.5).sub_(1.0);
+        var scaled = raw.to(ScalarType.Float32).DivScalar_(127.5).SubScalar_(1.0);
         var y = tensor(labels.Values, new long[] { n }, dtype: ScalarType.Byte).to(ScalarType.Int64);
         return new ImageDataset(name, scaled.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), classes);
     }

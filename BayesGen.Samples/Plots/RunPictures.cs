@@ -159,7 +159,8 @@ public static class RunPictures
             var x = images.clone().requires_grad_();
             network.forward(x).max(1).values.sum().backward();
             var g = x.grad!.abs().sum(1);
-            var peak = g.flatten(1).max(1).values.clamp_min(1e-12).view(-1, 1, 1);
+            using var floor = 1e-12.ToScalar();
+            var peak = g.flatten(1).max(1).values.clamp_min(floor).view(-1, 1, 1);
             var importance = (g / peak).data<float>().ToArray();
             bottom.Title("input importance: |d(top logit)/d(pixel)| of the pruned network");
             Mosaic(bottom, digits, h, w, (d, y, px) => importance[(d * h + y) * w + px], new ScottPlot.Colormaps.Amp(), (0, 1));

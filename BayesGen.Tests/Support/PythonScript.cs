@@ -25,4 +25,16 @@ public static class PythonScript
         Assert.True(process.WaitForExit((int)timeout.TotalMilliseconds), $"the Python script did not finish in {timeout.TotalSeconds:F0} s");
         return (process.ExitCode, output.Result, error.Result);
     }
+
+    /// <summary>
+    /// Runs the repository's script <paramref name="path"/> (its parts below the repository root) with its own command
+    /// line <paramref name="arguments"/>, as the docs run it; returns the exit code and stdout and stderr together.
+    /// </summary>
+    public static (int ExitCode, string Output) RunTool(string[] path, params string[] arguments)
+    {
+        const string launcher = "import json, runpy, sys; args = json.loads(sys.argv[1]); sys.argv = args; runpy.run_path(args[0], run_name='__main__')";
+        var all = new[] { RepositoryPaths.File(path) }.Concat(arguments).ToArray();
+        var (code, output, error) = Run(launcher, System.Text.Json.JsonSerializer.Serialize(all), TimeSpan.FromMinutes(1));
+        return (code, output + error);
+    }
 }

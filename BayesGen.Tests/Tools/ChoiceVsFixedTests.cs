@@ -24,12 +24,7 @@ public sealed class ChoiceVsFixedTests : IDisposable
     }
 
     private static (int ExitCode, string Output) Compare(params string[] arguments)
-    {
-        const string launcher = "import json, runpy, sys; args = json.loads(sys.argv[1]); sys.argv = args; runpy.run_path(args[0], run_name='__main__')";
-        var all = new[] { RepositoryPaths.File("tools", "sweeps", "choice_vs_fixed.py") }.Concat(arguments).ToArray();
-        var (code, output, error) = PythonScript.Run(launcher, JsonSerializer.Serialize(all), TimeSpan.FromMinutes(1));
-        return (code, output + error);
-    }
+        => PythonScript.RunTool(["tools", "sweeps", "choice_vs_fixed.py"], arguments);
 
     [Fact]
     public void Differences_from_the_lower_fixed_setting_are_the_hand_worked_ones()

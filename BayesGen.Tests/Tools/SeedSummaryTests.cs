@@ -31,13 +31,7 @@ public sealed class SeedSummaryTests : IDisposable
     }
 
     private static (int ExitCode, string Output) Summarise(params string[] arguments)
-    {
-        // The script's own command line, as RESULTS.md runs it.
-        const string launcher = "import json, runpy, sys; args = json.loads(sys.argv[1]); sys.argv = args; runpy.run_path(args[0], run_name='__main__')";
-        var all = new[] { RepositoryPaths.File("tools", "reference", "seed_summary.py") }.Concat(arguments).ToArray();
-        var (code, output, error) = PythonScript.Run(launcher, JsonSerializer.Serialize(all), TimeSpan.FromMinutes(1));
-        return (code, output + error);
-    }
+        => PythonScript.RunTool(["tools", "reference", "seed_summary.py"], arguments);   // its own command line, as RESULTS.md runs it
 
     [Fact]
     public void Means_and_interpolated_errors_are_the_hand_worked_ones()
