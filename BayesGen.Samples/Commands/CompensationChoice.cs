@@ -8,17 +8,11 @@ namespace BayesGen.Samples.Commands;
 /// <c>--compensation auto</c> (the default): whether each layer's removed inputs are replaced by their means or dropped
 /// is measured, not assumed. A mean is exact for an input that is constant (MNIST's border pixels) and a poor stand-in
 /// for a hidden unit that varies once many of them go together; which of the two a layer's removed inputs are depends
-/// on the data and on how much is pruned, so the compressed network itself decides, on training images the test set
+/// on the data and on how much is pruned, so the pruned network itself decides, on training images the test set
 /// never sees: the run's held-out images when it has them, else a fixed sample of the training images.
 /// </summary>
 public static class CompensationChoice
 {
-    /// <summary>
-    /// Training images the choice is measured on when the run held none out: enough that <see cref="MarginPoints"/> is
-    /// ten images, few enough that a sweep point costs seconds.
-    /// </summary>
-    public const long TrainingSampleImages = 10_000;
-
     /// <summary>
     /// Switching one layer must gain at least this many points (<see cref="HeldOutThresholds.MarginPoints"/>): a gain of
     /// one or two images follows the draw of the images, not the network.
@@ -66,16 +60,6 @@ public static class CompensationChoice
         bool noneCompensated = withRemovedInputs.All(l => !current.Compensates(l));
         return new Outcome(noneCompensated ? null : current, withMeans, dropped, error, withRemovedInputs, rounded);
     }
-
-    /// <summary>
-    /// The images to choose on: <paramref name="heldOut"/> when the run has them (returned as is, not owned), else
-    /// <see cref="TrainingSampleImages"/> of <paramref name="train"/> drawn with <paramref name="seed"/> (a new dataset the
-    /// caller disposes).
-    /// </summary>
-    public static (ImageDataset Images, bool Owned, string Source) ImagesFor(ImageDataset train, ImageDataset? heldOut, long seed)
-        => heldOut is not null
-            ? (heldOut, false, "held-out")
-            : (train.Sample(TrainingSampleImages, seed), true, "training");
 
     /// <summary>One line: what was chosen, on which images, and the errors that decided it.</summary>
     public static string Describe(Outcome outcome, long images, string source)

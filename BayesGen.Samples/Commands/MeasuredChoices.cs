@@ -13,6 +13,22 @@ namespace BayesGen.Samples.Commands;
 /// </summary>
 public static class MeasuredChoices
 {
+    /// <summary>
+    /// Training images the choice is measured on when the run held none out: enough that <see cref="HeldOutThresholds.MarginPoints"/> is
+    /// ten images, few enough that a sweep point costs seconds.
+    /// </summary>
+    public const long TrainingSampleImages = 10_000;
+
+    /// <summary>
+    /// The images to choose on: <paramref name="heldOut"/> when the run has them (returned as is, not owned), else
+    /// <see cref="TrainingSampleImages"/> of <paramref name="train"/> drawn with <paramref name="seed"/> (a new dataset the
+    /// caller disposes).
+    /// </summary>
+    public static (ImageDataset Images, bool Owned, string Source) ImagesFor(ImageDataset train, ImageDataset? heldOut, long seed)
+        => heldOut is not null
+            ? (heldOut, false, "held-out")
+            : (train.Sample(TrainingSampleImages, seed), true, "training");
+
     /// <summary>What to choose: each flag off keeps the user's setting (given means, or none; the variances' bits).</summary>
     public sealed record What(bool Compensation, bool Bits)
     {
@@ -65,14 +81,14 @@ public static class MeasuredChoices
 
     /// <summary>
     /// For train and compress with thresholds given: chooses on the run's held-out images, else on
-    /// <see cref="CompensationChoice.TrainingSampleImages"/> of its training images drawn with <paramref name="seed"/>,
+    /// <see cref="TrainingSampleImages"/> of its training images drawn with <paramref name="seed"/>,
     /// and prints each choice.
     /// </summary>
     public static Outcome MakeForRun(IAnsiConsole console, BayesianNetwork model, InputMeans? means, ImageDataset train, ImageDataset? heldOut,
         long seed, PruningThresholds thresholds, MaskRules rules, QuantizationMode mode, int extraBits, What what)
     {
         if (!what.Any) return new Outcome(means, null, null, null, null, null);
-        var (images, owned, source) = CompensationChoice.ImagesFor(train, heldOut, seed);
+        var (images, owned, source) = ImagesFor(train, heldOut, seed);
         try
         {
             using var masks = model.ComputeMasks(thresholds, rules);

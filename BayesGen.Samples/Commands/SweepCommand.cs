@@ -54,7 +54,7 @@ public static class SweepCommand
             using var __ = heldOut;
             var means = model.Means(parse, ctx.Model, trainedOn);
             var measured = model.Measured(parse);
-            using var sample = measured.Any && heldOut is null ? trainedOn.Sample(CompensationChoice.TrainingSampleImages, ctx.Report.Seed) : null;
+            using var sample = measured.Any && heldOut is null ? trainedOn.Sample(MeasuredChoices.TrainingSampleImages, ctx.Report.Seed) : null;
             var choiceImages = heldOut ?? sample;
             string choiceSource = heldOut is not null ? "held-out" : "training";
             double baseline = Evaluation.ErrorPercent(ctx.Model, ctx.Test);
