@@ -102,8 +102,8 @@ public static class SweepCommand
             RunPictures.Sweep($"{ctx.Entry.Name} {ctx.Entry.Prior}: threshold sweep", points, baseline, otherCurve, prunedErrors).Save(Path.Combine(dir, "sweep.png"));
             if (other is not null) WriteComparison(points.Select((p, i) => new SweepPoint(p.Item2, p.Item4, prunedErrors[i])).ToArray(), other, otherPath!, dir);
             if (measured.Any)
-                AnsiConsole.MarkupLine($"{(measured.Compensation ? "compensation" : "")}{(measured.Compensation && measured.Bits ? " and " : "")}{(measured.Bits ? "extra bits" : "")} " +
-                                       $"chosen per setting on {choiceImages!.Count:N0} {choiceSource} images (--compensation auto, --bits auto)");
+                AnsiConsole.MarkupLine($"chosen per setting on {choiceImages!.Count:N0} {choiceSource} images: " +
+                                       string.Join(" and ", new[] { measured.Compensation ? "compensation" : null, measured.Bits ? "extra bits" : null }.OfType<string>()));
             AnsiConsole.MarkupLine($"unpruned error {baseline:F2} %; wrote {Markup.Escape(Path.Combine(dir, "sweep.json"))} and sweep.png");
             return 0;
         });
