@@ -41,6 +41,8 @@ public sealed class ChoiceVsFixedTests : IDisposable
         Assert.Contains("| a | 3 | 2 | 1 | 0.30 | -3.23 |", output);          // (0 + 0.3 − 10) / 3
         Assert.Contains("| b | 1 | 0 | 1 | 0.01 | +0.01 |", output);
         Assert.Contains("| **all** | 4 | 2 | 2 | 0.30 | -2.42 |", output);    // (0 + 0.3 − 10 + 0.01) / 4
+        // Where it is above: run b at 2x by 0.01 (one fixed sweep, nothing apart), run a at 4x by 0.3 (fixed 12 and 13).
+        Assert.Contains("above the lower fixed setting at (compression: points above, fixed settings apart): 2.0x: 0.01, 0.00, 4.0x: 0.30, 1.00", output);
     }
 
     [Fact]

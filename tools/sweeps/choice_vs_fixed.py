@@ -29,7 +29,7 @@ def load(path):
 def compare(name, chosen_path, fixed_paths):
     chosen = load(chosen_path)
     fixed = [load(p) for p in fixed_paths]
-    differences = []
+    differences, above = [], []
     for shift, point in sorted(chosen.items()):
         if not all(shift in f for f in fixed):
             continue
@@ -37,11 +37,13 @@ def compare(name, chosen_path, fixed_paths):
             if abs(f[shift]["compression_pruning"] - point["compression_pruning"]) > 1e-6 * point["compression_pruning"]:
                 sys.exit(f"error: at shift {shift:g} {path} compresses {f[shift]['compression_pruning']:.1f}x and {chosen_path} "
                          f"{point['compression_pruning']:.1f}x: they are sweeps of different runs or thresholds.")
-        lower = min(f[shift]["compressed_test_error_pct"] for f in fixed)
-        differences.append(point["compressed_test_error_pct"] - lower)
+        errors = [f[shift]["compressed_test_error_pct"] for f in fixed]
+        differences.append(point["compressed_test_error_pct"] - min(errors))
+        if differences[-1] > SAME:
+            above.append((point["compression_pruning"], differences[-1], max(errors) - min(errors)))
     if not differences:
         sys.exit(f"error: {name}: no threshold shift is in every sweep given; sweep them with the same --shifts.")
-    return differences
+    return differences, above
 
 
 def row(name, d):
@@ -57,14 +59,19 @@ def main():
     args = parser.parse_args()
     print("| run | points | at or below the lower fixed setting | above | above by at most (points) | mean difference (points) |")
     print("| --- | --- | --- | --- | --- | --- |")
-    everything = []
+    everything, above = [], []
     for run in args.run:
         if len(run) < 3:
             sys.exit(f"error: --run {' '.join(run)}: give a name, the chosen sweep and at least one fixed sweep.")
-        d = compare(run[0], run[1], run[2:])
+        d, a = compare(run[0], run[1], run[2:])
         everything += d
+        above += a
         print(row(run[0], d))
     print(row("**all**", everything))
+    if above:
+        print()
+        print("above the lower fixed setting at (compression: points above, fixed settings apart): " +
+              ", ".join(f"{c:.1f}x: {d:.2f}, {s:.2f}" for c, d, s in sorted(above)))
 
 
 if __name__ == "__main__":
