@@ -1,3 +1,4 @@
+using BayesGen.Tests.Support;
 using BayesGen.Torch;
 using static TorchSharp.torch;
 
@@ -8,6 +9,8 @@ namespace BayesGen.Tests.Torch;
 /// thread collects garbage and runs finalizers without pause (what finalised an on-the-fly Scalar mid-call in a training
 /// run: LibTorch then read freed memory and failed with "Expected false to be true").
 /// </summary>
+// Alone: its collecting thread would otherwise hit the on-the-fly Scalars of tests running beside it.
+[Collection(HeavyCollection.Name)]
 public sealed class HeldScalarTests
 {
     [Fact]
