@@ -79,10 +79,7 @@ public sealed class ImageDataset : IBatchSource, IDisposable
         if (count <= 0 || count >= Count)
             throw new ArgumentOutOfRangeException(nameof(count), count, $"A held-out set needs between 1 and {Count - 1} of the {Count} examples.");
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)seed);
-        var order = randperm(Count, generator: generator);
-        var heldOut = order.narrow(0, 0, count).sort().Values;
-        var rest = order.narrow(0, count, Count - count).sort().Values;
+        var (heldOut, rest) = ChosenAndRest(count, seed);
         var a = new ImageDataset($"{Name}-heldout", Images.index_select(0, heldOut), Labels.index_select(0, heldOut), Classes);
         var b = new ImageDataset($"{Name}-rest", Images.index_select(0, rest), Labels.index_select(0, rest), Classes);
         return (b, a);
@@ -98,9 +95,16 @@ public sealed class ImageDataset : IBatchSource, IDisposable
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "A sample needs at least one example.");
         if (count >= Count) return Take(Count);
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)seed);
-        var chosen = randperm(Count, generator: generator).narrow(0, 0, count).sort().Values;
+        var (chosen, _) = ChosenAndRest(count, seed);
         return new ImageDataset($"{Name}-sample", Images.index_select(0, chosen), Labels.index_select(0, chosen), Classes);
+    }
+
+    /// <summary>The indices of <paramref name="count"/> examples drawn with <paramref name="seed"/> and of the rest, each sorted.</summary>
+    private (Tensor Chosen, Tensor Others) ChosenAndRest(long count, long seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        var order = randperm(Count, generator: generator);
+        return (order.narrow(0, 0, count).sort().Values, order.narrow(0, count, Count - count).sort().Values);
     }
 
     /// <summary>How many examples each class has.</summary>

@@ -13,12 +13,6 @@ namespace BayesGen.Samples.Commands;
 /// </summary>
 public static class CompensationChoice
 {
-    /// <summary>
-    /// Switching one layer must gain at least this many points (<see cref="HeldOutThresholds.MarginPoints"/>): a gain of
-    /// one or two images follows the draw of the images, not the network.
-    /// </summary>
-    public const double MarginPoints = HeldOutThresholds.MarginPoints;
-
     /// <summary>What was chosen, and the errors behind it.</summary>
     /// <param name="Chosen">The means to compress with (null: every removed input dropped, or none removed).</param>
     /// <param name="WithMeansPct">Every layer compensated.</param>
@@ -36,7 +30,8 @@ public static class CompensationChoice
     /// <summary>
     /// Chooses on <paramref name="images"/> with the compressed network: first all layers one way or the other (the lower
     /// error; dropping on a tie, the paper's way), then each layer with removed inputs switched the other way when that
-    /// lowers the error by at least <see cref="MarginPoints"/>. With <paramref name="rounded"/> the network is measured
+    /// lowers the error by at least <see cref="HeldOutThresholds.MarginPoints"/> (a gain of
+    /// one or two images follows the draw of the images, not the network). With <paramref name="rounded"/> the network is measured
     /// quantised, as deployed with the variances' bits; without, unrounded, which is what it will err like once bits are
     /// chosen after this (<c>--bits auto</c> adds them until rounding costs at most the margin), and a layer rounded to one
     /// bit no longer decides the choice with the noise of its rounding.
@@ -55,7 +50,7 @@ public static class CompensationChoice
         {
             var switched = current.Compensates(layer) ? current.Dropping([layer]) : current.Compensating([layer]);
             double e = ErrorPct(switched);
-            if (e <= error - MarginPoints) (current, error) = (switched, e);
+            if (e <= error - HeldOutThresholds.MarginPoints) (current, error) = (switched, e);
         }
         bool noneCompensated = withRemovedInputs.All(l => !current.Compensates(l));
         return new Outcome(noneCompensated ? null : current, withMeans, dropped, error, withRemovedInputs, rounded);

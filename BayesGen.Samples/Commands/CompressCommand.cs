@@ -57,38 +57,22 @@ public static class CompressCommand
             bayesian.to(device.Resolve(parse));
             console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/], trained {state.EpochsDone} epochs");
 
-            if (parse.GetValue(statistic) is string chosen)
+            if (parse.GetValue(statistic) is string statisticName)
             {
                 foreach (var (_, layer) in bayesian.BayesianLayers)
                     if (layer.Scale is BayesGen.Layers.HorseshoeScale hs)
-                        hs.Statistic = chosen == "noise-to-signal" ? HorseshoeStatistic.LogNoiseToSignal : HorseshoeStatistic.MeanLogScale;
+                        hs.Statistic = statisticName == "noise-to-signal" ? HorseshoeStatistic.LogNoiseToSignal : HorseshoeStatistic.MeanLogScale;
             }
-            var thresholds = model.ParsedThresholds(parse, bayesian);
-            ThresholdChoiceReport? choice = null;
-            CompensationChoiceReport? compensation = null;
-            BitChoiceReport? bitChoice = null;
-            IReadOnlyDictionary<string, int>? layerBits = null;
-            var means = model.Means(parse, bayesian, train);
-            if (goal is not null)
-            {
-                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.MaskRules(parse), means,
-                    model.Measured(parse), model.Mode(parse), parse.GetValue(extraBits));
-                (thresholds, means, layerBits, choice, compensation, bitChoice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits,
-                    chosenOnHeldOut.Report, chosenOnHeldOut.Compensation, chosenOnHeldOut.Bits);
-            }
-            else if (model.Measured(parse).Any)
-            {
-                var made = MeasuredChoices.MakeForRun(console, bayesian, means, train, heldOut, previous?.Seed ?? 1, thresholds,
-                    model.MaskRules(parse), model.Mode(parse), parse.GetValue(extraBits), model.Measured(parse));
-                (means, layerBits, compensation, bitChoice) = (made.Means, made.ExtraBits, made.Compensation, made.Bits);
-            }
+            var chosen = MeasuredChoices.Decide(console, parse, model, bayesian, train, heldOut, previous?.Seed ?? 1,
+                model.ParsedThresholds(parse, bayesian), goal, parse.GetValue(extraBits));
+            var thresholds = chosen.Thresholds;
             var histograms = StatisticHistogram.Of(bayesian, thresholds);
             if (parse.GetValue(histogram)) foreach (var h in histograms) HistogramView.Bars(console, h);
             else HistogramView.Sparklines(console, histograms);
 
             double testError = previous?.TestErrorPct ?? Evaluation.ErrorPercent(bayesian, test);
             var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), dir,
-                means, parse.GetValue(extraBits), model.MaskRules(parse), layerBits);
+                chosen.Means, parse.GetValue(extraBits), model.MaskRules(parse), chosen.ExtraBits);
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {
@@ -108,9 +92,9 @@ public static class CompressCommand
                     ExtraSignificandBits = parse.GetValue(extraBits),
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,
-                    ThresholdChoice = choice,
-                    CompensationChoice = compensation,
-                    BitChoice = bitChoice,
+                    ThresholdChoice = chosen.ThresholdChoice,
+                    CompensationChoice = chosen.Compensation,
+                    BitChoice = chosen.Bits,
                     Coupling = parse.GetValue(model.Coupling),
                     RoundChannels = parse.GetValue(model.RoundChannels),
                 };

@@ -2,6 +2,7 @@ using BayesGen.Compression;
 using BayesGen.Samples.Reporting;
 using BayesGen.Training;
 using Spectre.Console;
+using System.CommandLine;
 
 namespace BayesGen.Samples.Commands;
 
@@ -63,6 +64,29 @@ public static class MeasuredChoices
         return new Outcome(means, bits is { ExtraBits.Count: > 0 } ? bits.ExtraBits : null,
             compensation, compensation is null ? null : CompensationChoice.ReportOf(compensation, images.Count, source),
             bits, bits is null ? null : BitChoice.ReportOf(bits, images.Count, source));
+    }
+
+    /// <summary>What train and compress compress a run with, and what report.json records of how it was chosen.</summary>
+    public sealed record ForRun(PruningThresholds Thresholds, InputMeans? Means, IReadOnlyDictionary<string, int>? ExtraBits,
+        ThresholdChoiceReport? ThresholdChoice, CompensationChoiceReport? Compensation, BitChoiceReport? Bits);
+
+    /// <summary>
+    /// The choices of train and compress, printed as made: with a held-out goal, thresholds and then everything else on
+    /// the held-out images (<see cref="HeldOutThresholds"/>); otherwise <paramref name="thresholds"/> as given and what
+    /// <c>--compensation auto</c> and <c>--bits auto</c> ask for on the held-out images or the training sample.
+    /// </summary>
+    public static ForRun Decide(IAnsiConsole console, ParseResult parse, ModelOptions options, BayesianNetwork model, ImageDataset train,
+        ImageDataset? heldOut, long seed, PruningThresholds thresholds, ThresholdGoal? goal, int extraBits)
+    {
+        var means = options.Means(parse, model, train);
+        var what = options.Measured(parse);
+        if (goal is not null)
+        {
+            var c = HeldOutThresholds.Choose(console, model, heldOut!, goal, options.MaskRules(parse), means, what, options.Mode(parse), extraBits);
+            return new ForRun(c.Thresholds, c.Means, c.ExtraBits, c.Report, c.Compensation, c.Bits);
+        }
+        var made = MakeForRun(console, model, means, train, heldOut, seed, thresholds, options.MaskRules(parse), options.Mode(parse), extraBits, what);
+        return new ForRun(thresholds, made.Means, made.ExtraBits, null, made.Compensation, made.Bits);
     }
 
     /// <summary>

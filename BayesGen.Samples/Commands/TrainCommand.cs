@@ -133,35 +133,18 @@ public static class TrainCommand
             var result = view.Run(() => new BayesianTrainer(options, observer).Train(bayesian, train, test));
             console.MarkupLine($"trained {result.History.Count} epochs: {result.SamplesPerSecond:F0} samples/s in this run");
 
-            ThresholdChoiceReport? choice = null;
-            CompensationChoiceReport? compensation = null;
-            BitChoiceReport? bitChoice = null;
-            IReadOnlyDictionary<string, int>? layerBits = null;
-            var means = model.Means(parse, bayesian, train);
-            if (goal is not null)
-            {
-                var chosenOnHeldOut = HeldOutThresholds.Choose(console, bayesian, heldOut!, goal, model.MaskRules(parse), means,
-                    model.Measured(parse), model.Mode(parse), 0);
-                (thresholds, means, layerBits, choice, compensation, bitChoice) = (chosenOnHeldOut.Thresholds, chosenOnHeldOut.Means, chosenOnHeldOut.ExtraBits,
-                    chosenOnHeldOut.Report, chosenOnHeldOut.Compensation, chosenOnHeldOut.Bits);
-            }
-            else if (model.Measured(parse).Any)
-            {
-                var made = MeasuredChoices.MakeForRun(console, bayesian, means, train, heldOut, options.Seed, thresholds,
-                    model.MaskRules(parse), model.Mode(parse), 0, model.Measured(parse));
-                (means, layerBits, compensation, bitChoice) = (made.Means, made.ExtraBits, made.Compensation, made.Bits);
-            }
-            var outcome = CompressionStep.Run(bayesian, entry, test, thresholds, model.Mode(parse), outDir,
-                means, rules: model.MaskRules(parse), layerExtraBits: layerBits);
+            var chosen = MeasuredChoices.Decide(console, parse, model, bayesian, train, heldOut, options.Seed, thresholds, goal, 0);
+            var outcome = CompressionStep.Run(bayesian, entry, test, chosen.Thresholds, model.Mode(parse), outDir,
+                chosen.Means, rules: model.MaskRules(parse), layerExtraBits: chosen.ExtraBits);
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
             var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
                 with
                 {
                     Holdout = heldOutCount > 0 ? heldOutCount : null,
                     ClipBiases = parse.GetValue(clipBiases),
-                    ThresholdChoice = choice,
-                    CompensationChoice = compensation,
-                    BitChoice = bitChoice,
+                    ThresholdChoice = chosen.ThresholdChoice,
+                    CompensationChoice = chosen.Compensation,
+                    BitChoice = chosen.Bits,
                     Coupling = parse.GetValue(model.Coupling),
                     RoundChannels = parse.GetValue(model.RoundChannels),
                 };
