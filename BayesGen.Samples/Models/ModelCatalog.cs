@@ -46,6 +46,10 @@ public static class ModelCatalog
             () => new ResNet(), (p, o) => new ResNet.Bayesian((ResNet)p, o), ResNet.Compressed.From, typeof(ResNet)),
         new ModelEntry("resnet", "ghs", "ResNet (stem 8, stages of 8, 16, 32 channels with skip connections), group horseshoe (tau0 = 1e-5)",
             () => new ResNet(), (p, o) => new ResNet.Bayesian((ResNet)p, Horseshoe(o)), ResNet.Compressed.From, typeof(ResNet)),
+        new ModelEntry("resnet-wide", "gnj", "ResNet, twice as wide (stem 16, stages of 16, 32, 64 channels, as CIFAR ResNets), group Normal-Jeffreys",
+            () => new ResNet(new[] { 1, 1, 1 }, width: 16), (p, o) => new ResNet.Bayesian((ResNet)p, o), ResNet.Compressed.From, typeof(ResNet)),
+        new ModelEntry("resnet-wide", "ghs", "ResNet, twice as wide (stem 16, stages of 16, 32, 64 channels, as CIFAR ResNets), group horseshoe (tau0 = 1e-5)",
+            () => new ResNet(new[] { 1, 1, 1 }, width: 16), (p, o) => new ResNet.Bayesian((ResNet)p, Horseshoe(o)), ResNet.Compressed.From, typeof(ResNet)),
         new ModelEntry("mobilenet", "gnj", "MobileNet (stem 16, depthwise-separable blocks to 32, 64, 64 channels), group Normal-Jeffreys",
             () => new MobileNet(), (p, o) => new MobileNet.Bayesian((MobileNet)p, o), MobileNet.Compressed.From, typeof(MobileNet)),
         new ModelEntry("mobilenet", "ghs", "MobileNet (stem 16, depthwise-separable blocks to 32, 64, 64 channels), group horseshoe (tau0 = 1e-5)",
@@ -80,11 +84,32 @@ public static class ModelCatalog
         => All.FirstOrDefault(e => e.Name == model.ToLowerInvariant() && e.Prior == prior.ToLowerInvariant())
            ?? throw new ArgumentException($"No model '{model}' with prior '{prior}'. Choose --model {string.Join("|", Names)} and --prior gnj|ghs.");
 
-    /// <summary>The entry whose compressed class fits an artifact (by the model class name stored in it).</summary>
+    /// <summary>
+    /// The entry whose compressed class fits an artifact: by the model class name stored in it and, where one class
+    /// makes several samples (ResNet at two widths), the first whose layers the artifact was made from; null when no
+    /// sample has that class name. A name match that no variant's layers fit is returned as it is, for the caller's
+    /// <see cref="ArtifactConformance.CheckMadeFrom"/> to name the difference.
+    /// </summary>
     public static ModelEntry? ForArtifact(CompressedModel model)
     {
         var prior = model.Prior == "Horseshoe" ? "ghs" : "gnj";
-        return PlainTypeNames.Value.FirstOrDefault(e => e.TypeName == model.Model && e.Entry.Prior == prior).Entry;
+        var named = PlainTypeNames.Value.Where(e => e.TypeName == model.Model && e.Entry.Prior == prior).Select(e => e.Entry).ToArray();
+        if (named.Length <= 1) return named.FirstOrDefault();
+        return named.FirstOrDefault(entry => MadeFrom(model, entry)) ?? named[0];
+    }
+
+    private static bool MadeFrom(CompressedModel model, ModelEntry entry)
+    {
+        using var plain = entry.CreatePlain();
+        try
+        {
+            model.CheckMadeFrom(plain);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Each entry's plain network class name, made once (a network is built to learn it).</summary>

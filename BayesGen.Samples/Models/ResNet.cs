@@ -6,33 +6,37 @@ using static TorchSharp.torch.nn;
 namespace BayesGen.Samples.Models;
 
 /// <summary>
-/// A small ResNet for 28×28 images: a 3×3 stem, three stages of basic blocks (8, 16 and 32 channels; the second and
-/// third halve the resolution with a strided convolution and a 1×1 projection shortcut), global average pooling and
-/// a Linear head. Written the way ResNets are written: blocks made by a factory in a loop, one Sequential.
+/// A small ResNet for 28×28 images: a 3×3 stem, three stages of basic blocks (w, 2w and 4w channels, w = 8 unless
+/// given; the second and third halve the resolution with a strided convolution and a 1×1 projection shortcut), global
+/// average pooling and a Linear head. Written the way ResNets are written: blocks made by a factory in a loop, one
+/// Sequential.
 /// </summary>
 [GroupNJ]
 [InputShape(1, 28, 28)]
 public partial class ResNet : Module<Tensor, Tensor>
 {
     private readonly Module<Tensor, Tensor> layers;
-    private int inPlanes = 8;
+    private int inPlanes;
 
     public ResNet() : this(new[] { 1, 1, 1 }) { }
 
-    public ResNet(IList<int> blocksPerStage) : base(nameof(ResNet))
+    /// <param name="blocksPerStage">Basic blocks in each of the three stages.</param>
+    /// <param name="width">Channels of the stem and the first stage; the second stage has twice as many, the third four times.</param>
+    public ResNet(IList<int> blocksPerStage, int width = 8) : base(nameof(ResNet))
     {
+        inPlanes = width;
         var modules = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("stem", Conv2d(1, 8, kernel_size: 3, padding: 1, bias: false)),
-            ("stem_bn", BatchNorm2d(8)),
+            ("stem", Conv2d(1, width, kernel_size: 3, padding: 1, bias: false)),
+            ("stem_bn", BatchNorm2d(width)),
             ("stem_relu", ReLU(inplace: true)),
         };
-        MakeStage(modules, "stage1", 8, blocksPerStage[0], stride: 1);
-        MakeStage(modules, "stage2", 16, blocksPerStage[1], stride: 2);
-        MakeStage(modules, "stage3", 32, blocksPerStage[2], stride: 2);
+        MakeStage(modules, "stage1", width, blocksPerStage[0], stride: 1);
+        MakeStage(modules, "stage2", 2 * width, blocksPerStage[1], stride: 2);
+        MakeStage(modules, "stage3", 4 * width, blocksPerStage[2], stride: 2);
         modules.Add(("pool", AdaptiveAvgPool2d(1)));
         modules.Add(("flatten", Flatten()));
-        modules.Add(("fc", Linear(32, 10)));
+        modules.Add(("fc", Linear(4 * width, 10)));
         layers = Sequential(modules);
         RegisterComponents();
     }

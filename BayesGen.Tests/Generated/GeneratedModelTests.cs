@@ -230,6 +230,27 @@ public sealed class GeneratedModelTests : IDisposable
     }
 
     [Theory]
+    [InlineData("resnet")]
+    [InlineData("resnet-wide")]
+    public void An_artifact_finds_the_sample_of_its_width_though_both_are_one_class(string name)
+    {
+        // resnet and resnet-wide are the same ResNet class at widths 8 and 16: the artifact's layer shapes tell them
+        // apart, so bench and evaluate build the right dense twin and the conformance check passes.
+        var entry = BayesGen.Samples.Models.ModelCatalog.Find(name, "gnj");
+        using var plain = entry.CreatePlain();
+        using var model = entry.CreateBayesian(plain, Seeded(3));
+        var keepAll = new PruningThresholds();
+        foreach (var (layer, _) in model.BayesianLayers) keepAll.Set(layer, double.MaxValue);
+        using var all = model.ComputeMasks(keepAll);
+        model.RecordGraph([1, 28, 28]);
+        var dense = CompressedModel.From(model, NetworkCompression.Compress(model, all, thresholds: keepAll), quantized: false);
+        var found = BayesGen.Samples.Models.ModelCatalog.ForArtifact(dense);
+        Assert.NotNull(found);
+        Assert.Equal(name, found.Name);
+        Assert.Equal(name == "resnet" ? 8 : 16, dense.Layer("layers.stem").KeptOutputs.Length);
+    }
+
+    [Theory]
     [MemberData(nameof(Networks))]
     public void Artifact_round_trips_bit_exactly_and_the_generic_loader_agrees(string name)
     {
