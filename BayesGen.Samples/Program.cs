@@ -8,6 +8,7 @@ if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = 2
 var root = new RootCommand("bayesgen: Bayesian compression (Louizos, Ullrich & Welling 2017) for TorchSharp networks.");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(CompressCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ArtifactCommands.Evaluate());
 root.Subcommands.Add(ArtifactCommands.ExportOnnx());
 root.Subcommands.Add(ArtifactCommands.ExportPyTorch());

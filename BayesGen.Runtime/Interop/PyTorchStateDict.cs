@@ -26,16 +26,47 @@ public static class PyTorchStateDict
     /// </summary>
     /// <exception cref="InvalidDataException">Not a readable state dict, or the names or shapes do not match; the message lists the differences.</exception>
     public static void LoadInto(nn.Module module, string path)
+        => LoadInto(module, path, rename: null,
+            "Names must be those of the network's members (fc1.weight, features.0.bias); rename the members, or the keys in PyTorch before saving.");
+
+    /// <summary>
+    /// Loads a Bayesian network's posterior (a state dict of the generated Bayesian model) into <paramref name="network"/>.
+    /// Names may be BayesGen's (<c>fc1.weight_mu</c>, <c>fc1.scale.z_mu</c>) or those of the group Normal-Jeffreys layers of
+    /// the paper's public tutorial code (<c>LinearGroupNJ</c>, <c>Conv2dGroupNJ</c>), which keep the scale posterior in
+    /// the layer itself: <c>fc1.z_mu</c> and <c>fc1.z_logvar</c> are read as <c>fc1.scale.z_mu</c> and <c>fc1.scale.z_logvar</c>.
+    /// Both name the same quantities (weight means and log-variances given z = 1, bias means and log-variances, the
+    /// scales' means and log-variances), so a network trained with those layers is compressed here as it stands.
+    /// </summary>
+    /// <exception cref="InvalidDataException">As <see cref="LoadInto(nn.Module, string)"/>.</exception>
+    public static void LoadPosteriorInto(nn.Module network, string path)
+        => LoadInto(network, path, TutorialToBayesGen,
+            "A posterior holds, per layer, weight_mu, weight_logvar, bias_mu, bias_logvar and z_mu, z_logvar (or scale.z_mu, scale.z_logvar) " +
+            "under the network's member names; a plain network's weights (fc1.weight) are a starting point for training instead (train --init-from).");
+
+    /// <summary><c>fc1.z_mu</c> → <c>fc1.scale.z_mu</c> (likewise <c>z_logvar</c>); every other name as it is.</summary>
+    public static string TutorialToBayesGen(string name)
+    {
+        foreach (var parameter in new[] { "z_mu", "z_logvar" })
+        {
+            if (name == parameter) return $"scale.{parameter}";
+            if (name.EndsWith("." + parameter, StringComparison.Ordinal) && !name.EndsWith(".scale." + parameter, StringComparison.Ordinal))
+                return $"{name[..^parameter.Length]}scale.{parameter}";
+        }
+        return name;
+    }
+
+    private static void LoadInto(nn.Module module, string path, Func<string, string>? rename, string namesHint)
     {
         var tensors = Read(path);
         try
         {
+            if (rename is not null) tensors = Renamed(tensors, rename, path);   // the same tensors: disposed below either way
             var target = module.state_dict();
             var problems = Differences(target, tensors);
             if (problems.Count > 0)
-                throw new InvalidDataException($"{path} does not fit {module.GetType().Name}:{Environment.NewLine}" +
+                throw new InvalidDataException($"{path} does not fit {TypeName(module.GetType())}:{Environment.NewLine}" +
                                                string.Join(Environment.NewLine, problems.Select(p => "  - " + p)) + Environment.NewLine +
-                                               "Names must be those of the network's members (fc1.weight, features.0.bias); rename the members, or the keys in PyTorch before saving.");
+                                               namesHint);
             using var _ = no_grad();
             foreach (var (name, tensor) in target)
                 if (tensors.TryGetValue(name, out var value)) tensor.copy_(value.to(tensor.dtype));
@@ -44,6 +75,18 @@ public static class PyTorchStateDict
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
+    }
+
+    /// <summary>A class's name as written in C#, with the class it is nested in: LeNet300.Bayesian, not Bayesian.</summary>
+    private static string TypeName(Type type) => type.DeclaringType is { } outer ? $"{TypeName(outer)}.{type.Name}" : type.Name;
+
+    private static Dictionary<string, Tensor> Renamed(Dictionary<string, Tensor> tensors, Func<string, string> rename, string path)
+    {
+        var renamed = new Dictionary<string, Tensor>();
+        foreach (var (name, tensor) in tensors)
+            if (!renamed.TryAdd(rename(name), tensor))
+                throw new InvalidDataException($"{path} holds {rename(name)} twice, under two names ({string.Join(" and ", tensors.Keys.Where(k => rename(k) == rename(name)))}); keep one.");
+        return renamed;
     }
 
     /// <summary>Writes <paramref name="module"/>'s parameters and buffers as a PyTorch state dict.</summary>

@@ -220,6 +220,21 @@ public sealed class BayesianTrainer
                 "(use them again, or start a new run with another checkpoint path).");
     }
 
+    /// <summary>
+    /// Writes the checkpoint a run has before its first epoch (no steps, Adam at its start) for a posterior trained
+    /// elsewhere and loaded into <paramref name="model"/>: compressing, sweeping and plotting read it as any run's, and a
+    /// resumed training (<see cref="TrainingOptions.Resume"/>) trains on from it.
+    /// </summary>
+    public static void SaveStartingPoint(BayesianNetwork model, TrainingOptions options, long trainingExamples)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (options.CheckpointPath is null) throw new ArgumentException("A starting point needs TrainingOptions.CheckpointPath.", nameof(options));
+        using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
+        Checkpoint.Save(options.CheckpointPath, model, optimizer,
+            new Checkpoint.State(model.GetType().FullName ?? model.GetType().Name, 0, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, 0, new())
+            { TrainingExamples = trainingExamples, ClipsBiasVariances = ClipsBiasVariances(model) });
+    }
+
     /// <summary>Whether a clipped layer of <paramref name="model"/> clips its bias variances too: it changes every step, so a resumed run must agree.</summary>
     private static bool ClipsBiasVariances(BayesianNetwork model)
         => model.BayesianLayers.Any(l => l.Layer.Options.MaxVariance is not null && l.Layer.Options.ClipBiasVariance);

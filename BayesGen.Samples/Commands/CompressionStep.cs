@@ -87,21 +87,21 @@ public static class CompressionStep
                $"{(coarse.Count == 1 ? "keeps" : "keep")} very few bits; `compress --extra-bits N` gives every layer N more bits, at a lower precision rate.";
     }
 
-    /// <summary>The report of a run.</summary>
-    public static RunReport Report(ModelEntry entry, TrainingOptions options, DatasetInfoReport dataset, ImageDataset train, ImageDataset test,
-        TrainingResult training, CompressionOutcome outcome, int pretrainEpochs)
+    /// <summary>The report of a run; <paramref name="training"/> is null for a posterior trained elsewhere and imported.</summary>
+    public static RunReport Report(ModelEntry entry, TrainingOptions options, DatasetInfoReport dataset, double testErrorPct,
+        TrainingResult? training, CompressionOutcome outcome, int pretrainEpochs)
     {
         var r = outcome.Result;
         return new RunReport
         {
             Model = entry.Name,
             Prior = entry.Prior,
-            Epochs = training.History.Count,
+            Epochs = training?.History.Count ?? 0,
             Seed = options.Seed,
             Dataset = dataset,
-            TestErrorPct = training.Last.TestErrorPercent,
-            TrainSeconds = Math.Round(training.TrainSeconds, 2),
-            TrainSamplesPerSecond = Math.Round(training.SamplesPerSecond, 1),
+            TestErrorPct = testErrorPct,
+            TrainSeconds = Math.Round(training?.TrainSeconds ?? 0, 2),
+            TrainSamplesPerSecond = Math.Round(training?.SamplesPerSecond ?? 0, 1),
             Layers = RunReport.LayersOf(r),
             KeptWeightPct = r.KeptWeightPercent,
             ExponentBits = r.ExponentBits,
@@ -116,7 +116,7 @@ public static class CompressionStep
             PretrainEpochs = pretrainEpochs,
             ArtifactBytes = outcome.ArtifactBytes,
             DenseBytes = outcome.DenseBytes,
-            History = training.History.Select(h => new EpochReport(h.Epoch, h.Loss, h.CrossEntropy, h.KL, h.TestErrorPercent,
+            History = (training?.History ?? []).Select(h => new EpochReport(h.Epoch, h.Loss, h.CrossEntropy, h.KL, h.TestErrorPercent,
                 h.KeptGroups.Select(k => k.Kept).ToArray(), Math.Round(h.Seconds, 2))).ToArray(),
         };
     }

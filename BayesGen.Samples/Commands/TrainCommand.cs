@@ -137,7 +137,7 @@ public static class TrainCommand
             var outcome = CompressionStep.Run(bayesian, entry, test, chosen.Thresholds, model.Mode(parse), outDir,
                 chosen.Means, rules: model.MaskRules(parse), layerExtraBits: chosen.ExtraBits);
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
-            var report = CompressionStep.Report(entry, options, dataset, train, test, result, outcome, pretrainEpochs)
+            var report = CompressionStep.Report(entry, options, dataset, result.Last.TestErrorPercent, result, outcome, pretrainEpochs)
                 with
                 {
                     Holdout = heldOutCount > 0 ? heldOutCount : null,

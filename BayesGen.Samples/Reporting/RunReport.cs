@@ -48,6 +48,8 @@ public sealed record RunReport
     public IReadOnlyList<EpochReport>? History { get; init; }
     /// <summary>Training images held out from training (<c>--holdout</c>), chosen with the run's seed; null or 0 for none.</summary>
     public long? Holdout { get; init; }
+    /// <summary>The PyTorch state dict the posterior was imported from (<c>bayesgen import</c>); null for a run BayesGen trained.</summary>
+    public string? ImportedFrom { get; init; }
     /// <summary>How <c>--max-error-increase</c> chose the thresholds, when it did.</summary>
     public ThresholdChoiceReport? ThresholdChoice { get; init; }
     /// <summary>How <c>--compensation auto</c> chose what replaces removed inputs, when it did.</summary>

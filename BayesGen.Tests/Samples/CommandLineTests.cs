@@ -6,7 +6,7 @@ namespace BayesGen.Tests.Samples;
 
 /// <summary>
 /// The command line on bad input: a clear message naming the problem and a non-zero exit code, never a stack
-/// trace. Runs the real entry point in this process with the console captured.
+/// trace. Runs the real entry point in this process with the console captured (<see cref="BayesGenCli"/>).
 /// </summary>
 [Collection(HeavyCollection.Name)]
 public sealed class CommandLineTests : IDisposable
@@ -15,28 +15,7 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var writer = new StringWriter();
-        var originalOut = Console.Out;
-        var originalError = Console.Error;
-        var originalConsole = AnsiConsole.Console;
-        try
-        {
-            Console.SetOut(writer);
-            Console.SetError(writer);
-            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Interactive = InteractionSupport.No, Ansi = AnsiSupport.No });
-            var entry = typeof(BayesGen.Samples.Commands.TrainCommand).Assembly.EntryPoint!;
-            var code = (int)entry.Invoke(null, new object[] { args })!;
-            return (code, writer.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-            AnsiConsole.Console = originalConsole;
-        }
-    }
+    private static (int Code, string Output) Run(params string[] args) => BayesGenCli.Run(args);
 
     [Fact]
     public void A_missing_artifact_is_named()

@@ -38,6 +38,14 @@ public static class CommandLineCases
         var longPath = Path.Combine(directory, new string('a', 300));
         var otherWeights = Fixture("lenet5.pt");
         using (var lenet5 = new BayesGen.Samples.Models.LeNet5()) BayesGen.Interop.PyTorchStateDict.Save(lenet5, otherWeights);
+        var posterior = Fixture("lenet300-posterior.pt");
+        var lenet300Weights = Fixture("lenet300.pt");
+        using (var lenet300 = new BayesGen.Samples.Models.LeNet300())
+        {
+            BayesGen.Interop.PyTorchStateDict.Save(lenet300, lenet300Weights);
+            using var bayesian = new BayesGen.Samples.Models.LeNet300.Bayesian(lenet300, BayesGen.BayesianOptions.Default);
+            BayesGen.Interop.PyTorchStateDict.Save(bayesian, posterior);
+        }
         string Run(string name) => CopyRun(seed, Fixture(name));
         // GNJ prunes a group above its threshold, the horseshoe below it: this threshold removes every group either way.
         var removeAll = seed.Prior == "gnj" ? "-1000" : "1000";
@@ -87,6 +95,16 @@ public static class CommandLineCases
             new("train: --init-from a text file", Expectation.Refused, "PyTorch state dict", false, d => ["train", "--init-from", Fixture("a-file"), "--out", d]),
             new("export-pytorch: a healthy artifact", Expectation.Accepted, "state dict of the pruned network", false, _ => ["export-pytorch", "--artifact", seed.Artifact, "--out", Fixture("pruned.pt")]),
             new("export-pytorch: --out is a directory", Expectation.Refused, "is a directory", false, _ => ["export-pytorch", "--artifact", seed.Artifact, "--out", empty]),
+            new("import: a healthy posterior", Expectation.Accepted, "report:", false,
+                d => ["import", "--model", "lenet300", "--state-dict", posterior, "--train-subset", "512", "--out", d]),
+            new("import: the posterior of another network", Expectation.Refused, "missing from the file", true,
+                d => ["import", "--model", "lenet5", "--state-dict", posterior, "--train-subset", "512", "--out", d]),
+            new("import: a plain network's weights, not a posterior", Expectation.Refused, "train --init-from", false,
+                d => ["import", "--model", "lenet300", "--state-dict", lenet300Weights, "--train-subset", "512", "--out", d]),
+            new("import: a text file", Expectation.Refused, "PyTorch state dict", false, d => ["import", "--model", "lenet300", "--state-dict", Fixture("a-file"), "--out", d]),
+            new("import: a named pipe", Expectation.Refused, "not a plain file", false, d => ["import", "--model", "lenet300", "--state-dict", Fixture("a-fifo"), "--out", d]),
+            new("import: a directory", Expectation.Refused, "is a directory", false, d => ["import", "--model", "lenet300", "--state-dict", empty, "--out", d]),
+            new("import: no --state-dict", Expectation.Refused, "--state-dict", false, d => ["import", "--model", "lenet300", "--out", d]),
             new("train: --data is an empty directory", Expectation.Refused, "lacks", false, _ => ["train", "--data", empty, "--epochs", "1"]),
             new("train: --data does not exist", Expectation.Refused, "does not exist", false, _ => ["train", "--data", Fixture("nowhere"), "--epochs", "1"]),
             new("compress: run directory does not exist", Expectation.Refused, "does not exist", false, _ => ["compress", "--run", Fixture("nowhere")]),
