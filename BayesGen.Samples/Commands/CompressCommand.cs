@@ -77,7 +77,7 @@ public static class CompressCommand
             if (previous is not null)
             {
                 var r = outcome.Result;
-                var updated = previous with
+                var updated = CompressionStep.WithChoices(previous, chosen, model, parse) with
                 {
                     Layers = RunReport.LayersOf(r),
                     KeptWeightPct = r.KeptWeightPercent,
@@ -92,11 +92,6 @@ public static class CompressCommand
                     ExtraSignificandBits = parse.GetValue(extraBits),
                     ArtifactBytes = outcome.ArtifactBytes,
                     DenseBytes = outcome.DenseBytes,
-                    ThresholdChoice = chosen.ThresholdChoice,
-                    CompensationChoice = chosen.Compensation,
-                    BitChoice = chosen.Bits,
-                    Coupling = parse.GetValue(model.Coupling),
-                    RoundChannels = parse.GetValue(model.RoundChannels),
                 };
                 updated.Save(RunFiles.Report(dir));
                 console.MarkupLine($"report updated: {Markup.Escape(RunFiles.Report(dir))}");

@@ -87,6 +87,20 @@ public static class CompressionStep
                $"{(coarse.Count == 1 ? "keeps" : "keep")} very few bits; `compress --extra-bits N` gives every layer N more bits, at a lower precision rate.";
     }
 
+    /// <summary>
+    /// <paramref name="report"/> with what compressing chose recorded: the held-out thresholds (if chosen), the
+    /// compensation and bits choices, the coupling rule and channel rounding given on the command line.
+    /// </summary>
+    public static RunReport WithChoices(RunReport report, MeasuredChoices.ForRun chosen, ModelOptions model, System.CommandLine.ParseResult parse)
+        => report with
+        {
+            ThresholdChoice = chosen.ThresholdChoice,
+            CompensationChoice = chosen.Compensation,
+            BitChoice = chosen.Bits,
+            Coupling = parse.GetValue(model.Coupling),
+            RoundChannels = parse.GetValue(model.RoundChannels),
+        };
+
     /// <summary>The report of a run; <paramref name="training"/> is null for a posterior trained elsewhere and imported.</summary>
     public static RunReport Report(ModelEntry entry, TrainingOptions options, DatasetInfoReport dataset, double testErrorPct,
         TrainingResult? training, CompressionOutcome outcome, int pretrainEpochs)

@@ -58,14 +58,8 @@ public static class ImportCommand
             var outcome = CompressionStep.Run(bayesian, entry, test, chosen.Thresholds, model.Mode(parse), outDir,
                 chosen.Means, rules: model.MaskRules(parse), layerExtraBits: chosen.ExtraBits);
             CompressionStep.Print(console, outcome, unpruned);
-            var report = CompressionStep.Report(entry, options, dataset, unpruned, null, outcome, 0) with
-            {
-                ImportedFrom = source.FullName,
-                CompensationChoice = chosen.Compensation,
-                BitChoice = chosen.Bits,
-                Coupling = parse.GetValue(model.Coupling),
-                RoundChannels = parse.GetValue(model.RoundChannels),
-            };
+            var report = CompressionStep.WithChoices(CompressionStep.Report(entry, options, dataset, unpruned, null, outcome, 0), chosen, model, parse)
+                with { ImportedFrom = source.FullName };
             report.Save(RunFiles.Report(outDir));
             console.MarkupLine($"report: {Markup.Escape(RunFiles.Report(outDir))}");
             return 0;

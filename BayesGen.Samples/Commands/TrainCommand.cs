@@ -137,16 +137,11 @@ public static class TrainCommand
             var outcome = CompressionStep.Run(bayesian, entry, test, chosen.Thresholds, model.Mode(parse), outDir,
                 chosen.Means, rules: model.MaskRules(parse), layerExtraBits: chosen.ExtraBits);
             CompressionStep.Print(console, outcome, result.Last.TestErrorPercent);
-            var report = CompressionStep.Report(entry, options, dataset, result.Last.TestErrorPercent, result, outcome, pretrainEpochs)
+            var report = CompressionStep.WithChoices(CompressionStep.Report(entry, options, dataset, result.Last.TestErrorPercent, result, outcome, pretrainEpochs), chosen, model, parse)
                 with
                 {
                     Holdout = heldOutCount > 0 ? heldOutCount : null,
                     ClipBiases = parse.GetValue(clipBiases),
-                    ThresholdChoice = chosen.ThresholdChoice,
-                    CompensationChoice = chosen.Compensation,
-                    BitChoice = chosen.Bits,
-                    Coupling = parse.GetValue(model.Coupling),
-                    RoundChannels = parse.GetValue(model.RoundChannels),
                 };
             var reportPath = Path.Combine(outDir, "report.json");
             report.Save(reportPath);
