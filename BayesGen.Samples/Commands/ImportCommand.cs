@@ -18,6 +18,7 @@ public static class ImportCommand
     {
         var data = new DataOptions();
         var model = new ModelOptions();
+        var device = new DeviceOption();
         var stateDict = new Option<FileInfo>("--state-dict")
         {
             Description = "The posterior, as torch.save(model.state_dict(), path) wrote it: BayesGen's names (fc1.weight_mu, fc1.scale.z_mu, ...) " +
@@ -33,10 +34,12 @@ public static class ImportCommand
         command.Options.Add(output);
         command.Options.Add(seed);
         data.AddTo(command);
+        device.AddTo(command);
         command.SetAction(parse =>
         {
             var console = AnsiConsole.Console;
             var entry = model.Entry(parse);
+            var computeOn = device.Resolve(parse);   // a GPU that is not there is an error before any work
             var source = parse.GetValue(stateDict)!;
             if (Directory.Exists(source.FullName)) throw new ArgumentException($"--state-dict {source.FullName} is a directory; give the file torch.save wrote.");
             if (!source.Exists) throw new FileNotFoundException($"--state-dict {source.FullName} does not exist.");
@@ -48,6 +51,7 @@ public static class ImportCommand
             using var plain = entry.CreatePlain();
             using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
             PyTorchStateDict.LoadPosteriorInto(bayesian, source.FullName);
+            bayesian.to(computeOn);
             bayesian.eval();
             double unpruned = Evaluation.ErrorPercent(bayesian, test);
             console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] from {Markup.Escape(source.FullName)}: test error {unpruned:F2} % on {dataset.Name}");

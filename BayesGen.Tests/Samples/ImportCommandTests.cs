@@ -116,6 +116,12 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("holds fc1.scale.z_mu twice", output);
 
+        var absentGpu = BayesGen.Training.Devices.CudaAvailable() ? "cuda:99" : "cuda";
+        (code, output) = BayesGenCli.Run("import", "--model", "lenet300", "--state-dict", file, "--device", absentGpu, "--out", Path.Combine(dir, "gpu"));
+        Assert.Equal(2, code);
+        Assert.Contains("cuda", output);
+        Assert.False(Directory.Exists(Path.Combine(dir, "gpu")));
+
         (code, output) = BayesGenCli.Run("import", "--model", "lenet300", "--state-dict", Path.Combine(dir, "absent.pt"), "--out", Path.Combine(dir, "absent"));
         Assert.Equal(2, code);
         Assert.Contains("absent.pt does not exist", output);
