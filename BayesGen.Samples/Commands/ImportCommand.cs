@@ -43,14 +43,15 @@ public static class ImportCommand
             var source = parse.GetValue(stateDict)!;
             if (Directory.Exists(source.FullName)) throw new ArgumentException($"--state-dict {source.FullName} is a directory; give the file torch.save wrote.");
             if (!source.Exists) throw new FileNotFoundException($"--state-dict {source.FullName} does not exist.");
+            // The file is read and checked against the network before the output directory or the data are touched.
+            using var plain = entry.CreatePlain();
+            using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
+            PyTorchStateDict.LoadPosteriorInto(bayesian, source.FullName);
             var outDir = parse.GetValue(output)?.FullName ?? Path.Combine("runs", $"{entry.Name}-{entry.Prior}-imported");
             OutputDirectory.Prepare(outDir, "--out");
             var (train, test, dataset) = data.Load(parse, System.Console.Out, entry);
             using var _ = train;
             using var __ = test;
-            using var plain = entry.CreatePlain();
-            using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
-            PyTorchStateDict.LoadPosteriorInto(bayesian, source.FullName);
             bayesian.to(computeOn);
             bayesian.eval();
             double unpruned = Evaluation.ErrorPercent(bayesian, test);
