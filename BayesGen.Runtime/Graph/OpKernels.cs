@@ -47,19 +47,24 @@ internal static class OpKernels
         }
         using var alpha = op.Alpha.ToScalar();   // clamp's bounds, held until LibTorch returns (HeldScalar explains why)
         using var beta = op.Beta.ToScalar();
+        // In place under autograd, the function must read a copy: clamp and the others keep their input for the
+        // backward pass, and overwriting that input afterwards would make the backward pass fail (ReLU6(inplace: true)
+        // after a BatchNorm, as MobileNetV2 writes it).
+        using var read = inPlace && x.requires_grad && is_grad_enabled() ? x.clone() : null;
+        var input = read ?? x;
         var result = op.Kind switch
         {
-            ActivationKind.LeakyRelu => F.leaky_relu(x, op.Alpha),
-            ActivationKind.Elu => F.elu(x, op.Alpha),
-            ActivationKind.Gelu => F.gelu(x, TorchSharp.Modules.GELU.Approximate.none),
-            ActivationKind.GeluTanh => F.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
-            ActivationKind.Silu => F.silu(x),
-            ActivationKind.Softplus => F.softplus(x, op.Alpha, op.Beta),
-            ActivationKind.Hardswish => F.hardswish(x),
-            ActivationKind.Hardsigmoid => F.hardsigmoid(x),
+            ActivationKind.LeakyRelu => F.leaky_relu(input, op.Alpha),
+            ActivationKind.Elu => F.elu(input, op.Alpha),
+            ActivationKind.Gelu => F.gelu(input, TorchSharp.Modules.GELU.Approximate.none),
+            ActivationKind.GeluTanh => F.gelu(input, TorchSharp.Modules.GELU.Approximate.tanh),
+            ActivationKind.Silu => F.silu(input),
+            ActivationKind.Softplus => F.softplus(input, op.Alpha, op.Beta),
+            ActivationKind.Hardswish => F.hardswish(input),
+            ActivationKind.Hardsigmoid => F.hardsigmoid(input),
             // Not F.hardtanh: in TorchSharp 0.107 it returns its input unchanged; clamp is the same function.
-            ActivationKind.Hardtanh => x.clamp(alpha, beta),
-            ActivationKind.Mish => F.mish(x),
+            ActivationKind.Hardtanh => input.clamp(alpha, beta),
+            ActivationKind.Mish => F.mish(input),
             _ => throw new NotSupportedException($"Unknown activation {op.Kind}."),
         };
         return CopyInto(result, x, inPlace);
