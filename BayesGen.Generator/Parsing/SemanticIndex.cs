@@ -17,6 +17,7 @@ internal sealed class SemanticIndex
 {
     private readonly Dictionary<SyntaxTree, SemanticModel> models = new();
     private readonly Dictionary<INamedTypeSymbol, Dictionary<ISymbol, List<IOperation>>> assignments = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<INamedTypeSymbol, HashSet<ISymbol>> grown = new(SymbolEqualityComparer.Default);
     private readonly CancellationToken cancellationToken;
 
     public SemanticIndex(SemanticModel first, CancellationToken cancellationToken)
@@ -53,10 +54,34 @@ internal sealed class SemanticIndex
             foreach (var value in values) yield return value;
     }
 
+    /// <summary>
+    /// Whether the class's code adds modules to <paramref name="member"/> after creating it
+    /// (<c>features.append(…)</c>, <c>blocks.Add(…)</c>): then its creation does not say what it holds.
+    /// </summary>
+    public bool IsGrown(ISymbol member)
+    {
+        Assignments(member.ContainingType);
+        return grown[member.ContainingType].Contains(member);
+    }
+
+    /// <summary>Methods of Sequential and ModuleList that add modules to a container already created.</summary>
+    private static readonly HashSet<string> GrowingMethods = new() { "append", "Add", "add_module", "insert", "Insert", "extend", "AddRange", "register_module" };
+
+    private static ISymbol? MemberOfThis(IOperation? target) => target switch
+    {
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } f => f.Field,
+        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } p => p.Property,
+        _ => null,
+    };
+
+    private static bool MayAssignOrGrow(SyntaxNode body) => body.DescendantNodes().Any(n => n.IsKind(SyntaxKind.SimpleAssignmentExpression)
+        || n is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } && GrowingMethods.Contains(access.Name.Identifier.ValueText));
+
     private Dictionary<ISymbol, List<IOperation>> Assignments(INamedTypeSymbol type)
     {
         if (assignments.TryGetValue(type, out var index)) return index;
         index = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+        var grows = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             var declaration = (TypeDeclarationSyntax)reference.GetSyntax(cancellationToken);
@@ -64,26 +89,24 @@ internal sealed class SemanticIndex
             // One operation tree per member body (constructors, methods, accessors): binding each body once.
             foreach (var body in declaration.Members.Where(m => m is BaseMethodDeclarationSyntax or PropertyDeclarationSyntax))
             {
-                if (!body.DescendantNodes().Any(n => n.IsKind(SyntaxKind.SimpleAssignmentExpression))) continue;
+                if (!MayAssignOrGrow(body)) continue;
                 foreach (var node in Bodies(body))
                 {
                     if (model.GetOperation(node, cancellationToken) is not { } operation) continue;
                     foreach (var assignment in operation.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>())
                     {
-                        var symbol = assignment.Target switch
-                        {
-                            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } f => (ISymbol)f.Field,
-                            IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } p => p.Property,
-                            _ => null,
-                        };
-                        if (symbol is null) continue;
+                        if (MemberOfThis(assignment.Target) is not { } symbol) continue;
                         if (!index.TryGetValue(symbol, out var list)) index[symbol] = list = new List<IOperation>();
                         list.Add(assignment.Value);
                     }
+                    foreach (var call in operation.DescendantsAndSelf().OfType<IInvocationOperation>())
+                        if (GrowingMethods.Contains(call.TargetMethod.Name) && MemberOfThis(call.Instance) is { } symbol)
+                            grows.Add(symbol);
                 }
             }
         }
         assignments[type] = index;
+        grown[type] = grows;
         return index;
     }
 

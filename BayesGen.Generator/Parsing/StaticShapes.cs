@@ -183,7 +183,8 @@ internal sealed class StaticShapes
     private Shape? Module(ISymbol member, Shape? input)
     {
         var created = Creations(member).ToList();
-        if (created.Count != 1) return null;
+        // A container the class appends to holds more than its creation says.
+        if (created.Count != 1 || index.IsGrown(member)) return null;
         return Created(created[0], input, member.Name);
     }
 
