@@ -65,7 +65,7 @@ internal static class BayesianEmitter
     private static void EmitFields(SourceWriter w, ModuleClassModel cls)
     {
         foreach (var member in cls.Members)
-            w.Line($"private readonly {member.FieldType} {NetworkEmitter.Id(member.Name)};");
+            w.Line($"private readonly {member.FieldType}{(member.MayBeNull && member.Kind != MemberKind.Value ? "?" : "")} {NetworkEmitter.Id(member.Name)};");
         if (cls.Members.Count > 0) w.Line();
     }
 
@@ -79,14 +79,16 @@ internal static class BayesianEmitter
             var source = Read(member, member.Kind == MemberKind.Value ? member.FieldType : "global::TorchSharp.torch.nn.Module");
             var value = member.Kind switch
             {
-                MemberKind.Module => $"convert.Module({source}, {path})",
-                MemberKind.Sequential => $"convert.Sequential({source}, {path})",
-                MemberKind.ModuleList => $"convert.ModuleList<{member.ElementType}>({source}, {path})",
+                MemberKind.Module => $"convert.{Optional(member)}Module({source}, {path})",
+                MemberKind.Sequential => $"convert.{Optional(member)}Sequential({source}, {path})",
+                MemberKind.ModuleList => $"convert.{Optional(member)}ModuleList<{member.ElementType}>({source}, {path})",
                 _ => source,
             };
             w.Line($"{NetworkEmitter.This(member.Name)} = {value};");
         }
     }
+
+    private static string Optional(MemberModel member) => member.MayBeNull ? "Optional" : "";
 
     private static string Read(MemberModel member, string type)
         => member.DirectAccess
@@ -132,6 +134,11 @@ internal static class BayesianEmitter
             var lines = forward.Body.Replace("\r\n", "\n").Split('\n').ToList();
             if (observe && lines.Count > 0 && lines[0].Trim() == "{") lines.Insert(1, "    " + observeLine);
             w.Lines(string.Join("\n", lines));
+        }
+        foreach (var helper in forward.Helpers)
+        {
+            w.Line();
+            w.Lines(helper);
         }
         w.Line("#nullable restore");
     }

@@ -92,7 +92,14 @@ internal enum MemberKind
 /// <param name="ElementType">A ModuleList's element type, fully qualified; else empty.</param>
 /// <param name="DirectAccess">Whether generated code can read the member directly (else it reads it by reflection).</param>
 /// <param name="Settings">Layer settings from attributes on the member, or null.</param>
-internal sealed record MemberModel(string Name, MemberKind Kind, string FieldType, string ElementType, bool DirectAccess, LayerSettingsModel? Settings);
+internal sealed record MemberModel(string Name, MemberKind Kind, string FieldType, string ElementType, bool DirectAccess, LayerSettingsModel? Settings)
+{
+    /// <summary>
+    /// Whether the member may hold null (declared with <c>?</c>, or where nullable annotations are off), as torchvision's
+    /// <c>downsample</c> does in the blocks that have none: its counterpart is then null too.
+    /// </summary>
+    public bool MayBeNull { get; init; }
+}
 
 /// <summary>Attributes on a member that set its layers' prior, variance clip or threshold.</summary>
 internal sealed record LayerSettingsModel(PriorModel? Prior, double? MaxVariance, double? Threshold);
@@ -104,4 +111,8 @@ internal sealed record LayerSettingsModel(PriorModel? Prior, double? MaxVariance
 /// <param name="IsExpressionBody">Whether <see cref="Body"/> is an expression.</param>
 /// <param name="NullableDirective">The nullable context at the method ("enable", "disable", …): the body is emitted in the same context.</param>
 /// <param name="Recordable">Whether every tensor operation could be rewritten (else the graph cannot be recorded).</param>
-internal sealed record ForwardModel(string ParameterName, string Body, bool IsExpressionBody, string NullableDirective, bool Recordable);
+internal sealed record ForwardModel(string ParameterName, string Body, bool IsExpressionBody, string NullableDirective, bool Recordable)
+{
+    /// <summary>The class's own methods forward calls, carried over as whole declarations (rewritten like the body).</summary>
+    public EquatableArray<string> Helpers { get; init; } = EquatableArray<string>.Empty;
+}

@@ -18,6 +18,11 @@ internal sealed class ForwardResult
     public bool Recordable { get; set; } = true;
     /// <summary>Instance members of the class (or its user base classes) forward reads, by name.</summary>
     public Dictionary<string, ISymbol> Members { get; } = new();
+    /// <summary>The class's own methods forward calls (and those they call), rewritten like forward for the counterpart.</summary>
+    public List<string> Helpers { get; } = new();
+
+    internal HashSet<IMethodSymbol> Carried { get; } = new(SymbolEqualityComparer.Default);
+    internal Queue<IMethodSymbol> Pending { get; } = new();
 }
 
 /// <summary>
@@ -35,9 +40,10 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
     private readonly INamedTypeSymbol generatedWithin;
     private readonly List<DiagnosticInfo> diagnostics;
     private readonly CancellationToken cancellationToken;
-    private readonly ForwardResult result = new();
+    private readonly ForwardResult result;
 
-    private ForwardRewriter(SemanticModel model, INamedTypeSymbol owner, INamedTypeSymbol generatedWithin, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private ForwardRewriter(SemanticModel model, INamedTypeSymbol owner, INamedTypeSymbol generatedWithin, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken,
+        ForwardResult result)
         : base(visitIntoStructuredTrivia: false)
     {
         this.model = model;
@@ -45,24 +51,76 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         this.generatedWithin = generatedWithin;
         this.diagnostics = diagnostics;
         this.cancellationToken = cancellationToken;
+        this.result = result;
     }
 
     /// <summary>Rewrites the body of <paramref name="forward"/>, a method of <paramref name="owner"/>, for code generated inside <paramref name="generatedWithin"/>.</summary>
+    /// <remarks>The class's own methods that forward calls (a torchvision-style <c>ForwardImpl</c>, a <c>Stage(conv, x)</c>
+    /// helper) are carried over too, each rewritten the same way, so what they compute is recorded as well.</remarks>
     public static ForwardResult Rewrite(MethodDeclarationSyntax forward, SemanticModel model, INamedTypeSymbol owner, INamedTypeSymbol generatedWithin,
-        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, System.Func<SyntaxTree, SemanticModel> modelFor)
     {
-        var rewriter = new ForwardRewriter(model, owner, generatedWithin, diagnostics, cancellationToken);
+        var result = new ForwardResult();
+        var rewriter = new ForwardRewriter(model, owner, generatedWithin, diagnostics, cancellationToken, result);
         if (forward.Body is { } body)
         {
-            rewriter.result.Body = Reindent((BlockSyntax)rewriter.Visit(body)!);
+            result.Body = Reindent((BlockSyntax)rewriter.Visit(body)!);
         }
         else
         {
-            rewriter.result.IsExpressionBody = true;
-            rewriter.result.Body = ((ExpressionSyntax)rewriter.Visit(forward.ExpressionBody!.Expression)!).ToString();
+            result.IsExpressionBody = true;
+            result.Body = ((ExpressionSyntax)rewriter.Visit(forward.ExpressionBody!.Expression)!).ToString();
         }
-        return rewriter.result;
+        while (result.Pending.Count > 0)
+        {
+            var method = result.Pending.Dequeue();
+            var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
+                .FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
+            if (syntax is null) continue;   // a partial method without a body: the compiler reports its calls
+            var helper = new ForwardRewriter(modelFor(syntax.SyntaxTree), owner, generatedWithin, diagnostics, cancellationToken, result);
+            result.Helpers.Add(helper.CarryOver(syntax));
+        }
+        return result;
     }
+
+    /// <summary>Whether <paramref name="method"/> is one of the class's own methods, which the counterpart gets a copy of.</summary>
+    private bool IsHelper(IMethodSymbol method)
+        => method.MethodKind == MethodKind.Ordinary && method.Name != "forward" && !method.IsAbstract && !method.IsExtern
+           && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, owner.OriginalDefinition)
+           && method.DeclaringSyntaxReferences.Length > 0;
+
+    private void Carry(IMethodSymbol method)
+    {
+        var definition = method.ReducedFrom ?? method.OriginalDefinition;
+        if (result.Carried.Add(definition)) result.Pending.Enqueue(definition);
+    }
+
+    /// <summary>
+    /// A helper method as the counterpart declares it: private (static if it was), its types fully qualified, its body
+    /// rewritten. A parameter typed as a particular layer (<c>Conv2d conv</c>) becomes a <c>Module&lt;Tensor, Tensor&gt;</c>,
+    /// since the counterpart passes the layer's Bayesian counterpart.
+    /// </summary>
+    private string CarryOver(MethodDeclarationSyntax method)
+    {
+        var symbol = model.GetDeclaredSymbol(method, cancellationToken)!;
+        var parameters = method.ParameterList.Parameters.Select((p, i) =>
+        {
+            var type = symbol.Parameters[i].Type;
+            var visited = (ParameterSyntax)Visit(p.WithAttributeLists(default))!;
+            return KnownTypes.IsModule(type) && KnownTypes.RoleOf(type) is not (null or ModuleRole.Container)
+                ? visited.WithType(SyntaxFactory.ParseTypeName(TensorModule).WithTrailingTrivia(SyntaxFactory.Space))
+                : visited;
+        });
+        var returnType = ((TypeSyntax)Visit(method.ReturnType)!).WithoutTrivia();
+        var typeParameters = method.TypeParameterList?.ToString() ?? "";
+        var constraints = string.Concat(method.ConstraintClauses.Select(c => " " + ((TypeParameterConstraintClauseSyntax)Visit(c)!).WithoutTrivia()));
+        var header = $"private {(symbol.IsStatic ? "static " : "")}{returnType} {method.Identifier.Text}{typeParameters}({string.Join(", ", parameters.Select(p => p.ToString().Trim()))}){constraints}";
+        return method.Body is { } body
+            ? header + "\n" + Reindent((BlockSyntax)Visit(body)!)
+            : $"{header}\n    => {((ExpressionSyntax)Visit(method.ExpressionBody!.Expression)!).ToString().Trim()};";
+    }
+
+    private const string TensorModule = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
 
     private ISymbol? SymbolOf(SyntaxNode node)
     {
@@ -107,6 +165,11 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         var symbol = SymbolOf(node);
         if (symbol is ITypeSymbol type) return TypeText(type, node);
         var visited = (GenericNameSyntax)base.VisitGenericName(node)!;
+        if (symbol is IMethodSymbol helper && IsHelper(helper))
+        {
+            Carry(helper);
+            return visited;
+        }
         return symbol is not null && symbol.IsStatic && symbol is IMethodSymbol method && Accessible(method, node)
             ? Text($"{Qualified(method.ContainingType)}.{visited.WithoutTrivia()}", node)
             : visited;
@@ -132,6 +195,9 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
                 Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
                     "it is a static module, shared by every instance and never made Bayesian (make it an instance field)");
                 return node;
+            case IMethodSymbol helper when IsHelper(helper):
+                Carry(helper);
+                return node;
             case IFieldSymbol or IPropertySymbol or IMethodSymbol or IEventSymbol when symbol.IsStatic:
                 return Accessible(symbol, node) ? Text($"{Qualified(symbol.ContainingType)}.{node.Identifier.Text}", node) : node;
             case IFieldSymbol or IPropertySymbol:
@@ -139,7 +205,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
                 return node;
             case IMethodSymbol or IEventSymbol when !symbol.IsStatic && !DeclaredByTorchSharp(symbol):
                 Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
-                    "it is an instance method of the network, which the counterpart does not have (inline it into forward, or make it static)");
+                    "it is an instance method of the network, which the counterpart does not have (inline it into forward)");
                 return node;
             default:
                 return node;
@@ -206,9 +272,16 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             return Text(literal, node);
         if (symbol is { IsStatic: false } && node.Expression is ThisExpressionSyntax && symbol is IFieldSymbol or IPropertySymbol)
             Member(symbol, node);
+        if (symbol is IMethodSymbol helper && IsHelper(helper) && (node.Expression is ThisExpressionSyntax || SymbolOf(node.Expression) is ITypeSymbol))
+        {
+            // this.Stage(…) or Net.Stage(…): the counterpart's own copy.
+            Carry(helper);
+            var helperName = node.Name is GenericNameSyntax gh ? gh.WithTypeArgumentList((TypeArgumentListSyntax)Visit(gh.TypeArgumentList)!) : node.Name;
+            return node.Expression is ThisExpressionSyntax ? node.WithName(helperName) : helperName.WithTriviaFrom(node);
+        }
         if (symbol is { IsStatic: false } && node.Expression is ThisExpressionSyntax && symbol is IMethodSymbol && !DeclaredByTorchSharp(symbol))
             Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
-                "it is an instance method of the network, which the counterpart does not have (inline it into forward, or make it static)");
+                "it is an instance method of the network, which the counterpart does not have (inline it into forward)");
         CheckLayerUse(node, symbol);
         var expression = (ExpressionSyntax)Visit(node.Expression)!;
         var name = node.Name is GenericNameSyntax g ? g.WithTypeArgumentList((TypeArgumentListSyntax)Visit(g.TypeArgumentList)!) : node.Name;
@@ -262,6 +335,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         }
         if (method.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke || method.MethodKind == MethodKind.AnonymousFunction)
             return rewritten;   // their bodies are in forward and rewritten with it
+        if (IsHelper(method)) return rewritten;   // carried over and rewritten like forward
         string? receiverText = call.Instance is not null && rewritten.Expression is MemberAccessExpressionSyntax access ? access.Expression.ToString() : null;
         var arguments = Arguments(call, node, rewritten, receiverText);
         var replacement = TensorOperations.Rewrite(call, arguments, out var reason);

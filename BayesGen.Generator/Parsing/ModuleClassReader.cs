@@ -59,7 +59,7 @@ internal sealed class ModuleClassReader
         if (HasErrors(syntax, model)) return new ClassReading(null, true, true);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var rewritten = ForwardRewriter.Rewrite(syntax, model, type, root, diagnostics, cancellationToken);
+        var rewritten = ForwardRewriter.Rewrite(syntax, model, type, root, diagnostics, cancellationToken, ModelFor);
         cancellationToken.ThrowIfCancellationRequested();
         var members = Members(rewritten);
         CheckCreations();
@@ -68,7 +68,10 @@ internal sealed class ModuleClassReader
         var directive = nullable.AnnotationsEnabled() && nullable.WarningsEnabled() ? "enable"
             : nullable.AnnotationsEnabled() ? "enable annotations"
             : nullable.WarningsEnabled() ? "enable warnings" : "disable";
-        var forwardModel = new ForwardModel(method.Parameters[0].Name, rewritten.Body, rewritten.IsExpressionBody, directive, rewritten.Recordable);
+        var forwardModel = new ForwardModel(method.Parameters[0].Name, rewritten.Body, rewritten.IsExpressionBody, directive, rewritten.Recordable)
+        {
+            Helpers = rewritten.Helpers.ToEquatableArray(),
+        };
         var classModel = new ModuleClassModel(type.Name, Qualified(type), MetadataName(type), counterpartName, members.ToEquatableArray(), forwardModel);
         return new ClassReading(classModel, mayHoldLayers, false);
     }
@@ -162,15 +165,16 @@ internal sealed class ModuleClassReader
             if (held.Count == 0 || held.Any(r => r is ModuleRole.Layer or ModuleRole.Container or ModuleRole.Block)) mayHoldLayers = true;
             if (held.Contains(ModuleRole.Layer) && !LayerSizesConstant(member))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesNotConstant, Location(member), member.Name));
+            bool mayBeNull = memberType.NullableAnnotation != NullableAnnotation.NotAnnotated;
             if (KnownTypes.ModuleListElement(memberType) is { } element)
             {
                 var elementType = KnownTypes.IsTensorModule(element) ? "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>" : "global::TorchSharp.torch.nn.Module";
-                result.Add(new MemberModel(member.Name, MemberKind.ModuleList, $"global::TorchSharp.Modules.ModuleList<{elementType}>", elementType, Direct(member), settings));
+                result.Add(new MemberModel(member.Name, MemberKind.ModuleList, $"global::TorchSharp.Modules.ModuleList<{elementType}>", elementType, Direct(member), settings) { MayBeNull = mayBeNull });
             }
             else if (KnownTypes.DerivesFromModules(memberType, "Sequential"))
-                result.Add(new MemberModel(member.Name, MemberKind.Sequential, "global::TorchSharp.Modules.Sequential", "", Direct(member), settings));
+                result.Add(new MemberModel(member.Name, MemberKind.Sequential, "global::TorchSharp.Modules.Sequential", "", Direct(member), settings) { MayBeNull = mayBeNull });
             else if (KnownTypes.IsTensorModule(memberType) || IsPlainModule(memberType))
-                result.Add(new MemberModel(member.Name, MemberKind.Module, "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>", "", Direct(member), settings));
+                result.Add(new MemberModel(member.Name, MemberKind.Module, "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>", "", Direct(member), settings) { MayBeNull = mayBeNull });
             else
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedLayer, Location(member), member.Name, memberType.Name, KnownTypes.SupportedList));
         }

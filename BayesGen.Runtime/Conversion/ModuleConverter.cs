@@ -79,6 +79,16 @@ public sealed class ModuleConverter
         return list;
     }
 
+    /// <summary>The counterpart of a module held in a member that may be null (null for null).</summary>
+    public nn.Module<Tensor, Tensor>? OptionalModule(nn.Module? source, string path) => source is null ? null : Module(source, path);
+
+    /// <summary>The counterpart of a Sequential held in a member that may be null (null for null).</summary>
+    public Sequential? OptionalSequential(nn.Module? source, string path) => source is null ? null : Sequential(source, path);
+
+    /// <summary>The counterpart of a ModuleList held in a member that may be null (null for null).</summary>
+    public ModuleList<T>? OptionalModuleList<T>(nn.Module? source, string path) where T : nn.Module
+        => source is null ? null : ModuleList<T>(source, path);
+
     private nn.Module Convert(nn.Module? source, string path)
     {
         Require(source, path);
@@ -122,7 +132,7 @@ public sealed class ModuleConverter
     private static void Require(nn.Module? source, string path)
     {
         if (source is null)
-            throw new ArgumentNullException(nameof(source), $"The network's module '{path}' is null: create it in the constructor before making the Bayesian model.");
+            throw new ArgumentNullException(nameof(source), $"The network's module '{path}' is null: create it in the constructor before making the Bayesian model, or declare the member nullable (with ?) if the network runs without it.");
     }
 
     private GroupScale Scale(string path, long groups)

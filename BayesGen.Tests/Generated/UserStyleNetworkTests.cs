@@ -1,6 +1,7 @@
 using BayesGen.Compression;
 using BayesGen.Deployment;
 using BayesGen.Layers;
+using BayesGen.Tests.Generated.Classic;
 using BayesGen.Tests.Generated.UserStyle;
 using BayesGen.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
@@ -12,7 +13,8 @@ using static BayesGen.Tests.Support.BayesianSetup;
 namespace BayesGen.Tests.Generated;
 
 /// <summary>
-/// Networks written as users write them (<see cref="UserStyle"/>), end to end: each trains a few steps, prunes with
+/// Networks written as users write them (<see cref="UserStyle"/>, and PyTorch's classic architectures as ported in
+/// <see cref="Classic"/>), end to end: each trains a few steps, prunes with
 /// masks propagated across its layers, and its compressed deployment computes what the masked Bayesian model
 /// computes, within 1e-5, from memory, after Save/Load, and through ONNX Runtime.
 /// </summary>
@@ -41,6 +43,15 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["AlexNetStyleNet"] = Of(() => new AlexNetStyleNet(), (p, o) => new AlexNetStyleNet.Bayesian(p, o), AlexNetStyleNet.Compressed.From, AlexNetStyleNet.Compressed.Load, 3, 16, 16),
         ["PropertyNet"] = Of(() => new PropertyNet(), (p, o) => new PropertyNet.Bayesian(p, o), PropertyNet.Compressed.From, PropertyNet.Compressed.Load, 20),
         ["ActivationZoo"] = Of(() => new ActivationZoo(), (p, o) => new ActivationZoo.Bayesian(p, o), ActivationZoo.Compressed.From, ActivationZoo.Compressed.Load, 2, 8, 8),
+        ["BottleneckResNet"] = Of(() => new BottleneckResNet(), (p, o) => new BottleneckResNet.Bayesian(p, o), BottleneckResNet.Compressed.From, BottleneckResNet.Compressed.Load, 3, 16, 16),
+        ["InvertedResidualNet"] = Of(() => new InvertedResidualNet(), (p, o) => new InvertedResidualNet.Bayesian(p, o), InvertedResidualNet.Compressed.From, InvertedResidualNet.Compressed.Load, 1, 16, 16),
+        ["DenseBlockNet"] = Of(() => new DenseBlockNet(), (p, o) => new DenseBlockNet.Bayesian(p, o), DenseBlockNet.Compressed.From, DenseBlockNet.Compressed.Load, 1, 12, 12),
+        ["FunctionalNet"] = Of(() => new FunctionalNet(), (p, o) => new FunctionalNet.Bayesian(p, o), FunctionalNet.Compressed.From, FunctionalNet.Compressed.Load, 1, 28, 28),
+        ["DisposingNet"] = Of(() => new DisposingNet(), (p, o) => new DisposingNet.Bayesian(p, o), DisposingNet.Compressed.From, DisposingNet.Compressed.Load, 1, 28, 28),
+        ["ResidualBlocksMlp"] = Of(() => new ResidualBlocksMlp(), (p, o) => new ResidualBlocksMlp.Bayesian(p, o), ResidualBlocksMlp.Compressed.From, ResidualBlocksMlp.Compressed.Load, 20),
+        ["SqueezeExciteNet"] = Of(() => new SqueezeExciteNet(), (p, o) => new SqueezeExciteNet.Bayesian(p, o), SqueezeExciteNet.Compressed.From, SqueezeExciteNet.Compressed.Load, 3, 16, 16),
+        ["ScopedHelperNet"] = Of(() => new ScopedHelperNet(), (p, o) => new ScopedHelperNet.Bayesian(p, o), ScopedHelperNet.Compressed.From, ScopedHelperNet.Compressed.Load, 1, 12, 12),
+        ["TupleListNet"] = Of(() => new TupleListNet(), (p, o) => new TupleListNet.Bayesian(p, o), TupleListNet.Compressed.From, TupleListNet.Compressed.Load, 2, 64),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);
@@ -69,7 +80,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
         // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
-        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet", deployed.FoldableBatchNorms > 0);
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet", deployed.FoldableBatchNorms > 0);
         deployed.FoldBatchNorm = false;
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;

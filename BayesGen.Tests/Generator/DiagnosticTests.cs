@@ -206,6 +206,29 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public Task BG0009_is_not_reported_for_a_Sequential_the_constructor_appends_to() => Expect("""
+        [GroupNJ]
+        [InputShape(1, 16, 16)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Sequential features = Sequential();
+            private readonly Linear fc = Linear(32, 10);
+            public Net() : base("Net")
+            {
+                features.append(Conv2d(1, 16, 3, padding: 1));
+                features.append(ReLU());
+                features.append(Conv2d(16, 32, 3, stride: 2, padding: 1));
+                RegisterComponents();
+            }
+            public override Tensor forward(Tensor x)
+            {
+                x = features.forward(x);
+                return fc.forward(functional.adaptive_avg_pool2d(x, 1).reshape(x.shape[0], -1));
+            }
+        }
+        """);
+
+    [Fact]
     public Task BG0009_residual_add_of_two_shapes() => Expect("""
         [GroupNJ]
         [InputShape(8)]
@@ -330,16 +353,34 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public Task BG0015_instance_method_tensor_field_and_this() => Expect("""
+    public Task BG0015_tensor_field_read_by_forward_or_by_a_method_it_calls() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
         {
             private readonly Linear fc = Linear(4, 2);
             private readonly Tensor offset = ones(2);
+            private readonly Tensor bias = zeros(2);
             private readonly double temperature = 2.0;   // a value: carried over
             public Net() : base("Net") => RegisterComponents();
-            private Tensor Scale(Tensor t) => t;
-            public override Tensor forward(Tensor x) => {|BG0010:{|BG0015:Scale|}(fc.forward(x))|} / temperature + {|BG0015:offset|};
+            private Tensor Scale(Tensor t) => Shift(t) / temperature;
+            private Tensor Shift(Tensor t) => t + {|BG0015:bias|};
+            public override Tensor forward(Tensor x) => Scale(fc.forward(x)) + {|BG0015:offset|};
+        }
+        """);
+
+    [Fact]
+    public Task Methods_forward_calls_are_carried_over_without_a_diagnostic() => Expect("""
+        [GroupNJ]
+        [InputShape(4)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(4, 8);
+            private readonly Linear fc2 = Linear(8, 2);
+            public Net() : base("Net") => RegisterComponents();
+            private static Tensor Act(Tensor t) => functional.relu(t);
+            private Tensor Layer(Linear layer, Tensor t) => Act(layer.forward(t));
+            private Tensor ForwardImpl(Tensor x) { var h = this.Layer(fc1, x); return Net.Act(fc2.forward(h)); }
+            public override Tensor forward(Tensor x) => ForwardImpl(x);
         }
         """);
 

@@ -1,0 +1,144 @@
+using BayesGen;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+// More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
+// from a list of tuples, squeeze-and-excitation gating, a helper method called from forward.
+namespace BayesGen.Tests.Generated.Classic;
+
+/// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
+[GroupNJ]
+[InputShape(1, 28, 28)]
+public partial class DisposingNet : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> conv1 = Conv2d(1, 8, 3, padding: Padding.Same);
+    private readonly Module<Tensor, Tensor> conv2 = Conv2d(8, 16, 3, stride: 2);
+    private readonly Module<Tensor, Tensor> fc1 = Linear(16 * 13 * 13, 24);
+    private readonly Module<Tensor, Tensor> fc2 = Linear(24, 10);
+
+    public DisposingNet() : base(nameof(DisposingNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor input)
+    {
+        using var l1 = F.relu(conv1.forward(input));
+        using var l2 = F.relu(conv2.forward(l1));
+        using var flat = l2.view(l2.size(0), -1);
+        using var l3 = F.relu(fc1.forward(flat));
+        return fc2.forward(l3).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>A residual MLP: blocks kept in a ModuleList, x = x + block(x) in a loop, one block class shared by name.</summary>
+[Horseshoe(1e-2)]
+[InputShape(20)]
+public partial class ResidualBlocksMlp : Module<Tensor, Tensor>
+{
+    private readonly Linear input = Linear(20, 32);
+    private readonly ModuleList<Module<Tensor, Tensor>> blocks = new();
+    private readonly Linear output = Linear(32, 3);
+
+    public ResidualBlocksMlp(int depth = 3) : base(nameof(ResidualBlocksMlp))
+    {
+        for (int i = 0; i < depth; i++) blocks.Add(new MlpBlock(32, 48));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(input.forward(x));
+        for (int i = 0; i < blocks.Count; i++)
+            x = x + blocks[i].forward(x);
+        return output.forward(x);
+    }
+}
+
+/// <summary>A pre-activation MLP block, declared outside any network (as a reusable class).</summary>
+public sealed class MlpBlock : Module<Tensor, Tensor>
+{
+    private readonly Linear up, down;
+    private readonly Dropout drop = Dropout(0.1);
+
+    public MlpBlock(int width, int hidden) : base(nameof(MlpBlock))
+    {
+        up = Linear(width, hidden);
+        down = Linear(hidden, width);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => down.forward(drop.forward(F.gelu(up.forward(x))));
+}
+
+/// <summary>A 1-D convolutional classifier built from a list of (name, module) tuples, Sequential(list.ToArray()).</summary>
+[GroupNJ]
+[InputShape(2, 64)]
+public partial class TupleListNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential body;
+
+    public TupleListNet(int[] channels) : base(nameof(TupleListNet))
+    {
+        var list = new List<(string, Module<Tensor, Tensor>)>();
+        long previous = 2;
+        for (int i = 0; i < channels.Length; i++)
+        {
+            list.Add(($"conv{i}", Conv1d(previous, channels[i], 5, padding: 2)));
+            list.Add(($"bn{i}", BatchNorm1d(channels[i])));
+            list.Add(($"act{i}", LeakyReLU(0.1, inplace: true)));
+            list.Add(($"pool{i}", MaxPool1d(2)));
+            previous = channels[i];
+        }
+        list.Add(("gap", AdaptiveAvgPool1d(1)));
+        list.Add(("flat", Flatten()));
+        list.Add(("head", Linear(previous, 4)));
+        body = Sequential(list.ToArray());
+        RegisterComponents();
+    }
+
+    public TupleListNet() : this(new[] { 8, 12, 16 }) { }
+
+    public override Tensor forward(Tensor x) => body.forward(x);
+}
+
+/// <summary>Squeeze-and-excitation: channel weights from a global average through two Linears, multiplied back onto the features.</summary>
+[GroupNJ]
+[InputShape(3, 16, 16)]
+public partial class SqueezeExciteNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv = Conv2d(3, 16, 3, padding: 1);
+    private readonly Linear squeeze = Linear(16, 4);
+    private readonly Linear excite = Linear(4, 16);
+    private readonly Linear head = Linear(16, 10);
+    public SqueezeExciteNet() : base(nameof(SqueezeExciteNet)) => RegisterComponents();
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(conv.forward(x));
+        var s = x.mean(new long[] { 2, 3 });
+        s = torch.sigmoid(excite.forward(F.relu(squeeze.forward(s))));
+        x = x * s.view(-1, 16, 1, 1);
+        return head.forward(x.mean(new long[] { 2, 3 }));
+    }
+}
+
+/// <summary>A helper method of the network called from forward (a layer-typed parameter), and a dispose scope around the pass.</summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class ScopedHelperNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(1, 6, 3, padding: 1);
+    private readonly Conv2d conv2 = Conv2d(6, 8, 3, padding: 1);
+    private readonly Linear fc = Linear(8 * 3 * 3, 4);
+    public ScopedHelperNet() : base(nameof(ScopedHelperNet)) => RegisterComponents();
+
+    private static Tensor Stage(Conv2d conv, Tensor x) => F.max_pool2d(F.relu(conv.forward(x)), 2);
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = Stage(conv1, input);
+        x = Stage(conv2, x);
+        return fc.forward(x.flatten(1)).MoveToOuterDisposeScope();
+    }
+}
