@@ -6,7 +6,8 @@ using static TorchSharp.torch.nn;
 using F = TorchSharp.torch.nn.functional;
 
 // More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
-// from a list of tuples, squeeze-and-excitation gating, a helper method called from forward.
+// from a list of tuples, squeeze-and-excitation gating, a helper method called from forward, sizes as tuples,
+// Linear layers over tokens.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
@@ -140,5 +141,42 @@ public partial class ScopedHelperNet : Module<Tensor, Tensor>
         var x = Stage(conv1, input);
         x = Stage(conv2, x);
         return fc.forward(x.flatten(1)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Sizes as tuples, a BatchNorm without affine parameters, ceil-mode and padded average pools, tensor-method ReLUs.</summary>
+[GroupNJ]
+[InputShape(3, 15, 15)]
+public partial class TupleArgsNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(3, 8, kernel_size: (3, 3), stride: (1, 1), padding: (1, 1));
+    private readonly BatchNorm2d bn1 = BatchNorm2d(8, affine: false);
+    private readonly MaxPool2d pool = MaxPool2d(kernel_size: 2, ceil_mode: true);
+    private readonly Conv2d conv2 = Conv2d(8, 12, kernel_size: (3, 1), padding: (1, 0));
+    private readonly AvgPool2d avg = AvgPool2d(kernel_size: 3, stride: 2, padding: 1, count_include_pad: false);
+    private readonly Linear fc = Linear(12 * 4 * 4, 5);
+    public TupleArgsNet() : base(nameof(TupleArgsNet)) => RegisterComponents();
+    public override Tensor forward(Tensor x)
+    {
+        x = pool.forward(bn1.forward(conv1.forward(x)).relu());
+        x = avg.forward(conv2.forward(x).relu());
+        return fc.forward(x.flatten(1));
+    }
+}
+
+/// <summary>Linear layers over the last dimension of a [batch, tokens, features] input, a token-wise residual, a mean over tokens.</summary>
+[GroupNJ]
+[InputShape(7, 10)]
+public partial class TokenMlp : Module<Tensor, Tensor>
+{
+    private readonly Linear embed = Linear(10, 16);
+    private readonly Linear mix = Linear(16, 16);
+    private readonly Linear head = Linear(16, 3);
+    public TokenMlp() : base(nameof(TokenMlp)) => RegisterComponents();
+    public override Tensor forward(Tensor x)
+    {
+        var h = F.gelu(embed.forward(x));          // [B, 7, 16]
+        h = h + F.gelu(mix.forward(h));
+        return head.forward(h.mean(new long[] { 1 }));
     }
 }

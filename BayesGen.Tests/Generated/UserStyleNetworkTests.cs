@@ -51,6 +51,8 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["ResidualBlocksMlp"] = Of(() => new ResidualBlocksMlp(), (p, o) => new ResidualBlocksMlp.Bayesian(p, o), ResidualBlocksMlp.Compressed.From, ResidualBlocksMlp.Compressed.Load, 20),
         ["SqueezeExciteNet"] = Of(() => new SqueezeExciteNet(), (p, o) => new SqueezeExciteNet.Bayesian(p, o), SqueezeExciteNet.Compressed.From, SqueezeExciteNet.Compressed.Load, 3, 16, 16),
         ["ScopedHelperNet"] = Of(() => new ScopedHelperNet(), (p, o) => new ScopedHelperNet.Bayesian(p, o), ScopedHelperNet.Compressed.From, ScopedHelperNet.Compressed.Load, 1, 12, 12),
+        ["TupleArgsNet"] = Of(() => new TupleArgsNet(), (p, o) => new TupleArgsNet.Bayesian(p, o), TupleArgsNet.Compressed.From, TupleArgsNet.Compressed.Load, 3, 15, 15),
+        ["TokenMlp"] = Of(() => new TokenMlp(), (p, o) => new TokenMlp.Bayesian(p, o), TokenMlp.Compressed.From, TokenMlp.Compressed.Load, 7, 10),
         ["TupleListNet"] = Of(() => new TupleListNet(), (p, o) => new TupleListNet.Bayesian(p, o), TupleListNet.Compressed.From, TupleListNet.Compressed.Load, 2, 64),
     };
 
@@ -80,7 +82,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
         // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
-        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet", deployed.FoldableBatchNorms > 0);
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet", deployed.FoldableBatchNorms > 0);
         deployed.FoldBatchNorm = false;
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;
