@@ -21,7 +21,9 @@ namespace BayesGen.Deployment;
 public class CompressedNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly Step[] steps;
+    private readonly IReadOnlyList<DeploymentNode> order;
     private readonly int output;
+    private NodeTimer? timer;
 
     /// <summary>Builds the network of a compressed model.</summary>
     public CompressedNetwork(CompressedModel model) : this(model, ShortName(model.Model) + ".Compressed") { }
@@ -37,6 +39,7 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
         foreach (var path in model.Graph.Nodes.Select(n => n.Op).OfType<BatchNormOp>().Select(o => o.Layer).Distinct())
             modules[path] = Register(path, model.CreateBatchNorm(path));
         var nodes = ExecutionOrder(model.Graph);
+        order = nodes;
         steps = Plan(nodes, modules);
         output = model.Graph.Output;
         ChunkRows = BatchChunks.DefaultRows(model);
@@ -77,7 +80,9 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
         for (int i = 1; i < steps.Length; i++)
         {
             var step = steps[i];
+            long started = timer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             values[i] = step.Compute(values);
+            timer?.Add(i, values[i]!, started);
             foreach (var done in step.LastUseOf)
             {
                 values[done]!.Dispose();
@@ -85,6 +90,38 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
             }
         }
         return values[output]!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="input"/> through the network <paramref name="rounds"/> times (in its chunks, without
+    /// gradients) and says where the time went: every node's wall-clock time summed over chunks and rounds, with
+    /// the per-example shape it produced. On a CUDA device the times are those of launching the kernels, not of
+    /// running them.
+    /// </summary>
+    public IReadOnlyList<NodeTime> Profile(Tensor input, int rounds = 1)
+    {
+        if (rounds < 1) throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "At least one round.");
+        var profile = new NodeTimer(steps.Length);
+        timer = profile;
+        try
+        {
+            using var _ = no_grad();
+            for (int r = 0; r < rounds; r++)
+            {
+                using var scope = NewDisposeScope();
+                forward(input);
+            }
+        }
+        finally
+        {
+            timer = null;
+        }
+        return Enumerable.Range(1, steps.Length - 1).Select(i => new NodeTime(i, order[i].Op.Name, order[i].Op switch
+        {
+            LayerOp l => l.Layer,
+            BatchNormOp b => b.Layer,
+            _ => null,
+        }, profile.Shapes[i] ?? Array.Empty<long>(), profile.Milliseconds[i])).ToList();
     }
 
     /// <summary>
@@ -185,6 +222,26 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
     private static string ShortName(string fullName) => fullName[(fullName.LastIndexOfAny(new[] { '.', '+' }) + 1)..];
 
     private sealed record Step(Func<Tensor?[], Tensor> Compute, int[] LastUseOf);
+
+    /// <summary>Per-node time and output shape, filled while <see cref="Profile"/> runs.</summary>
+    private sealed class NodeTimer
+    {
+        public NodeTimer(int nodes)
+        {
+            Milliseconds = new double[nodes];
+            Shapes = new long[]?[nodes];
+        }
+
+        public double[] Milliseconds { get; }
+
+        public long[]?[] Shapes { get; }
+
+        public void Add(int node, Tensor value, long started)
+        {
+            Milliseconds[node] += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            Shapes[node] ??= value.shape.Skip(1).ToArray();
+        }
+    }
 
     /// <summary>Gather indices kept on the CPU and copied once to whatever device the network runs on.</summary>
     private sealed class DeviceIndex

@@ -27,10 +27,12 @@ public static class InferenceBenchmark
         var artifact = new Option<FileInfo>("--artifact") { Description = "The compressed model (model.bgc of a trained run).", Required = true };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8192 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds.", DefaultValueFactory = _ => 15 };
+        var profile = new Option<int>("--profile") { Description = "Also time every node of the dense and compressed TorchSharp deployments over this many batches (0: not), and print them side by side.", DefaultValueFactory = _ => 0 };
         var command = new Command("inference", "Dense versus compressed inference speed, TorchSharp and ONNX Runtime.");
         command.Options.Add(artifact);
         command.Options.Add(batch.AtLeast(1));
         command.Options.Add(rounds.AtLeast(1));
+        command.Options.Add(profile.AtLeast(0));
         data.AddTo(command);
         device.AddTo(command);
         command.SetAction(parse =>
@@ -109,8 +111,30 @@ public static class InferenceBenchmark
             if (folds)
                 AnsiConsole.MarkupLine($"{smallUnfolded.FoldableBatchNorms} BatchNorms folded into the layers before them (every TorchSharp deployment above); " +
                                        $"unfolded, the compressed network takes {medians[7] / medians[2]:F2}x as long");
+            if (parse.GetValue(profile) is > 0 and var profiled)
+                PrintProfile(denseTorch.Profile(onDevice, profiled), smallTorch.Profile(onDevice, profiled), profiled);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Dense and compressed deployments node by node (the same graph, so the same nodes), with their ratio.</summary>
+    private static void PrintProfile(IReadOnlyList<NodeTime> dense, IReadOnlyList<NodeTime> compressed, int batches)
+    {
+        static string Name(NodeTime n) => n.Layer is null ? n.Operation : $"{n.Operation} {n.Layer}";
+        static string Shape(NodeTime n) => string.Join("×", n.Shape);
+        if (dense.Count != compressed.Count || dense.Zip(compressed).Any(p => Name(p.First) != Name(p.Second)))
+        {
+            AnsiConsole.MarkupLine("[yellow]The dense and compressed graphs differ node by node; their profiles are not compared.[/]");
+            return;
+        }
+        var table = new Table().AddColumns("node", "operation", "dense shape", "dense ms", "compressed shape", "compressed ms", "dense / compressed");
+        foreach (var (d, c) in dense.Zip(compressed))
+            table.AddRow(d.Node.ToString(), Markup.Escape(Name(d)), Shape(d), (d.Milliseconds / batches).ToString("F2"), Shape(c),
+                (c.Milliseconds / batches).ToString("F2"), c.Milliseconds > 0 ? (d.Milliseconds / c.Milliseconds).ToString("F2") : "-");
+        double denseTotal = dense.Sum(n => n.Milliseconds) / batches, compressedTotal = compressed.Sum(n => n.Milliseconds) / batches;
+        table.AddRow("", "[bold]all nodes[/]", "", denseTotal.ToString("F2"), "", compressedTotal.ToString("F2"), (denseTotal / compressedTotal).ToString("F2"));
+        AnsiConsole.MarkupLine($"Time per node, ms per batch (mean of {batches} profiled batches, chunks included):");
+        AnsiConsole.Write(table);
     }
 }

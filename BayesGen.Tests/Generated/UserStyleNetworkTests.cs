@@ -87,6 +87,15 @@ public sealed class UserStyleNetworkTests : IDisposable
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;
 
+        // Profiling times every node of the graph, names the layers, gives each node's shape per example, and leaves
+        // the outputs as they were.
+        var profile = deployed.Profile(x, rounds: 2);
+        Assert.Equal(deployed.Model.Graph.Nodes.Count - 1, profile.Count);
+        Assert.All(profile, n => Assert.True(n.Milliseconds >= 0, $"{name}: node {n.Node} took {n.Milliseconds} ms"));
+        Assert.Equal(actual.shape.Skip(1), profile.Single(n => n.Node == deployed.Model.Graph.Output).Shape);
+        Assert.Equal(deployed.Model.Layers.Select(l => l.Name).Order(), profile.Where(n => n.Operation == "layer").Select(n => n.Layer!).Distinct().Order());
+        using (var again = deployed.forward(x)) AssertClose(actual, again, name + " (after profiling)");
+
         // Quantised weights, through the file: Save, Load with the generated class, and ONNX Runtime.
         NetworkCompression.ApplyTo(model, masks, result, quantized: true);
         using var expectedQ = model.forward(x);

@@ -289,7 +289,7 @@ public sealed class CommandLineTests : IDisposable
         var path = Path.Combine(dir, "model.bgc");
         BayesGen.Deployment.CompressedModel.From(bayesian, result).Save(path);
 
-        var (code, output) = Run("bench", "inference", "--artifact", path, "--batch", "150", "--rounds", "1");
+        var (code, output) = Run("bench", "inference", "--artifact", path, "--batch", "150", "--rounds", "1", "--profile", "1");
         Assert.True(code == 0, output);
         foreach (var variant in new[] { "plain network", "dense (all units)", "compressed", "dense, batch whole", "compressed, batch whole", "ONNX Runtime, dense", "ONNX Runtime, compressed" })
             Assert.Contains(variant, output);
@@ -321,5 +321,16 @@ public sealed class CommandLineTests : IDisposable
                 printed = double.Parse(folding.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(printed, (unfolded - 0.005) / (folded + 0.005) - 0.005, (unfolded + 0.005) / Math.Max(folded - 0.005, 1e-9) + 0.005);
         }
+
+        // --profile: one row per node of the graph, shapes per example, and the totals are the sums of the rows.
+        static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        var rows = System.Text.RegularExpressions.Regex.Matches(output, @"│\s*(\d+)\s*│\s*([^│]+?)\s*│\s*([\d×]+)\s*│\s*([\d.]+)\s*│\s*([\d×]+)\s*│\s*([\d.]+)\s*│");
+        Assert.True(rows.Count >= 3, output);
+        Assert.Equal(Enumerable.Range(1, rows.Count).Select(i => i.ToString()), rows.Select(r => r.Groups[1].Value));
+        Assert.Contains(rows, r => r.Groups[2].Value.StartsWith("layer ", StringComparison.Ordinal) && r.Groups[3].Value != r.Groups[5].Value);   // pruned: fewer units
+        var total = System.Text.RegularExpressions.Regex.Match(output, @"all nodes\s*│\s*│\s*([\d.]+)\s*│\s*│\s*([\d.]+)\s*│\s*([\d.]+)");
+        Assert.True(total.Success, output);
+        Assert.InRange(Number(total.Groups[1].Value), rows.Sum(r => Number(r.Groups[4].Value)) - 0.005 * rows.Count - 0.01, rows.Sum(r => Number(r.Groups[4].Value)) + 0.005 * rows.Count + 0.01);
+        Assert.InRange(Number(total.Groups[2].Value), rows.Sum(r => Number(r.Groups[6].Value)) - 0.005 * rows.Count - 0.01, rows.Sum(r => Number(r.Groups[6].Value)) + 0.005 * rows.Count + 0.01);
     }
 }
