@@ -114,10 +114,44 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         var returnType = ((TypeSyntax)Visit(method.ReturnType)!).WithoutTrivia();
         var typeParameters = method.TypeParameterList?.ToString() ?? "";
         var constraints = string.Concat(method.ConstraintClauses.Select(c => " " + ((TypeParameterConstraintClauseSyntax)Visit(c)!).WithoutTrivia()));
-        var header = $"private {(symbol.IsStatic ? "static " : "")}{returnType} {method.Identifier.Text}{typeParameters}({string.Join(", ", parameters.Select(p => p.ToString().Trim()))}){constraints}";
+        var hides = HidesInherited(symbol) ? "new " : "";
+        var header = $"private {hides}{(symbol.IsStatic ? "static " : "")}{returnType} {method.Identifier.Text}{typeParameters}({string.Join(", ", parameters.Select(p => p.ToString().Trim()))}){constraints}";
         return method.Body is { } body
             ? header + "\n" + Reindent((BlockSyntax)Visit(body)!)
             : $"{header}\n    => {((ExpressionSyntax)Visit(method.ExpressionBody!.Expression)!).ToString().Trim()};";
+    }
+
+    /// <summary>
+    /// Whether the copy of <paramref name="method"/> hides a member of the counterpart's base class (BayesianNetwork for
+    /// the network, Module&lt;Tensor, Tensor&gt; for a block): one of its name that is not a method, or a method of the
+    /// same signature as the copy's. It must then say <c>new</c> (else CS0108), and must not say it otherwise (CS0109).
+    /// </summary>
+    private bool HidesInherited(IMethodSymbol method)
+    {
+        var baseType = owner.BaseType;
+        while (baseType is not null && !KnownTypes.IsTorchSharp(baseType)) baseType = baseType.BaseType;   // a block's counterpart: Module<Tensor, Tensor>
+        if (SymbolEqualityComparer.Default.Equals(owner, generatedWithin))
+            baseType = model.Compilation.GetTypeByMetadataName("BayesGen.BayesianNetwork");
+        var copied = method.Parameters.Select(p => CopiedParameterType(p.Type)).ToArray();
+        for (var t = baseType; t is not null; t = t.BaseType)
+            foreach (var member in t.GetMembers(method.Name))
+            {
+                if (member.DeclaredAccessibility == Accessibility.Private || member.IsImplicitlyDeclared) continue;
+                if (member is not IMethodSymbol other) return true;
+                if (other.Arity == method.Arity && other.Parameters.Length == copied.Length
+                    && other.Parameters.Select(p => p.Type).Zip(copied, (a, b) => b is null || SymbolEqualityComparer.Default.Equals(a, b)).All(same => same))
+                    return true;
+            }
+        return false;
+    }
+
+    /// <summary>A parameter's type in the copy: a layer type becomes Module&lt;Tensor, Tensor&gt; (null where that type is not found).</summary>
+    private ITypeSymbol? CopiedParameterType(ITypeSymbol type)
+    {
+        if (!KnownTypes.IsModule(type) || KnownTypes.RoleOf(type) is null or ModuleRole.Container) return type;
+        var module = model.Compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module`2");
+        var tensor = model.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
+        return module is null || tensor is null ? null : module.Construct(tensor, tensor);
     }
 
     private const string TensorModule = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
