@@ -367,6 +367,12 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             var all = new[] { extended.Expression.ToString() }.Concat(rewritten.ArgumentList.Arguments.Select(a => a.ToString()));
             return Text($"{Qualified(extension.ContainingType)}.{method.Name}{typeArguments}({string.Join(", ", all)})", node);
         }
+        if (method.MethodKind == MethodKind.DelegateInvoke && KnownTypes.IsTensor(call.Type) && Constants.Unwrap(call.Instance!) is not ILocalReferenceOperation)
+        {
+            // A delegate held in a field or passed in: its body is elsewhere, so what it computes cannot be recorded.
+            NotRecordable(node, $"a call through the delegate '{node.Expression}', whose body forward does not contain (write the operation in forward, or pick it with a setting)");
+            return rewritten;
+        }
         if (method.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke || method.MethodKind == MethodKind.AnonymousFunction)
             return rewritten;   // their bodies are in forward and rewritten with it
         if (IsHelper(method)) return rewritten;   // carried over and rewritten like forward

@@ -375,6 +375,24 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
+    public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
+        [GroupNJ]
+        [InputShape(6)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(6, 8);
+            private readonly Linear fc2 = Linear(8, 2);
+            private readonly System.Func<Tensor, Tensor> activation = t => functional.relu(t);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                System.Func<Tensor, Tensor> local = t => functional.gelu(t);
+                return fc2.forward(local({|BG0010:activation(fc1.forward(x))|}));
+            }
+        }
+        """);
+
     [Fact]   // Layer is also a method of BayesianNetwork: the copy hides it explicitly, without a compiler warning either.
     public Task Methods_forward_calls_are_carried_over_without_a_diagnostic() => ExpectWithWarnings("""
         [GroupNJ]
