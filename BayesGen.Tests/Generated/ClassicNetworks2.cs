@@ -7,7 +7,7 @@ using F = TorchSharp.torch.nn.functional;
 
 // More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
 // from a list of tuples, squeeze-and-excitation gating, a helper method called from forward, sizes as tuples,
-// Linear layers over tokens.
+// Linear layers over tokens, towers joined along dim -1, a global average pool by the map's own size.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
@@ -178,5 +178,39 @@ public partial class TokenMlp : Module<Tensor, Tensor>
         var h = F.gelu(embed.forward(x));          // [B, 7, 16]
         h = h + F.gelu(mix.forward(h));
         return head.forward(h.mean(new long[] { 1 }));
+    }
+}
+
+/// <summary>Two towers concatenated along the last dimension (dim: -1), a clone before the head.</summary>
+[GroupNJ]
+[InputShape(6)]
+public partial class TwoTowerMlp : Module<Tensor, Tensor>
+{
+    private readonly Linear left = Linear(6, 8);
+    private readonly Linear right = Linear(6, 5);
+    private readonly Linear head = Linear(13, 3);
+    public TwoTowerMlp() : base(nameof(TwoTowerMlp)) => RegisterComponents();
+    public override Tensor forward(Tensor x)
+    {
+        var joined = torch.cat(new[] { F.relu(left.forward(x)), torch.tanh(right.forward(x)) }, dim: -1);
+        return head.forward(joined.clone());
+    }
+}
+
+/// <summary>A global average pool by the feature map's own size, then two squeezes.</summary>
+[GroupNJ]
+[InputShape(2, 12, 12)]
+public partial class GlobalPoolNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(2, 6, 3, padding: 1);
+    private readonly Conv2d conv2 = Conv2d(6, 10, 3, padding: 1);
+    private readonly Linear fc = Linear(10, 4);
+    public GlobalPoolNet() : base(nameof(GlobalPoolNet)) => RegisterComponents();
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(conv1.forward(x));
+        x = F.relu(conv2.forward(x));
+        x = F.avg_pool2d(x, new long[] { x.shape[2], x.shape[3] });
+        return fc.forward(x.squeeze(-1).squeeze(-1));
     }
 }

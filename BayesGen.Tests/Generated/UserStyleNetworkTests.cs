@@ -53,6 +53,8 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["ScopedHelperNet"] = Of(() => new ScopedHelperNet(), (p, o) => new ScopedHelperNet.Bayesian(p, o), ScopedHelperNet.Compressed.From, ScopedHelperNet.Compressed.Load, 1, 12, 12),
         ["TupleArgsNet"] = Of(() => new TupleArgsNet(), (p, o) => new TupleArgsNet.Bayesian(p, o), TupleArgsNet.Compressed.From, TupleArgsNet.Compressed.Load, 3, 15, 15),
         ["TokenMlp"] = Of(() => new TokenMlp(), (p, o) => new TokenMlp.Bayesian(p, o), TokenMlp.Compressed.From, TokenMlp.Compressed.Load, 7, 10),
+        ["TwoTowerMlp"] = Of(() => new TwoTowerMlp(), (p, o) => new TwoTowerMlp.Bayesian(p, o), TwoTowerMlp.Compressed.From, TwoTowerMlp.Compressed.Load, 6),
+        ["GlobalPoolNet"] = Of(() => new GlobalPoolNet(), (p, o) => new GlobalPoolNet.Bayesian(p, o), GlobalPoolNet.Compressed.From, GlobalPoolNet.Compressed.Load, 2, 12, 12),
         ["TupleListNet"] = Of(() => new TupleListNet(), (p, o) => new TupleListNet.Bayesian(p, o), TupleListNet.Compressed.From, TupleListNet.Compressed.Load, 2, 64),
     };
 
