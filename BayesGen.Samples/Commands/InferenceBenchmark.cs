@@ -27,7 +27,7 @@ public static class InferenceBenchmark
         var artifact = new Option<FileInfo>("--artifact") { Description = "The compressed model (model.bgc of a trained run).", Required = true };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8192 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds.", DefaultValueFactory = _ => 15 };
-        var profile = new Option<int>("--profile") { Description = "Also time every node of the dense and compressed TorchSharp deployments over this many batches (0: not), and print them side by side.", DefaultValueFactory = _ => 0 };
+        var profile = new Option<int>("--profile") { Description = "Also time every node of the dense and compressed TorchSharp deployments over this many batches, alternating (0: not), and print each node's median side by side.", DefaultValueFactory = _ => 0 };
         var command = new Command("inference", "Dense versus compressed inference speed, TorchSharp and ONNX Runtime.");
         command.Options.Add(artifact);
         command.Options.Add(batch.AtLeast(1));
@@ -112,11 +112,29 @@ public static class InferenceBenchmark
                 AnsiConsole.MarkupLine($"{smallUnfolded.FoldableBatchNorms} BatchNorms folded into the layers before them (every TorchSharp deployment above); " +
                                        $"unfolded, the compressed network takes {medians[7] / medians[2]:F2}x as long");
             if (parse.GetValue(profile) is > 0 and var profiled)
-                PrintProfile(denseTorch.Profile(onDevice, profiled), smallTorch.Profile(onDevice, profiled), profiled);
+            {
+                // Alternating batches, as the rounds above: a machine that slows down mid-run slows both sides alike.
+                var denseRounds = new List<IReadOnlyList<NodeTime>>();
+                var smallRounds = new List<IReadOnlyList<NodeTime>>();
+                for (int i = 0; i < profiled; i++)
+                {
+                    denseRounds.Add(denseTorch.Profile(onDevice));
+                    smallRounds.Add(smallTorch.Profile(onDevice));
+                }
+                PrintProfile(MedianPerNode(denseRounds), MedianPerNode(smallRounds), profiled);
+            }
             return 0;
         });
         return command;
     }
+
+    /// <summary>Each node's median time over the profiled batches.</summary>
+    private static IReadOnlyList<NodeTime> MedianPerNode(List<IReadOnlyList<NodeTime>> rounds)
+        => rounds[0].Select((node, k) =>
+        {
+            var sorted = rounds.Select(r => r[k].Milliseconds).Order().ToList();
+            return node with { Milliseconds = sorted[sorted.Count / 2] };
+        }).ToList();
 
     /// <summary>Dense and compressed deployments node by node (the same graph, so the same nodes), with their ratio.</summary>
     private static void PrintProfile(IReadOnlyList<NodeTime> dense, IReadOnlyList<NodeTime> compressed, int batches)
@@ -130,11 +148,11 @@ public static class InferenceBenchmark
         }
         var table = new Table().AddColumns("node", "operation", "dense shape", "dense ms", "compressed shape", "compressed ms", "dense / compressed");
         foreach (var (d, c) in dense.Zip(compressed))
-            table.AddRow(d.Node.ToString(), Markup.Escape(Name(d)), Shape(d), (d.Milliseconds / batches).ToString("F2"), Shape(c),
-                (c.Milliseconds / batches).ToString("F2"), c.Milliseconds > 0 ? (d.Milliseconds / c.Milliseconds).ToString("F2") : "-");
-        double denseTotal = dense.Sum(n => n.Milliseconds) / batches, compressedTotal = compressed.Sum(n => n.Milliseconds) / batches;
+            table.AddRow(d.Node.ToString(), Markup.Escape(Name(d)), Shape(d), d.Milliseconds.ToString("F2"), Shape(c),
+                c.Milliseconds.ToString("F2"), c.Milliseconds > 0 ? (d.Milliseconds / c.Milliseconds).ToString("F2") : "-");
+        double denseTotal = dense.Sum(n => n.Milliseconds), compressedTotal = compressed.Sum(n => n.Milliseconds);
         table.AddRow("", "[bold]all nodes[/]", "", denseTotal.ToString("F2"), "", compressedTotal.ToString("F2"), (denseTotal / compressedTotal).ToString("F2"));
-        AnsiConsole.MarkupLine($"Time per node, ms per batch (mean of {batches} profiled batches, chunks included):");
+        AnsiConsole.MarkupLine($"Time per node, ms per batch (each node's median over {batches} batches, dense and compressed alternating; chunks included):");
         AnsiConsole.Write(table);
     }
 }
