@@ -145,6 +145,7 @@ public static class CommandLineCases
             new("sweep: --against a run report, not a sweep", Expectation.Refused, "is not a sweep", false, _ => ["sweep", "--run", Run("r9"), "--train-subset", "512", "--against", seed.Report]),
             new("bench inference: zero batch", Expectation.Refused, "--batch must be at least 1", false, _ => ["bench", "inference", "--artifact", seed.Artifact, "--batch", "0"]),
             new("bench inference: /dev/zero", Expectation.Refused, "not a plain file", false, _ => ["bench", "inference", "--artifact", "/dev/zero"]),
+            new("bench inference: negative profile", Expectation.Refused, "--profile must be 0 or more", false, _ => ["bench", "inference", "--artifact", seed.Artifact, "--profile", "-1"]),
             new("bench train: zero rounds", Expectation.Refused, "--rounds must be at least 1", false, _ => ["bench", "train", "--rounds", "0"]),
             new("info", Expectation.Accepted, "convolution", false, _ => ["info"]),
             new("--help", Expectation.Accepted, "Usage", false, _ => ["--help"]),
