@@ -83,11 +83,22 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         return result;
     }
 
-    /// <summary>Whether <paramref name="method"/> is one of the class's own methods, which the counterpart gets a copy of.</summary>
+    /// <summary>
+    /// Whether <paramref name="method"/> is one of the class's own methods, or a non-virtual one of a base class of
+    /// the user's (a virtual one could be overridden where the copy would not see it), which the counterpart gets a
+    /// copy of.
+    /// </summary>
     private bool IsHelper(IMethodSymbol method)
-        => method.MethodKind == MethodKind.Ordinary && method.Name != "forward" && !method.IsAbstract && !method.IsExtern
-           && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, owner.OriginalDefinition)
-           && method.DeclaringSyntaxReferences.Length > 0;
+    {
+        if (method.MethodKind != MethodKind.Ordinary || method.Name == "forward" || method.IsAbstract || method.IsExtern
+            || method.DeclaringSyntaxReferences.Length == 0 || method.ContainingType is not { } declaring)
+            return false;
+        if (SymbolEqualityComparer.Default.Equals(declaring.OriginalDefinition, owner.OriginalDefinition)) return true;
+        if (method.IsVirtual || method.IsOverride) return false;
+        for (var t = owner.BaseType; t is not null && !KnownTypes.IsTorchSharp(t); t = t.BaseType)
+            if (SymbolEqualityComparer.Default.Equals(declaring.OriginalDefinition, t.OriginalDefinition)) return true;
+        return false;
+    }
 
     private void Carry(IMethodSymbol method)
     {

@@ -7,7 +7,8 @@ using F = TorchSharp.torch.nn.functional;
 
 // More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
 // from a list of tuples, squeeze-and-excitation gating, a helper method called from forward, sizes as tuples,
-// Linear layers over tokens, towers joined along dim -1, a global average pool by the map's own size.
+// Linear layers over tokens, towers joined along dim -1, a global average pool by the map's own size, a helper in a
+// base class.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
@@ -213,4 +214,22 @@ public partial class GlobalPoolNet : Module<Tensor, Tensor>
         x = F.avg_pool2d(x, new long[] { x.shape[2], x.shape[3] });
         return fc.forward(x.squeeze(-1).squeeze(-1));
     }
+}
+
+/// <summary>A base class of the user's holding a layer and a helper that uses it.</summary>
+public abstract class BaseNet : Module<Tensor, Tensor>
+{
+    protected readonly Linear fc1 = Linear(6, 8);
+    protected BaseNet(string name) : base(name) { }
+    protected Tensor Hidden(Tensor x) => F.relu(fc1.forward(x));
+}
+
+/// <summary>A network derived from it, calling the base class's helper from forward.</summary>
+[GroupNJ]
+[InputShape(6)]
+public partial class DerivedNet : BaseNet
+{
+    private readonly Linear fc2 = Linear(8, 2);
+    public DerivedNet() : base(nameof(DerivedNet)) => RegisterComponents();
+    public override Tensor forward(Tensor x) => fc2.forward(Hidden(x));
 }

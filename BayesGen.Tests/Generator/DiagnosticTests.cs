@@ -375,6 +375,26 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // A base class's non-virtual helper is carried over; a virtual one could be overridden where the copy cannot see it.
+    public Task BG0015_virtual_helper_of_a_base_class_but_not_a_non_virtual_one() => Expect("""
+        public abstract class BaseNet : Module<Tensor, Tensor>
+        {
+            protected readonly Linear fc1 = Linear(6, 8);
+            protected BaseNet(string name) : base(name) { }
+            protected Tensor Hidden(Tensor x) => functional.relu(fc1.forward(x));
+            protected virtual Tensor Head(Tensor x) => x;
+        }
+
+        [GroupNJ]
+        [InputShape(6)]
+        public partial class Net : BaseNet
+        {
+            private readonly Linear fc2 = Linear(8, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => {|BG0010:{|BG0015:Head|}(fc2.forward(Hidden(x)))|};
+        }
+        """);
+
     [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
     public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
         [GroupNJ]
