@@ -8,7 +8,7 @@ using F = TorchSharp.torch.nn.functional;
 // More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
 // from a list of tuples, squeeze-and-excitation gating, a helper method called from forward, sizes as tuples,
 // Linear layers over tokens, towers joined along dim -1, a global average pool by the map's own size, a helper in a
-// base class.
+// base class, children() iterated with a cast, a switch on a setting.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
@@ -232,4 +232,22 @@ public partial class DerivedNet : BaseNet
     private readonly Linear fc2 = Linear(8, 2);
     public DerivedNet() : base(nameof(DerivedNet)) => RegisterComponents();
     public override Tensor forward(Tensor x) => fc2.forward(Hidden(x));
+}
+
+/// <summary>A Sequential run child by child through children() with a cast, and an activation picked by a switch on a setting.</summary>
+[GroupNJ]
+[InputShape(6)]
+public partial class SwitchNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential body = Sequential(Linear(6, 8), ReLU(), Linear(8, 8));
+    private readonly Linear head = Linear(8, 2);
+    private readonly string mode;
+    public SwitchNet(string mode = "gelu") : base(nameof(SwitchNet)) { this.mode = mode; RegisterComponents(); }
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var child in body.children())
+            x = ((Module<Tensor, Tensor>)child).forward(x);
+        x = mode switch { "relu" => F.relu(x), "tanh" => x.tanh(), _ => F.gelu(x) };
+        return head.forward(x);
+    }
 }
