@@ -8,7 +8,7 @@ using F = TorchSharp.torch.nn.functional;
 // More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
 // from a list of tuples, squeeze-and-excitation gating, a helper method called from forward, sizes as tuples,
 // Linear layers over tokens, towers joined along dim -1, a global average pool by the map's own size, a helper in a
-// base class, children() iterated with a cast, a switch on a setting.
+// base class, children() iterated with a cast, a switch on a setting, a residual wrapper given its inner module.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
@@ -250,4 +250,31 @@ public partial class SwitchNet : Module<Tensor, Tensor>
         x = mode switch { "relu" => F.relu(x), "tanh" => x.tanh(), _ => F.gelu(x) };
         return head.forward(x);
     }
+}
+
+/// <summary>A residual wrapper around whatever module it is given (composition, as in many model zoos).</summary>
+public sealed class Residual : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> inner;
+    public Residual(Module<Tensor, Tensor> inner) : base(nameof(Residual)) { this.inner = inner; RegisterComponents(); }
+    public override Tensor forward(Tensor x) => x + inner.forward(x);
+}
+
+/// <summary>A Sequential of Linear layers, two residual wrappers around inner Sequentials, and an Identity.</summary>
+[GroupNJ]
+[InputShape(10)]
+public partial class ComposedNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential net;
+    public ComposedNet() : base(nameof(ComposedNet))
+    {
+        net = Sequential(
+            Linear(10, 16), ReLU(),
+            new Residual(Sequential(Linear(16, 24), ReLU(), Linear(24, 16))),
+            new Residual(Sequential(Linear(16, 24), Tanh(), Linear(24, 16))),
+            Identity(),
+            Linear(16, 3));
+        RegisterComponents();
+    }
+    public override Tensor forward(Tensor x) => net.forward(x);
 }

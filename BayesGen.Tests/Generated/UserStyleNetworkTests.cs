@@ -57,6 +57,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["GlobalPoolNet"] = Of(() => new GlobalPoolNet(), (p, o) => new GlobalPoolNet.Bayesian(p, o), GlobalPoolNet.Compressed.From, GlobalPoolNet.Compressed.Load, 2, 12, 12),
         ["DerivedNet"] = Of(() => new DerivedNet(), (p, o) => new DerivedNet.Bayesian(p, o), DerivedNet.Compressed.From, DerivedNet.Compressed.Load, 6),
         ["SwitchNet"] = Of(() => new SwitchNet(), (p, o) => new SwitchNet.Bayesian(p, o), SwitchNet.Compressed.From, SwitchNet.Compressed.Load, 6),
+        ["ComposedNet"] = Of(() => new ComposedNet(), (p, o) => new ComposedNet.Bayesian(p, o), ComposedNet.Compressed.From, ComposedNet.Compressed.Load, 10),
         ["TupleListNet"] = Of(() => new TupleListNet(), (p, o) => new TupleListNet.Bayesian(p, o), TupleListNet.Compressed.From, TupleListNet.Compressed.Load, 2, 64),
     };
 
