@@ -100,6 +100,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         Assert.Equal(actual.shape.Skip(1), profile.Single(n => n.Node == deployed.Model.Graph.Output).Shape);
         Assert.Equal(deployed.Model.Layers.Select(l => l.Name).Order(), profile.Where(n => n.Operation == "layer").Select(n => n.Layer!).Distinct().Order());
         using (var again = deployed.forward(x)) AssertClose(actual, again, name + " (after profiling)");
+        Assert.Equal("rounds", Assert.Throws<ArgumentOutOfRangeException>(() => deployed.Profile(x, rounds: 0)).ParamName);
 
         // Quantised weights, through the file: Save, Load with the generated class, and ONNX Runtime.
         NetworkCompression.ApplyTo(model, masks, result, quantized: true);
