@@ -175,7 +175,7 @@ internal sealed class ModuleClassReader
                 result.Add(new MemberModel(member.Name, MemberKind.Sequential, "global::TorchSharp.Modules.Sequential", "", Direct(member), settings) { MayBeNull = mayBeNull });
             else if (KnownTypes.IsTensorModule(memberType) || IsPlainModule(memberType))
                 result.Add(new MemberModel(member.Name, MemberKind.Module, "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>", "", Direct(member), settings) { MayBeNull = mayBeNull });
-            else
+            else if (!held.Contains(ModuleRole.Unsupported))   // else already reported where the module is created
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedLayer, Location(member), member.Name, memberType.Name, KnownTypes.SupportedList));
         }
         // Members forward reads that hold no storage of their own: computed properties.

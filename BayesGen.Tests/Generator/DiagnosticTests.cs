@@ -395,6 +395,18 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // Once, where the module is created, not again on the member.
+    public Task BG0007_a_ModuleDict_member_is_reported_once() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear trunk = Linear(10, 12);
+            private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> heads = {|BG0007:new()|};
+            public Net() : base("Net") { heads.Add("main", Linear(12, 3)); RegisterComponents(); }
+            public override Tensor forward(Tensor x) => heads["main"].forward(functional.relu(trunk.forward(x)));
+        }
+        """);
+
     [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
     public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
         [GroupNJ]
