@@ -240,6 +240,12 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
                 Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
                     "it is a static module, shared by every instance and never made Bayesian (make it an instance field)");
                 return node;
+            case IFieldSymbol or IPropertySymbol when symbol.IsStatic && KnownTypes.IsTensor(symbol is IFieldSymbol tf ? tf.Type : ((IPropertySymbol)symbol).Type):
+                // A constant tensor (per-channel normalisation constants): the graph records operations between the
+                // network's values and numbers, so a held tensor would reach the deployment as nothing it can replay.
+                Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
+                    "it is a tensor held outside a layer; the graph records operations between the network's values and numbers, not constant tensors (normalise the data before the network, or write the constants as numbers: (x - 0.5) / 0.25)");
+                return node;
             case IMethodSymbol helper when IsHelper(helper):
                 Carry(helper);
                 return node;

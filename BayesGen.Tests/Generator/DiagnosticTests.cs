@@ -407,6 +407,19 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // Per-channel normalisation constants held in a static tensor: the deployment could not replay them.
+    public Task BG0015_static_tensor_constant() => Expect("""
+        [GroupNJ]
+        [InputShape(3, 8, 8)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private static readonly Tensor Mean = tensor(new[] { 0.49f, 0.48f, 0.45f }).view(1, 3, 1, 1);
+            private readonly Conv2d conv = Conv2d(3, 6, 3, padding: 1);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => conv.forward(x - {|BG0015:Mean|});
+        }
+        """);
+
     [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
     public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
         [GroupNJ]
