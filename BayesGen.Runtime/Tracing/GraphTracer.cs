@@ -76,7 +76,7 @@ public sealed class GraphTracer : IDisposable
         {
             if (!nodeOf.TryGetValue(inputs[i], out ids[i]))
             {
-                Fail($"{op.Describe()} reads a tensor that no recorded operation produced: forward computes it with an operation BayesGen does not record (see the generator's warnings for this network).");
+                Fail($"{op.Describe()} reads a tensor that no recorded operation produced: forward computes it with an operation BayesGen does not record (see the generator's warnings for this network), or reads a tensor held outside the network's layers (a constant: write it as numbers, or apply it to the data before the network).");
                 return;
             }
         }
