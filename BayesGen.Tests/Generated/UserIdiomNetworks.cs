@@ -8,7 +8,8 @@ using F = TorchSharp.torch.nn.functional;
 // More of the ways users write networks: disposing intermediates, residual MLP blocks in a ModuleList, a Sequential
 // from a list of tuples, squeeze-and-excitation gating, a helper method called from forward, sizes as tuples,
 // Linear layers over tokens, towers joined along dim -1, a global average pool by the map's own size, a helper in a
-// base class, children() iterated with a cast, a switch on a setting, a residual wrapper given its inner module.
+// base class, children() iterated with a cast, a switch on a setting, a residual wrapper given its inner module, a
+// block with a helper method.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>TorchSharp's MNIST example as many write it: using-declared intermediates and a view by x.size(0).</summary>
@@ -277,4 +278,24 @@ public partial class ComposedNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
     public override Tensor forward(Tensor x) => net.forward(x);
+}
+
+/// <summary>Blocks whose forward calls a helper method of the block that reads the block's layers and a value.</summary>
+[GroupNJ]
+[InputShape(8)]
+public partial class BlockHelperNet : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> blocks = Sequential(new Block(8), new Block(8));
+    private readonly Linear head = Linear(8, 2);
+    public BlockHelperNet() : base(nameof(BlockHelperNet)) => RegisterComponents();
+    public override Tensor forward(Tensor x) => head.forward(blocks.forward(x));
+
+    private sealed class Block : Module<Tensor, Tensor>
+    {
+        private readonly Linear a, b;
+        private readonly double scale = 0.5;
+        public Block(int width) : base(nameof(Block)) { a = Linear(width, 12); b = Linear(12, width); RegisterComponents(); }
+        private Tensor Branch(Tensor x) => b.forward(F.relu(a.forward(x))) * scale;
+        public override Tensor forward(Tensor x) => x + Branch(x);
+    }
 }

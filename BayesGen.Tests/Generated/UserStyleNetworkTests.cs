@@ -58,6 +58,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["DerivedNet"] = Of(() => new DerivedNet(), (p, o) => new DerivedNet.Bayesian(p, o), DerivedNet.Compressed.From, DerivedNet.Compressed.Load, 6),
         ["SwitchNet"] = Of(() => new SwitchNet(), (p, o) => new SwitchNet.Bayesian(p, o), SwitchNet.Compressed.From, SwitchNet.Compressed.Load, 6),
         ["ComposedNet"] = Of(() => new ComposedNet(), (p, o) => new ComposedNet.Bayesian(p, o), ComposedNet.Compressed.From, ComposedNet.Compressed.Load, 10),
+        ["BlockHelperNet"] = Of(() => new BlockHelperNet(), (p, o) => new BlockHelperNet.Bayesian(p, o), BlockHelperNet.Compressed.From, BlockHelperNet.Compressed.Load, 8),
         ["TupleListNet"] = Of(() => new TupleListNet(), (p, o) => new TupleListNet.Bayesian(p, o), TupleListNet.Compressed.From, TupleListNet.Compressed.Load, 2, 64),
     };
 
