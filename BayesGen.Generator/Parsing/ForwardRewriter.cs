@@ -118,7 +118,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         {
             var type = symbol.Parameters[i].Type;
             var visited = (ParameterSyntax)Visit(p.WithAttributeLists(default))!;
-            return KnownTypes.IsModule(type) && KnownTypes.RoleOf(type) is not (null or ModuleRole.Container)
+            return BecomesTensorModule(type)
                 ? visited.WithType(SyntaxFactory.ParseTypeName(TensorModule).WithTrailingTrivia(SyntaxFactory.Space))
                 : visited;
         });
@@ -156,10 +156,13 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         return false;
     }
 
+    /// <summary>Whether a parameter of this type is declared Module&lt;Tensor, Tensor&gt; in the copy: a particular layer or block type.</summary>
+    private static bool BecomesTensorModule(ITypeSymbol type) => KnownTypes.IsModule(type) && KnownTypes.RoleOf(type) is not (null or ModuleRole.Container);
+
     /// <summary>A parameter's type in the copy: a layer type becomes Module&lt;Tensor, Tensor&gt; (null where that type is not found).</summary>
     private ITypeSymbol? CopiedParameterType(ITypeSymbol type)
     {
-        if (!KnownTypes.IsModule(type) || KnownTypes.RoleOf(type) is null or ModuleRole.Container) return type;
+        if (!BecomesTensorModule(type)) return type;
         var module = model.Compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module`2");
         var tensor = model.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
         return module is null || tensor is null ? null : module.Construct(tensor, tensor);
@@ -236,11 +239,11 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
                 return TypeText(symbol, node);
             case IFieldSymbol { IsConst: true } constant when !KnownTypes.IsTorchSharp(constant) && Literal(constant) is { } literal:
                 return Text(literal, node);
-            case IFieldSymbol or IPropertySymbol when symbol.IsStatic && KnownTypes.IsModule(symbol is IFieldSymbol sf ? sf.Type : ((IPropertySymbol)symbol).Type):
+            case IFieldSymbol or IPropertySymbol when symbol.IsStatic && KnownTypes.IsModule(TypeOf(symbol)):
                 Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
                     "it is a static module, shared by every instance and never made Bayesian (make it an instance field)");
                 return node;
-            case IFieldSymbol or IPropertySymbol when symbol.IsStatic && KnownTypes.IsTensor(symbol is IFieldSymbol tf ? tf.Type : ((IPropertySymbol)symbol).Type):
+            case IFieldSymbol or IPropertySymbol when symbol.IsStatic && KnownTypes.IsTensor(TypeOf(symbol)):
                 // A constant tensor (per-channel normalisation constants): the graph records operations between the
                 // network's values and numbers, so a held tensor would reach the deployment as nothing it can replay.
                 Report(DiagnosticDescriptors.MemberNotCopyable, node, owner.Name, symbol.Name,
@@ -263,6 +266,9 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         }
     }
 
+    /// <summary>The declared type of a field or property.</summary>
+    private static ITypeSymbol TypeOf(ISymbol fieldOrProperty) => fieldOrProperty is IFieldSymbol f ? f.Type : ((IPropertySymbol)fieldOrProperty).Type;
+
     private static bool DeclaredByTorchSharp(ISymbol symbol) => symbol.ContainingType is { } t && KnownTypes.IsTorchSharp(t);
 
     /// <summary>Whether generated code may name a static member (else it is reported).</summary>
@@ -283,7 +289,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name, "it is not a field or property the counterpart can hold");
             return;
         }
-        var type = symbol is IFieldSymbol f ? f.Type : ((IPropertySymbol)symbol).Type;
+        var type = TypeOf(symbol);
         if (KnownTypes.IsTensor(type) || KnownTypes.IsParameter(type))
         {
             Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name,
