@@ -14,6 +14,6 @@ internal static class GroupScales
     /// <summary>A group horseshoe posterior for <paramref name="groups"/> groups with global scale <paramref name="tau0"/>.</summary>
     public static GroupScale Horseshoe(long groups, double tau0, HorseshoeGlobalScale globalScale, HorseshoeStatistic statistic,
         HorseshoeInitialization initialization, BayesianOptions options)
-        => new HorseshoeScale(groups, options.HorseshoeTau0 ?? tau0, globalScale, statistic, options.InitGenerator, options.InitialLogVariance,
+        => new HorseshoeScale(groups, options.HorseshoeTau0 ?? tau0, options.HorseshoeGlobalScale ?? globalScale, statistic, options.InitGenerator, options.InitialLogVariance,
             options.HorseshoeInitialization ?? initialization);
 }

@@ -35,6 +35,12 @@ public sealed record BayesianOptions
     /// <summary>Overrides the horseshoe global scale τ0 the attributes chose (null: keep theirs); for τ0 sweeps.</summary>
     public double? HorseshoeTau0 { get; init; }
 
+    /// <summary>
+    /// Overrides whether the horseshoe's layer auxiliary has Gamma scale τ0 or τ0² (<see cref="Priors.HorseshoeGlobalScale"/>)
+    /// where the attributes chose (null: keep theirs).
+    /// </summary>
+    public HorseshoeGlobalScale? HorseshoeGlobalScale { get; init; }
+
     /// <summary>Overrides the horseshoe initialisation the attributes chose (null: keep theirs).</summary>
     public HorseshoeInitialization? HorseshoeInitialization { get; init; }
 }

@@ -122,7 +122,7 @@ public sealed class BayesianTrainer
                     {
                         Checkpoint.Save(options.CheckpointPath, model, optimizer,
                             new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history)
-                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model) });
+                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model) });
                     }
                     catch (InvalidOperationException e)
                     {
@@ -214,6 +214,8 @@ public sealed class BayesianTrainer
             differences.Add(state.ClipsBiasVariances
                 ? "bias variances clipped (now not: set ClipBiasVariances = true, --clip-biases on the command line)"
                 : "bias variances not clipped (now clipped: set ClipBiasVariances = false, --clip-biases false on the command line)");
+        if (state.Priors is { } priors && priors != PriorsOf(model))
+            differences.Add($"priors {priors} (now {PriorsOf(model)})");
         if (differences.Count > 0)
             throw new ArgumentException(
                 $"The checkpoint {options.CheckpointPath} was written with {string.Join(", ", differences)}; resuming exactly needs the same settings " +
@@ -232,12 +234,23 @@ public sealed class BayesianTrainer
         using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
         Checkpoint.Save(options.CheckpointPath, model, optimizer,
             new Checkpoint.State(model.GetType().FullName ?? model.GetType().Name, 0, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, 0, new())
-            { TrainingExamples = trainingExamples, ClipsBiasVariances = ClipsBiasVariances(model) });
+            { TrainingExamples = trainingExamples, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model) });
     }
 
     /// <summary>Whether a clipped layer of <paramref name="model"/> clips its bias variances too: it changes every step, so a resumed run must agree.</summary>
     private static bool ClipsBiasVariances(BayesianNetwork model)
         => model.BayesianLayers.Any(l => l.Layer.Options.MaxVariance is not null && l.Layer.Options.ClipBiasVariance);
+
+    /// <summary>
+    /// The distinct priors of <paramref name="model"/>'s layers with what changes their KL ("horseshoe(tau0=1E-05, Published)"):
+    /// a resumed run under another τ0 would silently train towards another prior.
+    /// </summary>
+    internal static string PriorsOf(BayesianNetwork model)
+        => string.Join(", ", model.BayesianLayers.Select(l => l.Layer.Scale switch
+        {
+            Layers.HorseshoeScale h => FormattableString.Invariant($"horseshoe(tau0={h.Tau0:R}, {h.GlobalScale})"),
+            var other => other.Prior.ToString(),
+        }).Distinct());
 
     /// <summary>A seed for one epoch and stream, so that any epoch can be replayed without stored RNG state.</summary>
     internal static long EpochSeed(long seed, int epoch, int stream)

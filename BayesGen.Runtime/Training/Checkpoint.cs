@@ -43,6 +43,12 @@ public static class Checkpoint
 
         /// <summary>Whether clipped layers clipped their bias variances too (<see cref="Layers.LayerOptions.ClipBiasVariance"/>); false in older checkpoints.</summary>
         public bool ClipsBiasVariances { get; init; }
+
+        /// <summary>
+        /// The priors the layers train under, with the settings that change their KL (the horseshoe's τ0 and global
+        /// scale), checked on resume; null in older checkpoints.
+        /// </summary>
+        public string? Priors { get; init; }
     }
 
     /// <summary>Writes a checkpoint atomically; refuses a model whose parameters are not all finite.</summary>

@@ -30,6 +30,10 @@ public static class TrainCommand
         var initLogVar = new Option<double>("--init-logvar") { Description = "Initial log-variance of weights and group scales (the reference uses -9; higher starts pruning sooner).", DefaultValueFactory = _ => -9.0 };
         var horseshoeInit = new Option<string?>("--horseshoe-init") { Description = "Horseshoe initialisation: unit-scale (the default: the layer scale starts at 1) or prior-scale (s starts at the prior's scale; groups compensate)." };
         horseshoeInit.AcceptOnlyFromAmong("unit-scale", "prior-scale");
+        var tau0 = new Option<double?>("--tau0") { Description = "The horseshoe's global scale tau0 (default: the network's attribute, 1e-5 in the samples); needs --prior ghs." };
+        tau0.Must(v => v is null || (v > 0 && double.IsFinite(v.Value)), "--tau0 must be a finite number above 0, e.g. 1e-5.");
+        var horseshoeScale = new Option<string?>("--horseshoe-scale") { Description = "How tau0 enters the horseshoe: published (the layer auxiliary's Gamma scale is tau0, as the public code has it: an effective global scale of sqrt(tau0)) or exact (tau0 squared: the layer scale is exactly half-Cauchy(0, tau0))." };
+        horseshoeScale.AcceptOnlyFromAmong("published", "exact");
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: runs/<model>-<prior>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
@@ -52,7 +56,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
         model.AddModelTo(command);
-        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit, clipBiases }) command.Options.Add(o);
+        foreach (var o in new Option[] { epochs, batch, lr, seed, warmup, pretrain, initLogVar, horseshoeInit, tau0, horseshoeScale, clipBiases }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
         model.AddThresholdChoiceTo(command);
@@ -66,6 +70,8 @@ public static class TrainCommand
             var outDir = parse.GetValue(output)?.FullName ?? Path.Combine("runs", $"{entry.Name}-{entry.Prior}");
             if (parse.GetValue(resume) && !File.Exists(Path.Combine(outDir, "checkpoint.bgck")))
                 throw new ArgumentException($"--resume: {outDir} has no checkpoint.bgck to continue from (drop --resume to start the run).");
+            if (entry.Prior != "ghs" && (parse.GetValue(tau0) is not null || parse.GetValue(horseshoeScale) is not null))
+                throw new ArgumentException($"--tau0 and --horseshoe-scale set the horseshoe prior, and {entry.Name} is trained here with {entry.Prior}: add --prior ghs.");
             var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
@@ -122,6 +128,13 @@ public static class TrainCommand
                     "prior-scale" => HorseshoeInitialization.PriorScale,
                     _ => null,
                 },
+                HorseshoeTau0 = parse.GetValue(tau0),
+                HorseshoeGlobalScale = parse.GetValue(horseshoeScale) switch
+                {
+                    "published" => HorseshoeGlobalScale.Published,
+                    "exact" => HorseshoeGlobalScale.Exact,
+                    _ => null,
+                },
             });
 
             var thresholds = model.ParsedThresholds(parse, bayesian);   // an unknown layer name fails now, not after training
@@ -142,6 +155,7 @@ public static class TrainCommand
                 {
                     Holdout = heldOutCount > 0 ? heldOutCount : null,
                     ClipBiases = parse.GetValue(clipBiases),
+                    Horseshoe = HorseshoeReport.Of(bayesian),
                 };
             var reportPath = Path.Combine(outDir, "report.json");
             report.Save(reportPath);

@@ -58,6 +58,8 @@ public sealed record RunReport
     public BitChoiceReport? BitChoice { get; init; }
     /// <summary>Whether the run clipped bias variances with the weights' (<c>--clip-biases</c>, the default since 2026-11-29); null in older reports, whose runs did not.</summary>
     public bool? ClipBiases { get; init; }
+    /// <summary>The horseshoe's settings (τ0, how it enters, the initialisation) for a horseshoe run; null otherwise and in older reports.</summary>
+    public HorseshoeReport? Horseshoe { get; init; }
 
     /// <summary>The JSON options the report is written and read with.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -104,6 +106,16 @@ public sealed record DatasetInfoReport(string Name, long Train, long Test)
 
     /// <summary>How the files differ from the published data set, when such files were accepted; null when they are the published ones.</summary>
     public IReadOnlyList<string>? Modified { get; init; }
+}
+
+/// <summary>A horseshoe run's prior settings: τ0, how it enters ("Published" or "Exact"), and how the posteriors started.</summary>
+public sealed record HorseshoeReport(double Tau0, string GlobalScale, string Initialization)
+{
+    /// <summary>The settings of <paramref name="model"/>'s first horseshoe layer (the command line sets every layer alike), or null without one.</summary>
+    public static HorseshoeReport? Of(BayesianNetwork model)
+        => model.BayesianLayers.Select(l => l.Layer.Scale).OfType<Layers.HorseshoeScale>().FirstOrDefault() is { } h
+            ? new HorseshoeReport(h.Tau0, h.GlobalScale.ToString(), h.Initialization.ToString())
+            : null;
 }
 
 /// <summary>One layer in the report.</summary>

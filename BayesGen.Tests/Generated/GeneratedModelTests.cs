@@ -58,6 +58,27 @@ public sealed class GeneratedModelTests : IDisposable
     }
 
     [Fact]
+    public void Run_time_horseshoe_settings_replace_the_attributes_on_horseshoe_layers_only()
+    {
+        using var attributes = new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(2));
+        var declared = (BayesGen.Layers.HorseshoeScale)attributes.Layer("conv1").Scale;
+        Assert.Equal((1e-3, BayesGen.Priors.HorseshoeGlobalScale.Published, 1e-3), (declared.Tau0, declared.GlobalScale, declared.LayerGammaScale));
+
+        using var model = new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(2) with
+        {
+            HorseshoeTau0 = 1e-4, HorseshoeGlobalScale = BayesGen.Priors.HorseshoeGlobalScale.Exact, HorseshoeInitialization = BayesGen.Priors.HorseshoeInitialization.PriorScale,
+        });
+        foreach (var name in new[] { "conv1", "conv2", "conv3" })
+        {
+            var h = Assert.IsType<BayesGen.Layers.HorseshoeScale>(model.Layer(name).Scale);
+            Assert.Equal(1e-4, h.Tau0);
+            Assert.Equal(1e-8, h.LayerGammaScale, 15);   // τ0² under the exact half-Cauchy
+            Assert.Equal(BayesGen.Priors.HorseshoeInitialization.PriorScale, h.Initialization);
+        }
+        Assert.IsType<BayesGen.Layers.GroupNJScale>(model.Layer("head").Scale);
+    }
+
+    [Fact]
     public void The_Bayesian_model_starts_from_the_plain_networks_weights()
     {
         using var plain = new TinyLeNet();

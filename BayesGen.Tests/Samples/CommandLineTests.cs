@@ -49,6 +49,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--dataset", "cifar-100", "cifar-100")]
     [InlineData("--compensation", "median", "median")]
     [InlineData("--bits", "8", "'8'")]
+    [InlineData("--tau0", "0", "--tau0 must be a finite number above 0")]
+    [InlineData("--horseshoe-scale", "half", "half")]
     public void Bad_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);
@@ -65,6 +67,28 @@ public sealed class CommandLineTests : IDisposable
         var (code, output) = Run("train", option, value, "--out", dir);
         Assert.Equal(2, code);
         Assert.Contains(message, output);
+    }
+
+    [Fact]
+    public void Horseshoe_settings_are_refused_for_the_other_prior_recorded_and_held_on_resume()
+    {
+        var (code, output) = Run("train", "--tau0", "1e-4", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("add --prior ghs", output);
+        Assert.False(File.Exists(Path.Combine(dir, "checkpoint.bgck")));
+
+        _ = Mnist.Test;
+        var run = Path.Combine(dir, "ghs");
+        (code, output) = Run("train", "--prior", "ghs", "--tau0", "1e-4", "--horseshoe-scale", "exact", "--horseshoe-init", "prior-scale",
+            "--epochs", "1", "--train-subset", "1000", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Equal(new BayesGen.Samples.Reporting.HorseshoeReport(1e-4, "Exact", "PriorScale"),
+            BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).Horseshoe);
+        // Another τ0 is another prior: a resumed run under it would silently train towards something else.
+        (code, output) = Run("train", "--prior", "ghs", "--tau0", "1e-3", "--horseshoe-scale", "exact",
+            "--epochs", "2", "--train-subset", "1000", "--out", run, "--resume");
+        Assert.Equal(2, code);
+        Assert.Contains("priors horseshoe(tau0=0.0001, Exact) (now horseshoe(tau0=0.001, Exact))", output);
     }
 
     [Fact]
