@@ -408,7 +408,9 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             NotRecordable(node, reason);
             return rewritten;
         }
-        if (KnownTypes.IsTensor(call.Type))
+        // A TorchSharp call that returns several tensors (unbind, tensor_split, max(dim)) is as unrecorded as one returning
+        // a tensor; LINQ over tensors forward computed (Select, ToArray) only passes recorded tensors along.
+        if (KnownTypes.IsTensor(call.Type) || KnownTypes.HoldsTensors(call.Type) && KnownTypes.IsTorchSharp(method.ContainingType))
             NotRecordable(node, $"a call of '{method.ContainingType?.Name}.{method.Name}', which BayesGen does not look into");
         return rewritten;
     }

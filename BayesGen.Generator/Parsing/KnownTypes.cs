@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace BayesGen.Generator.Parsing;
@@ -37,13 +38,14 @@ internal static class KnownTypes
         ["MaxPool1d"] = ModuleRole.Function, ["MaxPool2d"] = ModuleRole.Function, ["AvgPool1d"] = ModuleRole.Function,
         ["AvgPool2d"] = ModuleRole.Function, ["AdaptiveAvgPool1d"] = ModuleRole.Function, ["AdaptiveAvgPool2d"] = ModuleRole.Function,
         ["Flatten"] = ModuleRole.Function, ["Softmax"] = ModuleRole.Function, ["LogSoftmax"] = ModuleRole.Function,
+        ["ChannelShuffle"] = ModuleRole.Function,
     };
 
     /// <summary>The supported module types, for messages.</summary>
     public const string SupportedList =
         "Linear, Conv1d and Conv2d (made Bayesian), BatchNorm1d, BatchNorm2d, Sequential, ModuleList, ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, " +
         "Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, AlphaDropout, Identity, MaxPool1d, MaxPool2d, " +
-        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax, and your own Module<Tensor, Tensor> blocks";
+        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, and your own Module<Tensor, Tensor> blocks";
 
     /// <summary>Whether the namespace of <paramref name="symbol"/> is exactly the dotted <paramref name="name"/>.</summary>
     public static bool InNamespace(ISymbol symbol, string name)
@@ -86,6 +88,20 @@ internal static class KnownTypes
     public static bool IsTensor(ITypeSymbol? type) => IsTorchNested(type, "torch", "Tensor");
 
     public static bool IsTorch(ITypeSymbol? type) => IsTorchNested(type, "torch");
+
+    /// <summary>
+    /// A tensor, or a value holding tensors that forward goes on to use: an array or collection of them (<c>chunk</c>,
+    /// <c>unbind</c>), a tuple with one (<c>max(dim)</c>'s values and indices).
+    /// </summary>
+    public static bool HoldsTensors(ITypeSymbol? type) => type switch
+    {
+        null => false,
+        IArrayTypeSymbol array => HoldsTensors(array.ElementType),
+        INamedTypeSymbol { IsTupleType: true } tuple => tuple.TupleElements.Any(e => HoldsTensors(e.Type)),
+        INamedTypeSymbol { IsGenericType: true } generic when generic.ContainingNamespace?.ToDisplayString() is "System.Collections.Generic"
+            => generic.TypeArguments.Any(HoldsTensors),
+        _ => IsTensor(type),
+    };
 
     public static bool IsFunctional(ITypeSymbol? type) => IsTorchNested(type, "torch", "nn", "functional");
 

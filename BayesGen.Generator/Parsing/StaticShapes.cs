@@ -150,7 +150,7 @@ internal sealed class StaticShapes
         switch (name)
         {
             case "relu" or "relu6" or "leaky_relu" or "elu" or "gelu" or "silu" or "softplus" or "hardswish" or "hardsigmoid" or "hardtanh" or "mish"
-                or "tanh" or "sigmoid" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax":
+                or "tanh" or "sigmoid" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle":
                 return x;
             case "flatten":
                 return Flatten(x, Constants.Long(Constants.Argument(call, "start_dim")) ?? 0, Constants.Long(Constants.Argument(call, "end_dim")) ?? -1);
@@ -208,7 +208,7 @@ internal sealed class StaticShapes
                 return x;
             }
             case "ReLU" or "ReLU6" or "LeakyReLU" or "ELU" or "GELU" or "SiLU" or "Softplus" or "Hardswish" or "Hardsigmoid" or "Hardtanh" or "Mish"
-                or "Tanh" or "Sigmoid" or "Dropout" or "Dropout1d" or "Dropout2d" or "AlphaDropout" or "Identity" or "Softmax" or "LogSoftmax":
+                or "Tanh" or "Sigmoid" or "Dropout" or "Dropout1d" or "Dropout2d" or "AlphaDropout" or "Identity" or "Softmax" or "LogSoftmax" or "ChannelShuffle":
                 return x;
             case "MaxPool1d" or "AvgPool1d":
                 return Pool(x, factory, 1);

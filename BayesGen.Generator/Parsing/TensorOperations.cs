@@ -23,7 +23,8 @@ internal static class TensorOperations
     public const string Supported =
         "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, tanh, sigmoid (and their in-place forms), " +
         "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, flatten, view, reshape, permute, " +
-        "transpose, squeeze, unsqueeze, contiguous, softmax, log_softmax, cat, +, −, ·, / (between tensors or with a number), add, sub, mul, div, mean and sum over dimensions";
+        "transpose, squeeze, unsqueeze, contiguous, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
+        "add, sub, mul, div, mean and sum over dimensions";
 
     private static readonly Dictionary<string, string> ActivationKinds = new()
     {
@@ -159,6 +160,32 @@ internal static class TensorOperations
                     ? $"{Ops}.Binary({x}, {other}, global::BayesGen.Graph.BinaryKind.{op}, inplace: {Bool(inPlace)})"
                     : $"{Ops}.Scalar({x}, {other}, global::BayesGen.Graph.BinaryKind.{op}, inplace: {Bool(inPlace)})";
             }
+            case "chunk":
+            {
+                var chunks = a.Get("chunks");
+                if (x is null || chunks is null) return Unknown(out reason, name);
+                return $"{Ops}.Chunk({x}, {chunks}, {a.Get("dim") ?? "0L"})";
+            }
+            case "split":
+            {
+                var sizes = a.Get("split_size_or_sections", "sizes", "size");
+                if (x is null || sizes is null) return Unknown(out reason, name);
+                if (a.IsSpan("split_size_or_sections", "sizes", "size")) sizes = $"({sizes}).ToArray()";
+                return $"{Ops}.Split({x}, {sizes}, {a.Get("dim") ?? "0L"})";
+            }
+            case "narrow":
+            {
+                var (dim, start, length) = (a.Get("dim"), a.Get("start"), a.Get("length"));
+                if (x is null || dim is null || start is null || length is null) return Unknown(out reason, name);
+                if (a.IsTensor("start")) return Refuse(out reason, "narrow with a tensor start");
+                return $"{Ops}.Narrow({x}, {dim}, {start}, {length})";
+            }
+            case "channel_shuffle":
+            {
+                var groups = a.Get("groups");
+                if (x is null || groups is null) return Unknown(out reason, name);
+                return $"{Ops}.ChannelShuffle({x}, {groups})";
+            }
             case "mean" or "sum":
             {
                 if (a.IsExplicit("type") && a.Get("type") != "null") return Refuse(out reason, $"{name} with a type");
@@ -168,7 +195,7 @@ internal static class TensorOperations
                 return $"{Ops}.Reduce({x}, global::BayesGen.Graph.ReduceKind.{(baseName == "mean" ? "Mean" : "Sum")}, {dims}, {a.Get("keepdim") ?? "false"})";
             }
         }
-        return KnownTypes.IsTensor(call.Type) ? Unknown(out reason, name) : null;
+        return KnownTypes.HoldsTensors(call.Type) ? Unknown(out reason, name) : null;
     }
 
     private static string? ReductionDims(CallArguments a)

@@ -182,9 +182,12 @@ public sealed class ChannelSpaces
         if (s.Pinned) { Array.Fill(result, true); return result; }
         var writers = new List<bool[]>(s.WriterVotes);
         var readers = new List<bool[]>(s.ReaderVotes);
+        // A unit a link makes (a concatenation's, a slice's, a flatten's) exists only while its source unit does, whatever
+        // else writes into the space (a depthwise convolution reading it, a residual add): a requirement, not a vote.
+        var sources = new List<bool[]>();
         foreach (var link in s.Links.Distinct())
         {
-            if (Find(link.Target) == s.Id) writers.Add(link.TargetVote(this));
+            if (Find(link.Target) == s.Id) sources.Add(link.TargetVote(this));
             foreach (var (source, index) in link.Sources.Select((src, i) => (src, i)))
                 if (Find(source) == s.Id) readers.Add(link.SourceVote(this, index));
         }
@@ -197,7 +200,7 @@ public sealed class ChannelSpaces
                 ? writers.All(v => v[u])
                 : s.WriterAbstains || writers.Count == 0 || writers.Any(v => v[u]);
             bool read = s.ReaderAbstains || readers.Count == 0 || readers.Any(v => v[u]);
-            result[u] = written && read;
+            result[u] = written && read && sources.All(v => v[u]);
         }
         return result;
     }
@@ -333,6 +336,36 @@ public sealed class ChannelSpaces
         }
     }
 
+    /// <summary>Target unit t is source unit map[t] (a slice, a channel shuffle); each source unit feeds at most one target unit.</summary>
+    private sealed class MapLink : Link
+    {
+        private readonly int source, target;
+        private readonly long[] map;
+        private readonly long sourceSize;
+
+        public MapLink(int source, int target, long[] map, long sourceSize)
+            => (this.source, this.target, this.map, this.sourceSize) = (source, target, map, sourceSize);
+
+        public override IReadOnlyList<int> Sources => new[] { source };
+        public override int Target => target;
+
+        public override bool[] TargetVote(ChannelSpaces spaces)
+        {
+            var src = spaces.Kept(source);
+            var result = new bool[map.Length];
+            for (long t = 0; t < map.LongLength; t++) result[t] = src[map[t]];
+            return result;
+        }
+
+        public override bool[] SourceVote(ChannelSpaces spaces, int index)
+        {
+            var tgt = spaces.Kept(target);
+            var result = new bool[sourceSize];
+            for (long t = 0; t < map.LongLength; t++) if (tgt[t]) result[map[t]] = true;
+            return result;
+        }
+    }
+
     // ---- building: one pass over the graph in execution order -----------------------------------------
 
     private sealed class Builder
@@ -448,6 +481,10 @@ public sealed class ChannelSpaces
                     return Join(node, inputs);
                 case ConcatOp c:
                     return Concat(c, node, inputs);
+                case SliceOp sl:
+                    return Mapped(node, x, sl.Dim, u => sl.SourceOf(u));
+                case ChannelShuffleOp cs:
+                    return Mapped(node, x, 1, u => cs.SourceOf(u, Shape(node.Inputs[0])[1]));
                 default:
                     foreach (var u in inputs) Pin(u);
                     return null;
@@ -566,6 +603,23 @@ public sealed class ChannelSpaces
                     Spaces[joined.Space].WriterAbstains = true;   // an untracked operand feeds every unit
             }
             return joined;
+        }
+
+        /// <summary>
+        /// An operation whose output unit u along <paramref name="dim"/> is input unit <paramref name="sourceOf"/>(u): a slice, a
+        /// channel shuffle. Along another axis than the input's units it moves none of them, and they pass through.
+        /// </summary>
+        private (int, int)? Mapped(GraphNode node, (int Space, int Axis)? x, int dim, Func<long, long> sourceOf)
+        {
+            if (x is not { } u || u.Axis != dim) return x;
+            long n = node.Shape[dim];
+            var map = new long[n];
+            for (long t = 0; t < n; t++) map[t] = sourceOf(t);
+            int target = New(n);
+            var link = new MapLink(u.Space, target, map, Shape(node.Inputs[0])[dim]);
+            Spaces[u.Space].Links.Add(link);
+            Spaces[target].Links.Add(link);
+            return (target, dim);
         }
 
         private (int, int)? Concat(ConcatOp c, GraphNode node, (int Space, int Axis)?[] inputs)

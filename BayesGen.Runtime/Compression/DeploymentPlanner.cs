@@ -35,6 +35,7 @@ public static class DeploymentPlanner
             var node = graph.Nodes[i];
             var gathers = new InputGather?[node.Inputs.Count];
             var units = spaces.UnitsOf(i);
+            var op = node.Op;
             switch (node.Op)
             {
                 case InputOp:
@@ -69,12 +70,16 @@ public static class DeploymentPlanner
                         ? Concatenated(graph, node, physical)
                         : Joined(graph, spaces, i, gathers, physical);
                     break;
+                case SliceOp or ChannelShuffleOp when Remapped(graph, spaces, i, physical) is var (moved, held):
+                    op = moved;
+                    physical[i] = held;
+                    break;
                 default:
                     // Pass-through: pooling, activations, dropout, softmax, permutations, reductions keep the units.
                     physical[i] = units is null ? null : physical[node.Inputs[0]];
                     break;
             }
-            nodes[i] = new DeploymentNode(node.Op, node.Inputs.ToArray(), gathers);
+            nodes[i] = new DeploymentNode(op, node.Inputs.ToArray(), gathers);
         }
 
         if (spaces.UnitsOf(graph.Output) is { } output && physical[graph.Output]!.LongLength != spaces.Size(output.Space))
@@ -114,6 +119,41 @@ public static class DeploymentPlanner
             gathers[k] = Gather(units.Axis, available ?? All(size), required, node.Op.Name);
         }
         return required;
+    }
+
+    /// <summary>
+    /// A slice or channel shuffle along its input's units, in the pruned network: the units it keeps (its space's) are
+    /// found among those its input physically holds, and the operation becomes the slice of that run, or a gather when
+    /// they are not one run (a shuffle, a slice of kept units another reader also needed). Null along another axis,
+    /// where no unit moves and the operation stays as recorded.
+    /// </summary>
+    private static (GraphOp Op, long[] Held)? Remapped(NetworkGraph graph, ChannelSpaces spaces, int index, long[]?[] physical)
+    {
+        var node = graph.Nodes[index];
+        var source = node.Inputs[0];
+        int dim = node.Op is SliceOp s ? s.Dim : 1;
+        if (spaces.UnitsOf(index) is not { } units || units.Axis != dim || spaces.UnitsOf(source) is not { } su || su.Axis != dim) return null;
+        var available = physical[source] ?? All(graph.Nodes[source].Shape[dim]);
+        var held = Indices(spaces.Kept(units.Space));
+        if (held.Length == 0)
+            throw new InvalidOperationException(
+                $"The pruning thresholds remove every unit of '{node.Op.Describe()}' (node {index}), a piece of a tensor the network splits: " +
+                "give the layers that write and read it thresholds that keep some units (--threshold LAYER=VALUE).");
+        long channels = graph.Nodes[source].Shape[dim];
+        var position = new Dictionary<long, long>(available.Length);
+        for (long k = 0; k < available.LongLength; k++) position[available[k]] = k;
+        var positions = new long[held.Length];
+        for (int k = 0; k < held.Length; k++)
+        {
+            long from = node.Op is SliceOp slice ? slice.SourceOf(held[k]) : ((ChannelShuffleOp)node.Op).SourceOf(held[k], channels);
+            positions[k] = position.TryGetValue(from, out var at) ? at
+                : throw new InvalidOperationException($"'{node.Op.Describe()}' keeps unit {held[k]}, whose source unit {from} its input no longer has; the masks are inconsistent.");
+        }
+        bool run = positions.Length > 0 && positions.Select((p, k) => p - k).Distinct().Count() == 1;
+        GraphOp op = node.Op is ChannelShuffleOp && held.LongLength == channels && available.LongLength == channels ? node.Op
+            : run ? new SliceOp(dim, positions[0], positions.Length)
+            : new GatherOp(dim, positions);
+        return (op, held);
     }
 
     private static long[] Concatenated(NetworkGraph graph, GraphNode node, long[]?[] physical)

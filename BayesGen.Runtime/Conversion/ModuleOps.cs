@@ -14,7 +14,7 @@ internal static class ModuleOps
     /// <summary>The modules this table knows, for messages.</summary>
     public const string Supported =
         "ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, " +
-        "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax";
+        "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle";
 
     /// <summary>
     /// The operation <paramref name="module"/> computes and whether it works in place; (null, false) for
@@ -50,6 +50,7 @@ internal static class ModuleOps
         Flatten m => (FlattenModule(m), false),
         Softmax m => (new SoftmaxOp(false, (int)m.dim), false),
         LogSoftmax m => (new SoftmaxOp(true, (int)m.dim), false),
+        ChannelShuffle m => (new ChannelShuffleOp(m.groups), false),
         _ => null,
     };
 

@@ -31,7 +31,7 @@ internal static class ArtifactManifest
         double? Alpha = null, double? Beta = null, string? DropoutKind = null, double? P = null,
         long[]? Kernel = null, long[]? Stride = null, long[]? Padding = null, bool? CeilMode = null, bool? CountIncludePad = null,
         long[]? OutputSize = null, int? Start = null, int? End = null, int? Dim = null, int[]? Dims = null, bool? KeepDim = null,
-        string? Kind = null, double? Value = null, bool? ScalarFirst = null);
+        string? Kind = null, double? Value = null, bool? ScalarFirst = null, long? Offset = null, long? Length = null, long? Groups = null, long[]? Indices = null);
 
     internal sealed record GeometryDto(long[]? Kernel, long[]? Stride, long[]? Padding, long[]? Dilation, long Groups);
 
@@ -79,6 +79,9 @@ internal static class ArtifactManifest
             ScalarOp s => dto with { Kind = s.Kind.ToString(), Value = s.Value, ScalarFirst = s.ScalarFirst },
             ConcatOp c => dto with { Dim = c.Dim },
             ReduceOp r => dto with { Dims = r.Dims, KeepDim = r.KeepDim },
+            SliceOp sl => dto with { Dim = sl.Dim, Offset = sl.Start, Length = sl.Length },
+            ChannelShuffleOp cs => dto with { Groups = cs.Groups },
+            GatherOp g => dto with { Dim = g.Dim, Indices = g.Indices },
             _ => throw new NotSupportedException($"Operation '{node.Op.Name}' cannot be written."),
         };
     }
@@ -131,6 +134,13 @@ internal static class ArtifactManifest
                 return new ScalarOp(kind, value, first);
             }
             case "concat": return new ConcatOp(Dim(d.Dim, where));
+            case "slice":
+                return new SliceOp(Dim(d.Dim, where), d.Offset is long start && start >= 0 ? start : throw Bad($"{where} needs an offset of 0 or more"),
+                    d.Length is long length && length >= 1 ? length : throw Bad($"{where} needs a length of 1 or more"));
+            case "channel_shuffle":
+                return new ChannelShuffleOp(d.Groups is long groups && groups >= 1 ? groups : throw Bad($"{where} needs a number of groups of 1 or more"));
+            case "gather":
+                return new GatherOp(Dim(d.Dim, where), d.Indices is { Length: > 0 } indices && indices.All(i => i >= 0) ? indices : throw Bad($"{where} needs indices of 0 or more"));
             case "mean" or "sum":
                 return new ReduceOp(op == "mean" ? ReduceKind.Mean : ReduceKind.Sum,
                     d.Dims is { Length: > 0 and <= 8 } r && r.All(x => x >= 1 && x <= 8) ? r : throw Bad($"{where} needs dimensions from 1 to 8"), d.KeepDim ?? false);

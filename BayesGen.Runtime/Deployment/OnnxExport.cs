@@ -159,6 +159,22 @@ public static class OnnxExport
                 case ReduceOp r:
                     return Add("ReduceSum", new[] { x, Constant($"n{index}_axes", new long[] { r.Dims.Length }, r.Dims.Select(d => (long)d).ToArray()) },
                         "sum", Attribute("keepdims", r.KeepDim ? 1 : 0));
+                case SliceOp sl:
+                    return Add("Slice", new[]
+                    {
+                        x, Constant($"n{index}_starts", new long[] { 1 }, new[] { sl.Start }), Constant($"n{index}_ends", new long[] { 1 }, new[] { sl.Start + sl.Length }),
+                        Constant($"n{index}_axes", new long[] { 1 }, new long[] { sl.Dim }),
+                    }, "slice");
+                case ChannelShuffleOp cs:
+                {
+                    // As the gather it is: output channel j reads input channel (j mod g)·(C / g) + j / g.
+                    long channels = model.Shapes[model.Graph.Nodes[index].Inputs[0]][1];
+                    var order = new long[channels];
+                    for (long j = 0; j < channels; j++) order[j] = cs.SourceOf(j, channels);
+                    return Add("Gather", new[] { x, Constant($"n{index}_order", new[] { channels }, order) }, "channel_shuffle", Attribute("axis", 1));
+                }
+                case GatherOp g:
+                    return Add("Gather", new[] { x, Constant($"n{index}_indices", new long[] { g.Indices.Length }, g.Indices) }, "gather", Attribute("axis", g.Dim));
                 default:
                     throw new NotSupportedException($"ONNX export does not handle '{op.Name}'.");
             }

@@ -401,3 +401,75 @@ public enum ReduceKind
     /// <summary>The sum.</summary>
     Sum = 1,
 }
+
+/// <summary>
+/// <see cref="Length"/> units of dimension <see cref="Dim"/> (absolute, ≥ 1) from <see cref="Start"/> on: one piece of
+/// <c>chunk</c> or <c>split</c>, or a <c>narrow</c>.
+/// </summary>
+public sealed record SliceOp(int Dim, long Start, long Length) : GraphOp
+{
+    public override string Name => "slice";
+
+    public override string Describe() => $"slice({Dim}, {Start}..{Start + Length})";
+
+    public override long[] InferShape(IReadOnlyList<long[]> inputs)
+    {
+        var x = Single(inputs, Name);
+        if (Dim < 1 || Dim >= x.Length || Start < 0 || Length < 1 || Start > x[Dim] - Length)
+            throw Mismatch($"{Describe()} does not fit [{string.Join(", ", x)}].");
+        var shape = (long[])x.Clone();
+        shape[Dim] = Length;
+        return shape;
+    }
+
+    /// <summary>The input unit that output unit <paramref name="unit"/> is.</summary>
+    public long SourceOf(long unit) => Start + unit;
+}
+
+/// <summary>
+/// ShuffleNet's channel shuffle (<c>channel_shuffle(groups)</c>): the C channels of dimension 1, read as
+/// <see cref="Groups"/> groups of C / groups, are interleaved, so output channel j is input channel
+/// (j mod groups)·(C / groups) + j / groups.
+/// </summary>
+public sealed record ChannelShuffleOp(long Groups) : GraphOp
+{
+    public override string Name => "channel_shuffle";
+
+    public override string Describe() => $"channel_shuffle({Groups})";
+
+    public override long[] InferShape(IReadOnlyList<long[]> inputs)
+    {
+        var x = Single(inputs, Name);
+        if (x.Length < 2 || Groups < 1 || x[1] % Groups != 0)
+            throw Mismatch($"{Describe()} needs dimension 1 of [{string.Join(", ", x)}] to be a multiple of {Groups}.");
+        return x;
+    }
+
+    /// <summary>The input channel that output channel <paramref name="unit"/> of <paramref name="channels"/> is.</summary>
+    public long SourceOf(long unit, long channels) => unit % Groups * (channels / Groups) + unit / Groups;
+}
+
+/// <summary>
+/// The units at <see cref="Indices"/> of dimension <see cref="Dim"/>, in that order: what a slice or a channel
+/// shuffle becomes in a pruned network, where the units it reads are no longer evenly laid out.
+/// </summary>
+public sealed record GatherOp(int Dim, long[] Indices) : GraphOp
+{
+    public override string Name => "gather";
+
+    public override string Describe() => $"gather({Dim}, {Indices.Length} units)";
+
+    public override long[] InferShape(IReadOnlyList<long[]> inputs)
+    {
+        var x = Single(inputs, Name);
+        if (Dim < 1 || Dim >= x.Length || Indices.Length == 0 || Indices.Any(i => i < 0 || i >= x[Dim]))
+            throw Mismatch($"{Describe()} does not fit [{string.Join(", ", x)}]: every index must lie in 0..{(Dim >= 1 && Dim < x.Length ? x[Dim] - 1 : 0)}.");
+        var shape = (long[])x.Clone();
+        shape[Dim] = Indices.Length;
+        return shape;
+    }
+
+    public bool Equals(GatherOp? other) => other is not null && Dim == other.Dim && Indices.AsSpan().SequenceEqual(other.Indices);
+
+    public override int GetHashCode() => HashCode.Combine(Dim, Hash(Indices));
+}

@@ -30,8 +30,28 @@ internal static class OpKernels
         ConcatOp c => cat(inputs.ToArray(), c.Dim),
         ReduceOp { Kind: ReduceKind.Mean } r => inputs[0].mean(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
         ReduceOp r => inputs[0].sum(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
+        SliceOp s => inputs[0].narrow(s.Dim, s.Start, s.Length),
+        ChannelShuffleOp c => ChannelShuffle(inputs[0], c.Groups),
+        GatherOp g => Gather(inputs[0], g),
         _ => throw new NotSupportedException($"'{op.Name}' is not a parameter-free operation; its module computes it."),
     };
+
+    /// <summary>
+    /// The channel shuffle as the view, transpose and reshape it is (differentiable, the same on every backend):
+    /// [N, g·k, …] → [N, g, k, …] → [N, k, g, …] → [N, g·k, …].
+    /// </summary>
+    public static Tensor ChannelShuffle(Tensor x, long groups)
+    {
+        var shape = x.shape;
+        var split = new[] { shape[0], groups, shape[1] / groups }.Concat(shape.Skip(2)).ToArray();
+        return x.view(split).transpose(1, 2).reshape(shape);
+    }
+
+    private static Tensor Gather(Tensor x, GatherOp g)
+    {
+        using var indices = tensor(g.Indices, device: x.device);
+        return x.index_select(g.Dim, indices);
+    }
 
     /// <summary>An activation, in place (on <paramref name="x"/>, which is returned) or not.</summary>
     public static Tensor Activation(ActivationOp op, Tensor x, bool inPlace)

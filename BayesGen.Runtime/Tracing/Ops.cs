@@ -74,12 +74,17 @@ public static class Ops
         var steps = ReshapeSteps.Find(x.shape, result.shape);
         if (steps is null)
         {
-            tracer.Fail($"forward reshapes [{string.Join(", ", x.shape)}] into [{string.Join(", ", result.shape)}], which is not a flatten of neighbouring dimensions or an added or removed dimension of size 1; BayesGen cannot follow channels through it (use flatten, unsqueeze or squeeze).");
+            tracer.Fail($"forward reshapes [{string.Join(", ", x.shape)}] into [{string.Join(", ", result.shape)}], which is not a flatten of neighbouring dimensions or an added or removed dimension of size 1; BayesGen cannot follow channels through it (use flatten, unsqueeze or squeeze" +
+                (SplitsChannels(x.shape, result.shape) ? "; a channel shuffle written with view and transpose is x.channel_shuffle(groups), which BayesGen follows" : "") + ").");
             return result;
         }
         RecordSteps(tracer, steps, x, result);
         return result;
     }
+
+    /// <summary>Whether a reshape splits the channels into two dimensions and leaves the rest (ShuffleNet's shuffle by hand).</summary>
+    private static bool SplitsChannels(long[] from, long[] to)
+        => from.Length >= 2 && to.Length == from.Length + 1 && to[0] == from[0] && to[1] * to[2] == from[1] && to.Skip(3).SequenceEqual(from.Skip(2));
 
     /// <summary><c>permute(dims)</c>; the batch must stay first.</summary>
     public static Tensor Permute(Tensor x, long[] dims)
@@ -161,6 +166,53 @@ public static class Ops
         int axis = Axis(dim, (int)inputs[0].dim());
         var result = cat(inputs, dim);
         return axis == 0 ? Failed(result, "forward concatenates along the batch dimension.") : Recorded(new ConcatOp(axis), result, inputs);
+    }
+
+    /// <summary><c>chunk(chunks, dim)</c>: each piece recorded as the slice it is.</summary>
+    public static Tensor[] Chunk(Tensor x, long chunks, long dim = 0) => Pieces(x, x.chunk(chunks, dim), dim, "chunks");
+
+    /// <summary><c>split(size, dim)</c>: pieces of <paramref name="size"/> units (the last may be shorter).</summary>
+    public static Tensor[] Split(Tensor x, long size, long dim = 0) => Pieces(x, x.split(size, (int)dim), dim, "splits");
+
+    /// <summary><c>split(sizes, dim)</c>: pieces of the given sizes.</summary>
+    public static Tensor[] Split(Tensor x, long[] sizes, long dim = 0) => Pieces(x, x.split(sizes, dim), dim, "splits");
+
+    /// <summary><c>narrow(dim, start, length)</c>.</summary>
+    public static Tensor Narrow(Tensor x, long dim, long start, long length)
+    {
+        var result = x.narrow(dim, start, length);
+        int axis = Axis(dim, (int)x.dim());
+        return axis == 0 ? Failed(result, "forward narrows the batch dimension.")
+            : Recorded(new SliceOp(axis, start < 0 ? start + x.shape[axis] : start, length), result, x);
+    }
+
+    /// <summary><c>channel_shuffle(groups)</c> (ShuffleNet), as a tensor method or the <c>ChannelShuffle</c> module.</summary>
+    public static Tensor ChannelShuffle(Tensor x, long groups)
+    {
+        var op = new ChannelShuffleOp(groups);
+        if (x.dim() < 2 || groups < 1 || x.shape[1] % groups != 0)
+            throw new ArgumentException($"channel_shuffle({groups}) needs the channels of [{string.Join(", ", x.shape)}] (dimension 1) to be a multiple of {groups}.");
+        return Recorded(op, OpKernels.ChannelShuffle(x, groups), x);
+    }
+
+    /// <summary>Records each of <paramref name="pieces"/>, consecutive slices of <paramref name="x"/> along <paramref name="dim"/>.</summary>
+    private static Tensor[] Pieces(Tensor x, Tensor[] pieces, long dim, string verb)
+    {
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return pieces;
+        int axis = Axis(dim, (int)x.dim());
+        if (axis == 0)
+        {
+            tracer.Fail($"forward {verb} the batch dimension.");
+            return pieces;
+        }
+        long start = 0;
+        foreach (var piece in pieces)
+        {
+            tracer.Record(new SliceOp(axis, start, piece.shape[axis]), piece, x);
+            start += piece.shape[axis];
+        }
+        return pieces;
     }
 
     /// <summary><c>mean</c> or <c>sum</c> over dimensions.</summary>

@@ -173,6 +173,34 @@ public sealed class ArtifactFormatTests
     }
 
     [Fact]
+    public void Slices_shuffles_and_gathers_round_trip_and_out_of_range_ones_are_refused()
+    {
+        // ShuffleNet with branch1's filter 5 removed in the first stage: its shuffle keeps 15 channels, no longer evenly
+        // laid out, so it is written as a gather; the next stage's chunk becomes slices of what is there.
+        using var model = new Generated.Classic.ShuffleNetV2Style.Bayesian(new Generated.Classic.ShuffleNetV2Style(), Support.BayesianSetup.Seeded(5));
+        Support.BayesianSetup.PruneGnj(model.Layer("stages.0.branch1.2"), 5);
+        model.eval();
+        using var masks = model.ComputeMasks();
+        var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled);
+        var compressed = CompressedModel.From(model, result);
+        using var stream = new MemoryStream();
+        ArtifactFormat.Write(compressed, stream);
+        var bytes = stream.ToArray();
+        var read = Read(bytes);
+        Assert.Equal(compressed.Graph.Nodes.Select(n => n.Op), read.Graph.Nodes.Select(n => n.Op));
+        var gather = Assert.Single(read.Graph.Nodes.Select(n => n.Op).OfType<BayesGen.Graph.GatherOp>());
+        Assert.Equal(15, gather.Indices.Length);
+        Assert.Contains(read.Graph.Nodes, n => n.Op is BayesGen.Graph.SliceOp { Length: 7 });
+
+        var far = WithManifest(bytes, m => Regex.Replace(m, "\"indices\":\\[\\d+", "\"indices\":[99", RegexOptions.None, TimeSpan.FromSeconds(1)));
+        Assert.Matches("gather.*every index must lie in 0\\.\\.14", Assert.Throws<InvalidDataException>(() => Read(far)).Message);
+        var beyond = WithManifest(bytes, m => new Regex("\"offset\":\\d+").Replace(m, "\"offset\":12", 1));
+        Assert.Matches("slice\\(1, 12\\.\\.\\d+\\) does not fit", Assert.Throws<InvalidDataException>(() => Read(beyond)).Message);
+        var negative = WithManifest(bytes, m => new Regex("\"offset\":\\d+").Replace(m, "\"offset\":-1", 1));
+        Assert.Contains("needs an offset of 0 or more", Assert.Throws<InvalidDataException>(() => Read(negative)).Message);
+    }
+
+    [Fact]
     public void Absurd_dimensions_fail_before_any_large_allocation()
     {
         var bytes = WithManifest(Sample.Value.Bytes, manifest => manifest.Replace("\"weight_shape\":[10,", "\"weight_shape\":[16000000,"));

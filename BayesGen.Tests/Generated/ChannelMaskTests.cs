@@ -145,6 +145,44 @@ public sealed class ChannelMaskTests
     }
 
     [Fact]
+    public void Chunks_splits_and_a_narrow_map_each_unit_to_its_source()
+    {
+        using var model = new Classic.GatedConvNet.Bayesian(new Classic.GatedConvNet(), Seeded(5));
+        using (var masks = model.ComputeMasks())
+            Assert.Equal(AllBut(12, 8, 9, 10, 11), Bits(masks["conv3"].Output));   // narrow(1, 0, 8): nothing reads filters 8 to 11
+        PruneGnj(model.Layer("conv1"), 3);    // value channel 3 of chunk(2): its product with gate channel 3 (conv1's 11) is gone
+        PruneGnj(model.Layer("conv2"), 12);   // gate channel 2 of split([10, 10]): value channel 2 goes with it
+        PruneGnj(model.Layer("fc"), 5);       // the narrow's unit 5 is conv3's filter 5
+        using (var masks = model.ComputeMasks())
+        {
+            Assert.Equal(AllBut(16, 3, 8 + 3), Bits(masks["conv1"].Output));
+            Assert.Equal(AllBut(8, 3), Bits(masks["conv2"].Input));
+            Assert.Equal(AllBut(20, 2, 10 + 2), Bits(masks["conv2"].Output));
+            Assert.Equal(AllBut(10, 2), Bits(masks["conv3"].Input));
+            Assert.Equal(AllBut(12, 5, 8, 9, 10, 11), Bits(masks["conv3"].Output));
+            Assert.Equal(AllBut(8, 5), Bits(masks["fc"].Input));
+        }
+    }
+
+    [Fact]
+    public void A_channel_shuffle_maps_each_channel_to_its_source_and_a_depthwise_reader_prunes_through_it()
+    {
+        using var model = new Classic.ShuffleNetV2Style.Bayesian(new Classic.ShuffleNetV2Style(), Seeded(5));
+        // Stage 0 concatenates branch1 (channels 0-7) and branch2 (8-15), then shuffles: output j is input (j mod 2)·8 + j / 2.
+        // Branch1's filter 5 is shuffled channel 10, which stage 1's chunk hands to its branch2 as channel 2.
+        PruneGnj(model.Layer("stages.0.branch1.2"), 5);
+        // Stage 2's first depthwise convolution reads stage 1's shuffled output; its channel 7 is stage 1's concatenated
+        // channel 8 + 3, branch2's filter 3, which goes with it (and the 1×1 branch beside it loses channel 7 too).
+        PruneGnj(model.Layer("stages.2.branch1.0"), 7);
+        using var masks = model.ComputeMasks();
+        Assert.Equal(AllBut(8, 5), Bits(masks["stages.0.branch1.2"].Output));
+        Assert.Equal(AllBut(8, 2), Bits(masks["stages.1.branch2.0"].Input));
+        Assert.Equal(AllBut(8, 3), Bits(masks["stages.1.branch2.5"].Output));
+        Assert.Equal(AllBut(16, 7), Bits(masks["stages.2.branch1.0"].Output));
+        Assert.Equal(AllBut(16, 7), Bits(masks["stages.2.branch2.0"].Input));
+    }
+
+    [Fact]
     public void The_KL_is_the_sum_over_every_layer_found_in_blocks_and_containers()
     {
         using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(6));

@@ -420,6 +420,26 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // Calls returning several tensors count too (they once compiled without a word and failed at run time); chunk, split and LINQ over tensors are fine.
+    public Task BG0010_an_operation_returning_several_tensors_but_not_chunk_split_or_linq() => Expect("""
+        [GroupNJ]
+        [InputShape(4, 6)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc = Linear(6, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                var rows = {|BG0010:x.unbind(1)|};
+                var halves = x.chunk(2, 1);
+                var parts = torch.split(x, new long[] { 1, 3 }, 1);
+                var top = {|BG0010:x.max(1)|};
+                var sum = torch.cat(System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(rows, r => r.unsqueeze(1))), 1);
+                return fc.forward(sum + torch.cat(new[] { halves[0], halves[1] }, 1) + torch.cat(parts, 1) + top.values.unsqueeze(1));
+            }
+        }
+        """);
+
     [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
     public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
         [GroupNJ]

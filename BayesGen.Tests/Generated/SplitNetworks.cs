@@ -1,0 +1,174 @@
+using BayesGen;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+// Networks that split a tensor along its channels, as users port them: ShuffleNetV2's units (chunk, then a channel
+// shuffle), SqueezeNet's Fire modules, gated convolutions (chunk or split into a value and a gate), a narrow, and
+// Inception-style branches joined with LINQ over a ModuleList.
+namespace BayesGen.Tests.Generated.Classic;
+
+/// <summary>
+/// ShuffleNetV2's unit as torchvision has it: with stride 1 the input's channels are split in two halves, one kept as
+/// it is and one transformed; with stride 2 both branches read the whole input; the halves are concatenated and the
+/// channels shuffled (<c>channel_shuffle</c>, or the <c>ChannelShuffle</c> module).
+/// </summary>
+public sealed class ShuffleUnit : Module<Tensor, Tensor>
+{
+    private readonly int stride;
+    private readonly Module<Tensor, Tensor>? branch1;
+    private readonly Module<Tensor, Tensor> branch2;
+    private readonly Module<Tensor, Tensor>? shuffle;
+
+    public ShuffleUnit(long inputs, long outputs, int stride, bool shuffleModule = false) : base(nameof(ShuffleUnit))
+    {
+        this.stride = stride;
+        long half = outputs / 2;
+        if (stride > 1)
+            branch1 = Sequential(
+                Conv2d(inputs, inputs, 3, stride: stride, padding: 1, groups: inputs, bias: false), BatchNorm2d(inputs),
+                Conv2d(inputs, half, 1, bias: false), BatchNorm2d(half), ReLU(inplace: true));
+        branch2 = Sequential(
+            Conv2d(stride > 1 ? inputs : half, half, 1, bias: false), BatchNorm2d(half), ReLU(inplace: true),
+            Conv2d(half, half, 3, stride: stride, padding: 1, groups: half, bias: false), BatchNorm2d(half),
+            Conv2d(half, half, 1, bias: false), BatchNorm2d(half), ReLU(inplace: true));
+        if (shuffleModule) shuffle = ChannelShuffle(2);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        Tensor joined;
+        if (stride == 1)
+        {
+            var halves = x.chunk(2, dim: 1);
+            joined = torch.cat(new[] { halves[0], branch2.forward(halves[1]) }, 1);
+        }
+        else
+        {
+            joined = torch.cat(new[] { branch1!.forward(x), branch2.forward(x) }, 1);
+        }
+        return shuffle is null ? joined.channel_shuffle(2) : shuffle.forward(joined);
+    }
+}
+
+/// <summary>A small ShuffleNetV2: a stem, then stages of shuffle units, a global average pool and a classifier.</summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class ShuffleNetV2Style : Module<Tensor, Tensor>
+{
+    private readonly Sequential stem = Sequential(Conv2d(1, 8, 3, padding: 1, bias: false), BatchNorm2d(8), ReLU(inplace: true));
+    private readonly Sequential stages;
+    private readonly Linear fc = Linear(32, 10);
+
+    public ShuffleNetV2Style() : base(nameof(ShuffleNetV2Style))
+    {
+        var units = new List<Module<Tensor, Tensor>>();
+        long channels = 8;
+        foreach (var (outputs, repeats) in new[] { (16L, 2), (32L, 2) })
+        {
+            units.Add(new ShuffleUnit(channels, outputs, 2));
+            for (int i = 1; i < repeats; i++) units.Add(new ShuffleUnit(outputs, outputs, 1, shuffleModule: i % 2 == 1));
+            channels = outputs;
+        }
+        stages = Sequential(units);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = stages.forward(stem.forward(x));
+        return fc.forward(x.mean(new long[] { 2, 3 }));
+    }
+}
+
+/// <summary>SqueezeNet's Fire module: a 1×1 squeeze, then 1×1 and 3×3 expansions concatenated.</summary>
+public sealed class Fire : Module<Tensor, Tensor>
+{
+    private readonly Conv2d squeeze, expand1x1, expand3x3;
+
+    public Fire(long inputs, long squeezed, long expand1, long expand3) : base(nameof(Fire))
+    {
+        squeeze = Conv2d(inputs, squeezed, 1);
+        expand1x1 = Conv2d(squeezed, expand1, 1);
+        expand3x3 = Conv2d(squeezed, expand3, 3, padding: 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(squeeze.forward(x));
+        return torch.cat(new[] { F.relu(expand1x1.forward(x)), F.relu(expand3x3.forward(x)) }, 1);
+    }
+}
+
+/// <summary>A small SqueezeNet: Fire modules between pools, and a 1×1 convolution as the classifier, pooled.</summary>
+[GroupNJ]
+[InputShape(1, 16, 16)]
+public partial class SqueezeNetStyle : Module<Tensor, Tensor>
+{
+    private readonly Sequential features;
+    private readonly Sequential classifier;
+
+    public SqueezeNetStyle(int classes = 10) : base(nameof(SqueezeNetStyle))
+    {
+        features = Sequential(
+            Conv2d(1, 16, 3, stride: 2), ReLU(inplace: true), MaxPool2d(3, stride: 2, ceil_mode: true),
+            new Fire(16, 4, 8, 8), new Fire(16, 4, 8, 8), new Fire(16, 8, 16, 16));
+        classifier = Sequential(Dropout(0.5), Conv2d(32, classes, 1), ReLU(inplace: true), AdaptiveAvgPool2d(new long[] { 1, 1 }));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => torch.flatten(classifier.forward(features.forward(x)), 1);
+}
+
+/// <summary>
+/// Gated convolutions: a convolution writes a value and a gate in one tensor, split by <c>chunk</c> (or by
+/// <c>split</c> with sizes); the gate's sigmoid scales the value. A <c>narrow</c> keeps the first channels of a map.
+/// </summary>
+[GroupNJ]
+[InputShape(2, 12, 12)]
+public partial class GatedConvNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(2, 16, 3, padding: 1);
+    private readonly Conv2d conv2 = Conv2d(8, 20, 3, padding: 1);
+    private readonly Conv2d conv3 = Conv2d(10, 12, 3, padding: 1);
+    private readonly Linear fc = Linear(8, 5);
+
+    public GatedConvNet() : base(nameof(GatedConvNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        var parts = conv1.forward(x).chunk(2, 1);
+        x = parts[0] * torch.sigmoid(parts[1]);
+        var pieces = torch.split(conv2.forward(x), new long[] { 10, 10 }, 1);
+        x = F.max_pool2d(pieces[0] * pieces[1].sigmoid(), 2);
+        x = F.relu(conv3.forward(x)).narrow(1, 0, 8);
+        return fc.forward(x.mean(new long[] { 2, 3 }));
+    }
+}
+
+/// <summary>Inception-style branches of different kernel sizes in a ModuleList, run and concatenated with LINQ.</summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class LinqBranchNet : Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Module<Tensor, Tensor>> branches = new();
+    private readonly Linear head = Linear(24, 10);
+
+    public LinqBranchNet() : base(nameof(LinqBranchNet))
+    {
+        foreach (var k in new[] { 1, 3, 5 })
+            branches.append(Sequential(Conv2d(1, 8, k, padding: k / 2), ReLU()));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = torch.cat(branches.Select(b => b.forward(x)).ToArray(), 1);
+        y = F.adaptive_avg_pool2d(y, new long[] { 1, 1 });
+        return head.forward(y.view(y.size(0), -1));
+    }
+}
