@@ -38,14 +38,15 @@ internal static class KnownTypes
         ["MaxPool1d"] = ModuleRole.Function, ["MaxPool2d"] = ModuleRole.Function, ["AvgPool1d"] = ModuleRole.Function,
         ["AvgPool2d"] = ModuleRole.Function, ["AdaptiveAvgPool1d"] = ModuleRole.Function, ["AdaptiveAvgPool2d"] = ModuleRole.Function,
         ["Flatten"] = ModuleRole.Function, ["Softmax"] = ModuleRole.Function, ["LogSoftmax"] = ModuleRole.Function,
-        ["ChannelShuffle"] = ModuleRole.Function,
+        ["ChannelShuffle"] = ModuleRole.Function, ["AdaptiveMaxPool1d"] = ModuleRole.Function, ["AdaptiveMaxPool2d"] = ModuleRole.Function,
+        ["SELU"] = ModuleRole.Function, ["CELU"] = ModuleRole.Function, ["GLU"] = ModuleRole.Function,
     };
 
     /// <summary>The supported module types, for messages.</summary>
     public const string SupportedList =
         "Linear, Conv1d and Conv2d (made Bayesian), BatchNorm1d, BatchNorm2d, Sequential, ModuleList, ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, " +
         "Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, AlphaDropout, Identity, MaxPool1d, MaxPool2d, " +
-        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, and your own Module<Tensor, Tensor> blocks";
+        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU, and your own Module<Tensor, Tensor> blocks";
 
     /// <summary>Whether the namespace of <paramref name="symbol"/> is exactly the dotted <paramref name="name"/>.</summary>
     public static bool InNamespace(ISymbol symbol, string name)

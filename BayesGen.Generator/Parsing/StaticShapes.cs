@@ -150,7 +150,7 @@ internal sealed class StaticShapes
         switch (name)
         {
             case "relu" or "relu6" or "leaky_relu" or "elu" or "gelu" or "silu" or "softplus" or "hardswish" or "hardsigmoid" or "hardtanh" or "mish"
-                or "tanh" or "sigmoid" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle":
+                or "tanh" or "sigmoid" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle" or "selu" or "celu":
                 return x;
             case "flatten":
                 return Flatten(x, Constants.Long(Constants.Argument(call, "start_dim")) ?? 0, Constants.Long(Constants.Argument(call, "end_dim")) ?? -1);
@@ -158,7 +158,7 @@ internal sealed class StaticShapes
                 return Reshape(x, call);
             case "max_pool1d" or "max_pool2d" or "avg_pool1d" or "avg_pool2d":
                 return Pool(x, call, name.EndsWith("1d", System.StringComparison.Ordinal) ? 1 : 2);
-            case "adaptive_avg_pool1d" or "adaptive_avg_pool2d":
+            case "adaptive_avg_pool1d" or "adaptive_avg_pool2d" or "adaptive_max_pool1d" or "adaptive_max_pool2d":
                 return Adaptive(x, Constants.Argument(call, "output_size"), name.EndsWith("1d", System.StringComparison.Ordinal) ? 1 : 2);
             case "add" or "sub" or "mul" or "div":
                 return Constants.Argument(call, "target", "other", "right") is { } other && KnownTypes.IsTensor(Constants.Unwrap(other).Type)
@@ -208,13 +208,13 @@ internal sealed class StaticShapes
                 return x;
             }
             case "ReLU" or "ReLU6" or "LeakyReLU" or "ELU" or "GELU" or "SiLU" or "Softplus" or "Hardswish" or "Hardsigmoid" or "Hardtanh" or "Mish"
-                or "Tanh" or "Sigmoid" or "Dropout" or "Dropout1d" or "Dropout2d" or "AlphaDropout" or "Identity" or "Softmax" or "LogSoftmax" or "ChannelShuffle":
+                or "Tanh" or "Sigmoid" or "Dropout" or "Dropout1d" or "Dropout2d" or "AlphaDropout" or "Identity" or "Softmax" or "LogSoftmax" or "ChannelShuffle" or "SELU" or "CELU":
                 return x;
             case "MaxPool1d" or "AvgPool1d":
                 return Pool(x, factory, 1);
             case "MaxPool2d" or "AvgPool2d":
                 return Pool(x, factory, 2);
-            case "AdaptiveAvgPool1d" or "AdaptiveAvgPool2d":
+            case "AdaptiveAvgPool1d" or "AdaptiveAvgPool2d" or "AdaptiveMaxPool1d" or "AdaptiveMaxPool2d":
                 return Adaptive(x, Constants.Argument(factory, "output_size", "outputSize"), factory.TargetMethod.Name.EndsWith("1d", System.StringComparison.Ordinal) ? 1 : 2);
             case "Flatten":
                 return Flatten(x, Constants.Long(Constants.Argument(factory, "start_dim", "startDim")) ?? 1, Constants.Long(Constants.Argument(factory, "end_dim", "endDim")) ?? -1);

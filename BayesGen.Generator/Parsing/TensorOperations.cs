@@ -21,8 +21,8 @@ internal static class TensorOperations
 
     /// <summary>The operations, for messages.</summary>
     public const string Supported =
-        "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, tanh, sigmoid (and their in-place forms), " +
-        "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, flatten, view, reshape, permute, " +
+        "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid (and their in-place forms), glu, " +
+        "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, flatten, view, reshape, permute, " +
         "transpose, squeeze, unsqueeze, contiguous, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
         "add, sub, mul, div, mean and sum over dimensions";
 
@@ -30,7 +30,7 @@ internal static class TensorOperations
     {
         ["relu"] = "Relu", ["relu6"] = "Hardtanh", ["leaky_relu"] = "LeakyRelu", ["elu"] = "Elu", ["gelu"] = "Gelu", ["silu"] = "Silu",
         ["softplus"] = "Softplus", ["hardswish"] = "Hardswish", ["hardsigmoid"] = "Hardsigmoid", ["hardtanh"] = "Hardtanh",
-        ["mish"] = "Mish", ["tanh"] = "Tanh", ["sigmoid"] = "Sigmoid",
+        ["mish"] = "Mish", ["tanh"] = "Tanh", ["sigmoid"] = "Sigmoid", ["selu"] = "Selu", ["celu"] = "Celu",
     };
 
     /// <summary>
@@ -71,6 +71,8 @@ internal static class TensorOperations
                 }
                 case "softplus":
                     return $"{Ops}.Activation({x}, {Activation}.Softplus, {a.Number("beta") ?? "1d"}, {a.Number("threshold") ?? "20d"}, inplace: {place})";
+                case "celu":
+                    return $"{Ops}.Activation({x}, {Activation}.Celu, {a.Number("alpha") ?? "1d"}, inplace: {place})";
                 case "hardtanh":
                     return $"{Ops}.Activation({x}, {Activation}.Hardtanh, {a.Number("min_val", "min") ?? "-1d"}, {a.Number("max_val", "max") ?? "1d"}, inplace: {place})";
                 default:
@@ -95,12 +97,15 @@ internal static class TensorOperations
                 return $"{Ops}.Pool({x}, global::BayesGen.Graph.PoolKind.{(max ? "Max" : "Average")}, {dims}, {SizeList(kernel)}!, {SizeList(a.Get("stride", "strides"))}, " +
                        $"{SizeList(a.Get("padding", "paddings"))}, {a.Get("ceil_mode") ?? "false"}, {a.Get("count_include_pad") ?? "true"}, {SizeList(a.Get("dilation"))})";
             }
-            case "adaptive_avg_pool1d" or "adaptive_avg_pool2d" when !onTensor:
+            case "adaptive_avg_pool1d" or "adaptive_avg_pool2d" or "adaptive_max_pool1d" or "adaptive_max_pool2d" when !onTensor:
             {
                 var size = a.Get("output_size", "outputSize");
                 if (x is null || size is null) return Unknown(out reason, name);
-                return $"{Ops}.AdaptiveAvgPool({x}, {(baseName.EndsWith("1d", System.StringComparison.Ordinal) ? 1 : 2)}, {SizeList(size)}!)";
+                string pool = baseName.Contains("max") ? "AdaptiveMaxPool" : "AdaptiveAvgPool";
+                return $"{Ops}.{pool}({x}, {(baseName.EndsWith("1d", System.StringComparison.Ordinal) ? 1 : 2)}, {SizeList(size)}!)";
             }
+            case "glu":
+                return x is null ? Unknown(out reason, name) : $"{Ops}.Glu({x}, {a.Get("dim") ?? "-1L"})";
             case "flatten":
                 if (x is null || a.Has("out_dim")) return Refuse(out reason, "flatten with named dimensions");
                 return $"{Ops}.Flatten({x}, {a.Get("start_dim") ?? "0L"}, {a.Get("end_dim") ?? "-1L"})";

@@ -14,7 +14,7 @@ internal static class ModuleOps
     /// <summary>The modules this table knows, for messages.</summary>
     public const string Supported =
         "ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, " +
-        "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle";
+        "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU";
 
     /// <summary>
     /// The operation <paramref name="module"/> computes and whether it works in place; (null, false) for
@@ -51,6 +51,11 @@ internal static class ModuleOps
         Softmax m => (new SoftmaxOp(false, (int)m.dim), false),
         LogSoftmax m => (new SoftmaxOp(true, (int)m.dim), false),
         ChannelShuffle m => (new ChannelShuffleOp(m.groups), false),
+        AdaptiveMaxPool1d m => (new AdaptivePoolOp(new[] { m.output_size }, PoolKind.Max), false),
+        AdaptiveMaxPool2d m => (new AdaptivePoolOp(m.output_size.Length == 1 ? new[] { m.output_size[0], m.output_size[0] } : m.output_size, PoolKind.Max), false),
+        SELU m => (new ActivationOp(ActivationKind.Selu), m.inplace),
+        CELU m => (new ActivationOp(ActivationKind.Celu, m.alpha), m.inplace),
+        GLU m => (new GluSpec(m.dim), false),
         _ => null,
     };
 
@@ -79,6 +84,12 @@ internal static class ModuleOps
 
     // Flatten(start, end) with module-relative dimensions: recorded against the actual rank when it runs.
     private static GraphOp FlattenModule(Flatten m) => new FlattenSpec(m.start_dim, m.end_dim);
+}
+
+/// <summary>A GLU module's dimension as written (possibly negative): it computes, and records, the halves, a sigmoid and a product.</summary>
+internal sealed record GluSpec(long Dim) : GraphOp
+{
+    public override string Name => "glu";
 }
 
 /// <summary>A Flatten module's dimensions as written (possibly negative), resolved to a <see cref="FlattenOp"/> when it runs.</summary>

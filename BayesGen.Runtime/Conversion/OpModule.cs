@@ -33,6 +33,8 @@ public sealed class OpModule : nn.Module<Tensor, Tensor>
                 return Ops.Same(input, input.alias());
             case FlattenSpec f:
                 return Ops.Flatten(input, f.Start, f.End);
+            case GluSpec g:
+                return Ops.Glu(input, g.Dim);
             case ChannelShuffleOp c:
                 return Ops.ChannelShuffle(input, c.Groups);   // a clear error when the channels do not divide
             case ActivationOp a when InPlace:

@@ -110,8 +110,9 @@ internal static class ArtifactManifest
                 return new PoolOp(op.StartsWith("max", StringComparison.Ordinal) ? PoolKind.Max : PoolKind.Average,
                     kernel, Sizes(d.Stride, rank, 1, where, "stride"), padding, d.CeilMode ?? false, d.CountIncludePad ?? true);
             }
-            case "adaptive_avg_pool1d" or "adaptive_avg_pool2d":
-                return new AdaptivePoolOp(Sizes(d.OutputSize, op.EndsWith("1d", StringComparison.Ordinal) ? 1 : 2, 1, where, "output size"));
+            case "adaptive_avg_pool1d" or "adaptive_avg_pool2d" or "adaptive_max_pool1d" or "adaptive_max_pool2d":
+                return new AdaptivePoolOp(Sizes(d.OutputSize, op.EndsWith("1d", StringComparison.Ordinal) ? 1 : 2, 1, where, "output size"),
+                    op.Contains("max", StringComparison.Ordinal) ? PoolKind.Max : PoolKind.Average);
             case "flatten":
                 return new FlattenOp(Dim(d.Start, where), Dim(d.End, where));
             case "unsqueeze": return new UnsqueezeOp(Dim(d.Dim, where));
@@ -150,6 +151,7 @@ internal static class ArtifactManifest
             double alpha = d.Alpha is null ? 0 : Finite(d.Alpha, where, "alpha");
             double beta = d.Beta is null ? 0 : Finite(d.Beta, where, "beta");
             if (activation == ActivationKind.Softplus && alpha == 0) throw Bad($"{where} needs a nonzero β");
+            if (activation == ActivationKind.Celu && alpha == 0) throw Bad($"{where} needs a nonzero α");
             if (activation == ActivationKind.Hardtanh && alpha > beta) throw Bad($"{where} has its minimum above its maximum");
             return new ActivationOp(activation, alpha, beta);
         }

@@ -256,6 +256,8 @@ public static class OnnxExport
                     var half = Add("Mul", new[] { Add("Add", new[] { t, Scalar("one", 1) }, "gelu"), Scalar("half", 0.5) }, "gelu");
                     return Add("Mul", new[] { x, half }, "gelu");
                 }
+                case ActivationKind.Selu: return Add("Selu", new[] { x }, "selu");   // ONNX's default α and γ are SELU's constants
+                case ActivationKind.Celu: return Add("Celu", new[] { x }, "celu", Attribute("alpha", (float)a.Alpha));
                 default: throw new NotSupportedException($"ONNX export does not handle {a.Kind}.");
             }
         }
@@ -264,15 +266,17 @@ public static class OnnxExport
 
         private string AdaptivePool(AdaptivePoolOp a, string x, long[] input)
         {
-            if (a.OutputSize.All(s => s == 1)) return Add("GlobalAveragePool", new[] { x }, "global_avg_pool");
+            bool max = a.Kind == PoolKind.Max;
+            string kind = max ? "max" : "average";
+            if (a.OutputSize.All(s => s == 1)) return Add(max ? "GlobalMaxPool" : "GlobalAveragePool", new[] { x }, max ? "global_max_pool" : "global_avg_pool");
             var kernel = new long[a.Dimensions];
             for (int d = 0; d < a.Dimensions; d++)
             {
                 if (input[2 + d] % a.OutputSize[d] != 0)
-                    throw new NotSupportedException($"ONNX export writes adaptive average pooling as average pooling, which needs the input size {input[2 + d]} to be a multiple of the output size {a.OutputSize[d]}.");
+                    throw new NotSupportedException($"ONNX export writes adaptive {kind} pooling as {kind} pooling, which needs the input size {input[2 + d]} to be a multiple of the output size {a.OutputSize[d]}.");
                 kernel[d] = input[2 + d] / a.OutputSize[d];
             }
-            return Add("AveragePool", new[] { x }, "adaptive_avg_pool", Attribute("kernel_shape", kernel), Attribute("strides", kernel));
+            return Add(max ? "MaxPool" : "AveragePool", new[] { x }, a.Name, Attribute("kernel_shape", kernel), Attribute("strides", kernel));
         }
 
         private string Reshape(string x, long[] shape)

@@ -60,7 +60,7 @@ public sealed record BatchNormOp(string Layer) : GraphOp
 
 /// <summary>An element-wise activation with up to two parameters.</summary>
 /// <param name="Kind">Which function.</param>
-/// <param name="Alpha">Leaky ReLU's slope, ELU's α, Softplus's β, Hardtanh's minimum; else 0.</param>
+/// <param name="Alpha">Leaky ReLU's slope, ELU's and CELU's α, Softplus's β, Hardtanh's minimum; else 0.</param>
 /// <param name="Beta">Softplus's threshold, Hardtanh's maximum; else 0.</param>
 public sealed record ActivationOp(ActivationKind Kind, double Alpha = 0, double Beta = 0) : GraphOp
 {
@@ -82,6 +82,8 @@ public sealed record ActivationOp(ActivationKind Kind, double Alpha = 0, double 
         ActivationKind.Hardsigmoid => "hardsigmoid",
         ActivationKind.Hardtanh => "hardtanh",
         ActivationKind.Mish => "mish",
+        ActivationKind.Selu => "selu",
+        ActivationKind.Celu => "celu",
         _ => "activation",
     };
 
@@ -89,7 +91,7 @@ public sealed record ActivationOp(ActivationKind Kind, double Alpha = 0, double 
 
     public override string Describe() => Kind switch
     {
-        ActivationKind.LeakyRelu or ActivationKind.Elu => $"{Name}({Alpha:G6})",
+        ActivationKind.LeakyRelu or ActivationKind.Elu or ActivationKind.Celu => $"{Name}({Alpha:G6})",
         ActivationKind.Softplus or ActivationKind.Hardtanh => $"{Name}({Alpha:G6}, {Beta:G6})",
         _ => Name,
     };
@@ -124,6 +126,10 @@ public enum ActivationKind
     Hardtanh = 11,
     /// <summary>x·tanh(softplus(x)).</summary>
     Mish = 12,
+    /// <summary>λ·x for x &gt; 0, λα(eˣ − 1) otherwise, with the self-normalising constants λ ≈ 1.0507 and α ≈ 1.6733.</summary>
+    Selu = 13,
+    /// <summary>x for x &gt; 0, α(e^(x/α) − 1) otherwise.</summary>
+    Celu = 14,
 }
 
 /// <summary>Dropout: random in training, the identity in evaluation and in the compressed network.</summary>
@@ -189,13 +195,13 @@ public enum PoolKind
     Average = 1,
 }
 
-/// <summary>Adaptive average pooling to a fixed output size (1 or 2 dimensions).</summary>
-public sealed record AdaptivePoolOp(long[] OutputSize) : GraphOp
+/// <summary>Adaptive average or max pooling to a fixed output size (1 or 2 dimensions).</summary>
+public sealed record AdaptivePoolOp(long[] OutputSize, PoolKind Kind = PoolKind.Average) : GraphOp
 {
     /// <summary>1 or 2.</summary>
     public int Dimensions => OutputSize.Length;
 
-    public override string Name => $"adaptive_avg_pool{Dimensions}d";
+    public override string Name => $"adaptive_{(Kind == PoolKind.Max ? "max" : "avg")}_pool{Dimensions}d";
 
     public override string Describe() => $"{Name} {string.Join("×", OutputSize)}";
 
@@ -208,9 +214,9 @@ public sealed record AdaptivePoolOp(long[] OutputSize) : GraphOp
         return shape;
     }
 
-    public bool Equals(AdaptivePoolOp? other) => other is not null && Same(OutputSize, other.OutputSize);
+    public bool Equals(AdaptivePoolOp? other) => other is not null && Kind == other.Kind && Same(OutputSize, other.OutputSize);
 
-    public override int GetHashCode() => Hash(OutputSize);
+    public override int GetHashCode() => HashCode.Combine(Kind, Hash(OutputSize));
 }
 
 /// <summary>Dimensions <see cref="Start"/> to <see cref="End"/> (inclusive, absolute, Start ≥ 1) merged into one.</summary>

@@ -18,7 +18,7 @@ internal static class OpKernels
         ActivationOp a => Activation(a, inputs[0], inPlace: false),
         DropoutOp d => Dropout(d, inputs[0], training, inPlace: false),
         PoolOp p => Pool(p, inputs[0]),
-        AdaptivePoolOp p => p.Dimensions == 1 ? F.adaptive_avg_pool1d(inputs[0], p.OutputSize[0]) : F.adaptive_avg_pool2d(inputs[0], p.OutputSize),
+        AdaptivePoolOp p => AdaptivePool(p, inputs[0]),
         FlattenOp f => inputs[0].flatten(f.Start, f.End),
         UnsqueezeOp u => inputs[0].unsqueeze(u.Dim),
         SqueezeOp s => inputs[0].squeeze(s.Dim),
@@ -46,6 +46,14 @@ internal static class OpKernels
         var split = new[] { shape[0], groups, shape[1] / groups }.Concat(shape.Skip(2)).ToArray();
         return x.view(split).transpose(1, 2).reshape(shape);
     }
+
+    private static Tensor AdaptivePool(AdaptivePoolOp p, Tensor x) => (p.Kind, p.Dimensions) switch
+    {
+        (PoolKind.Max, 1) => F.adaptive_max_pool1d(x, p.OutputSize[0]),
+        (PoolKind.Max, _) => F.adaptive_max_pool2d(x, p.OutputSize),
+        (_, 1) => F.adaptive_avg_pool1d(x, p.OutputSize[0]),
+        _ => F.adaptive_avg_pool2d(x, p.OutputSize),
+    };
 
     private static Tensor Gather(Tensor x, GatherOp g)
     {
@@ -85,6 +93,8 @@ internal static class OpKernels
             // Not F.hardtanh: in TorchSharp 0.107 it returns its input unchanged; clamp is the same function.
             ActivationKind.Hardtanh => input.clamp(alpha, beta),
             ActivationKind.Mish => F.mish(input),
+            ActivationKind.Selu => F.selu(input),
+            ActivationKind.Celu => F.celu(input, op.Alpha),
             _ => throw new NotSupportedException($"Unknown activation {op.Kind}."),
         };
         return CopyInto(result, x, inPlace);

@@ -45,10 +45,28 @@ public static class Ops
     }
 
     /// <summary>Adaptive average pooling to <paramref name="outputSize"/> over 1 or 2 dimensions.</summary>
-    public static Tensor AdaptiveAvgPool(Tensor x, int dims, long[] outputSize)
+    public static Tensor AdaptiveAvgPool(Tensor x, int dims, long[] outputSize) => AdaptivePool(x, dims, outputSize, PoolKind.Average);
+
+    /// <summary>Adaptive max pooling to <paramref name="outputSize"/> over 1 or 2 dimensions (global max pooling at 1).</summary>
+    public static Tensor AdaptiveMaxPool(Tensor x, int dims, long[] outputSize) => AdaptivePool(x, dims, outputSize, PoolKind.Max);
+
+    private static Tensor AdaptivePool(Tensor x, int dims, long[] outputSize, PoolKind kind)
     {
-        var op = new AdaptivePoolOp(Expand(outputSize, dims));
+        var op = new AdaptivePoolOp(Expand(outputSize, dims), kind);
         return Recorded(op, OpKernels.Run(op, new[] { x }, false), x);
+    }
+
+    /// <summary>
+    /// <c>glu(x, dim)</c>: the first half of dimension <paramref name="dim"/> times the sigmoid of the second, recorded as
+    /// the two slices, the sigmoid and the product it is.
+    /// </summary>
+    public static Tensor Glu(Tensor x, long dim = -1)
+    {
+        int axis = Axis(dim, (int)x.dim());
+        if (x.shape[axis] % 2 != 0)
+            throw new ArgumentException($"glu halves dimension {dim} of [{string.Join(", ", x.shape)}], which needs an even size.");
+        var halves = Chunk(x, 2, dim);
+        return Binary(halves[0], Activation(halves[1], ActivationKind.Sigmoid), BinaryKind.Multiply);
     }
 
     /// <summary><c>flatten(start, end)</c>; the batch (dimension 0) must stay.</summary>

@@ -7,7 +7,8 @@ using F = TorchSharp.torch.nn.functional;
 
 // Networks that split a tensor along its channels, as users port them: ShuffleNetV2's units (chunk, then a channel
 // shuffle), SqueezeNet's Fire modules, gated convolutions (chunk or split into a value and a gate), a narrow, and
-// Inception-style branches joined with LINQ over a ModuleList.
+// Inception-style branches joined with LINQ over a ModuleList; and gates, activations and pools around them: GLU,
+// SELU, CELU, concat pooling with adaptive max pooling.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>
@@ -170,5 +171,70 @@ public partial class LinqBranchNet : Module<Tensor, Tensor>
         var y = torch.cat(branches.Select(b => b.forward(x)).ToArray(), 1);
         y = F.adaptive_avg_pool2d(y, new long[] { 1, 1 });
         return head.forward(y.view(y.size(0), -1));
+    }
+}
+
+/// <summary>
+/// A self-normalising MLP (SELU with AlphaDropout) whose hidden layers are gated by GLU, as a module and as a function,
+/// one of them after a CELU: each GLU halves the features into a value and a gate.
+/// </summary>
+[GroupNJ]
+[InputShape(20)]
+public partial class SelfNormalizingMlp : Module<Tensor, Tensor>
+{
+    private readonly Linear fc1 = Linear(20, 32), fc2 = Linear(32, 24), fc3 = Linear(12, 8), fc4 = Linear(4, 3);
+    private readonly SELU selu = SELU();
+    private readonly AlphaDropout drop = AlphaDropout(0.05);
+    private readonly GLU glu = GLU();
+    private readonly CELU celu = CELU(0.8);
+
+    public SelfNormalizingMlp() : base(nameof(SelfNormalizingMlp)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = drop.forward(selu.forward(fc1.forward(x)));
+        x = glu.forward(F.selu(fc2.forward(x)));
+        x = F.glu(celu.forward(fc3.forward(x)), 1);
+        return fc4.forward(x);
+    }
+}
+
+/// <summary>Concat pooling (as fastai's heads do): the global average and the global max of the last map, side by side.</summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class ConcatPoolNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(1, 8, 3, padding: 1);
+    private readonly Conv2d conv2 = Conv2d(8, 12, 3, stride: 2, padding: 1);
+    private readonly AdaptiveMaxPool2d globalMax = AdaptiveMaxPool2d(new long[] { 1, 1 });
+    private readonly Linear fc = Linear(24, 10);
+
+    public ConcatPoolNet() : base(nameof(ConcatPoolNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = F.adaptive_max_pool2d(F.relu(conv1.forward(x)), new long[] { 6, 6 });
+        x = F.relu(conv2.forward(x));
+        var pooled = torch.cat(new[] { F.adaptive_avg_pool2d(x, new long[] { 1, 1 }), globalMax.forward(x) }, 1);
+        return fc.forward(pooled.flatten(1));
+    }
+}
+
+/// <summary>A 1-D convolutional net over a signal with global max pooling over time, as a function and as a module.</summary>
+[GroupNJ]
+[InputShape(2, 32)]
+public partial class SignalMaxPoolNet : Module<Tensor, Tensor>
+{
+    private readonly Conv1d conv1 = Conv1d(2, 6, 3), conv2 = Conv1d(6, 8, 3);
+    private readonly AdaptiveMaxPool1d pool = AdaptiveMaxPool1d(5);
+    private readonly Linear fc = Linear(8, 3);
+
+    public SignalMaxPoolNet() : base(nameof(SignalMaxPoolNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = pool.forward(F.celu(conv1.forward(x), 1.2));
+        x = F.adaptive_max_pool1d(F.relu(conv2.forward(x)), 1);
+        return fc.forward(x.squeeze(2));
     }
 }

@@ -64,6 +64,9 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["SqueezeNetStyle"] = Of(() => new SqueezeNetStyle(), (p, o) => new SqueezeNetStyle.Bayesian(p, o), SqueezeNetStyle.Compressed.From, SqueezeNetStyle.Compressed.Load, 1, 16, 16),
         ["GatedConvNet"] = Of(() => new GatedConvNet(), (p, o) => new GatedConvNet.Bayesian(p, o), GatedConvNet.Compressed.From, GatedConvNet.Compressed.Load, 2, 12, 12),
         ["LinqBranchNet"] = Of(() => new LinqBranchNet(), (p, o) => new LinqBranchNet.Bayesian(p, o), LinqBranchNet.Compressed.From, LinqBranchNet.Compressed.Load, 1, 12, 12),
+        ["SelfNormalizingMlp"] = Of(() => new SelfNormalizingMlp(), (p, o) => new SelfNormalizingMlp.Bayesian(p, o), SelfNormalizingMlp.Compressed.From, SelfNormalizingMlp.Compressed.Load, 20),
+        ["ConcatPoolNet"] = Of(() => new ConcatPoolNet(), (p, o) => new ConcatPoolNet.Bayesian(p, o), ConcatPoolNet.Compressed.From, ConcatPoolNet.Compressed.Load, 1, 12, 12),
+        ["SignalMaxPoolNet"] = Of(() => new SignalMaxPoolNet(), (p, o) => new SignalMaxPoolNet.Bayesian(p, o), SignalMaxPoolNet.Compressed.From, SignalMaxPoolNet.Compressed.Load, 2, 32),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);

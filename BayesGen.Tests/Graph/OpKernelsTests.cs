@@ -36,6 +36,9 @@ public class OpKernelsTests
         ActivationKind.Hardsigmoid => (new(kind), v => Math.Clamp(v + 3, 0, 6) / 6),
         ActivationKind.Hardtanh => (new(kind, -2, 2), v => Math.Clamp(v, -2, 2)),
         ActivationKind.Mish => (new(kind), v => v * Math.Tanh(Softplus(v))),
+        // The self-normalising constants (Klambauer et al. 2017), written out here independently of LibTorch.
+        ActivationKind.Selu => (new(kind), v => 1.0507009873554804934 * (v > 0 ? v : 1.6732632423543772848 * (Math.Exp(v) - 1))),
+        ActivationKind.Celu => (new(kind, 0.7), v => v > 0 ? v : 0.7 * (Math.Exp(v / 0.7) - 1)),
         _ => throw new ArgumentException(kind.ToString()),
     };
 
