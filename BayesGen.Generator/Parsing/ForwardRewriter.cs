@@ -329,6 +329,9 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             return Text(literal, node);
         if (symbol is { IsStatic: false } && node.Expression is ThisExpressionSyntax && symbol is IFieldSymbol or IPropertySymbol)
             Member(symbol, node);
+        // A tensor's tensor-valued property (x.T, x.mT) computes a new tensor that no recorded operation produced.
+        if (symbol is IPropertySymbol { IsStatic: false } property && KnownTypes.IsTensor(property.ContainingType) && KnownTypes.IsTensor(property.Type))
+            NotRecordable(node, $"the tensor property '{property.Name}'");
         if (symbol is IMethodSymbol helper && IsHelper(helper) && (node.Expression is ThisExpressionSyntax || SymbolOf(node.Expression) is ITypeSymbol))
         {
             // this.Stage(…) or Net.Stage(…): the counterpart's own copy.

@@ -420,7 +420,7 @@ public class DiagnosticTests
         }
         """);
 
-    [Fact]   // Calls returning several tensors count too (they once compiled without a word and failed at run time); chunk, split and LINQ over tensors are fine.
+    [Fact]   // Calls returning several tensors, and tensor-valued properties, count too (they once compiled without a word and failed at run time); chunk, split and LINQ over tensors are fine.
     public Task BG0010_an_operation_returning_several_tensors_but_not_chunk_split_or_linq() => Expect("""
         [GroupNJ]
         [InputShape(4, 6)]
@@ -434,8 +434,9 @@ public class DiagnosticTests
                 var halves = x.chunk(2, 1);
                 var parts = torch.split(x, new long[] { 1, 3 }, 1);
                 var top = {|BG0010:x.max(1)|};
+                var back = {|BG0010:{|BG0010:x.T|}.T|};
                 var sum = torch.cat(System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(rows, r => r.unsqueeze(1))), 1);
-                return fc.forward(sum + torch.cat(new[] { halves[0], halves[1] }, 1) + torch.cat(parts, 1) + top.values.unsqueeze(1));
+                return fc.forward(sum + torch.cat(new[] { halves[0], halves[1] }, 1) + torch.cat(parts, 1) + top.values.unsqueeze(1) + back);
             }
         }
         """);
