@@ -522,9 +522,62 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
 
     public override SyntaxNode? VisitElementAccessExpression(ElementAccessExpressionSyntax node)
     {
-        if (KnownTypes.IsTensor(model.GetTypeInfo(node.Expression, cancellationToken).Type))
-            NotRecordable(node, "indexing a tensor");
+        if (!KnownTypes.IsTensor(model.GetTypeInfo(node.Expression, cancellationToken).Type))
+            return base.VisitElementAccessExpression(node);
+        if (RangeSlices(node) is { } slices)
+        {
+            // x[.., a..b] and x[TensorIndex.Colon, TensorIndex.Slice(a, b)]: one narrow per sliced dimension.
+            var text = ((ExpressionSyntax)Visit(node.Expression)!).ToString();
+            foreach (var (dim, bounds) in slices)
+                text = $"global::BayesGen.Tracing.Ops.RangeSlice({text}, {dim}, {string.Join(", ", bounds.Select(b => ((ExpressionSyntax)Visit(b)!).ToString()))})";
+            return Text(text, node);
+        }
+        NotRecordable(node, "indexing a tensor other than by ranges of consecutive elements (x[.., a..b])");
         return base.VisitElementAccessExpression(node);
+    }
+
+    /// <summary>
+    /// The sliced dimensions of an index made only of whole dimensions (<c>..</c>, <c>TensorIndex.Colon</c>), at most one
+    /// <c>TensorIndex.Ellipsis</c>, and ranges (<c>a..b</c>, <c>..^1</c>, <c>TensorIndex.Slice(a, b)</c> without a step),
+    /// each with the bounds to hand to <c>Ops.RangeSlice</c> (a range, or a start and a stop); dimensions after an
+    /// ellipsis count from the end. Null for anything else (a single element, a step, a tensor of indices).
+    /// </summary>
+    private List<(int Dim, ExpressionSyntax[] Bounds)>? RangeSlices(ElementAccessExpressionSyntax node)
+    {
+        var arguments = node.ArgumentList.Arguments;
+        int ellipsis = -1;
+        var result = new List<(int, ExpressionSyntax[])>();
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            var expression = arguments[i].Expression;
+            if (expression is RangeExpressionSyntax { LeftOperand: null, RightOperand: null }) continue;
+            if (expression is RangeExpressionSyntax range) { result.Add((i, new ExpressionSyntax[] { range })); continue; }
+            if (SymbolOf(expression) is IFieldSymbol { Name: "Colon" or "Ellipsis" } field && KnownTypes.IsTorchSharp(field))
+            {
+                if (field.Name == "Ellipsis") { if (ellipsis >= 0) return null; ellipsis = i; }
+                continue;
+            }
+            if (expression is InvocationExpressionSyntax call && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { Name: "Slice" } slice
+                && KnownTypes.IsTorchSharp(slice) && SliceBounds(call, slice) is { } bounds)
+            {
+                result.Add((i, bounds));
+                continue;
+            }
+            return null;
+        }
+        if (ellipsis < 0) return result;
+        return result.Select(r => r.Item1 < ellipsis ? r : (r.Item1 - arguments.Count, r.Item2)).ToList();
+    }
+
+    /// <summary><c>TensorIndex.Slice(start, stop)</c>, <c>Slice(range)</c> or <c>Slice((start, stop))</c>: its bounds; null with a step.</summary>
+    private static ExpressionSyntax[]? SliceBounds(InvocationExpressionSyntax call, IMethodSymbol slice)
+    {
+        if (call.ArgumentList.Arguments.Any(a => a.NameColon is not null)) return null;
+        var args = call.ArgumentList.Arguments.Select(a => a.Expression).ToArray();
+        if (slice.Parameters.Length == 3)
+            return args.Length == 2 || args.Length == 3 && args[2] is LiteralExpressionSyntax { Token.ValueText: "null" }
+                ? new[] { args[0], args[1] } : null;
+        return args.Length == 1 ? args : null;
     }
 
     public override SyntaxNode? VisitObjectCreationExpression(ObjectCreationExpressionSyntax node)

@@ -204,6 +204,39 @@ public static class Ops
             : Recorded(new SliceOp(axis, start < 0 ? start + x.shape[axis] : start, length), result, x);
     }
 
+    /// <summary><c>x[.., a..b]</c>: the elements of dimension <paramref name="dim"/> in <paramref name="range"/> (counted from the end with ^).</summary>
+    public static Tensor RangeSlice(Tensor x, long dim, Range range)
+    {
+        long size = x.shape[Axis(dim, (int)x.dim())];
+        long start = range.Start.IsFromEnd ? size - range.Start.Value : range.Start.Value;
+        long stop = range.End.IsFromEnd ? size - range.End.Value : range.End.Value;
+        return RangeSlice(x, dim, (long?)start, stop);
+    }
+
+    /// <summary><c>x[.., TensorIndex.Slice((a, b))]</c>.</summary>
+    public static Tensor RangeSlice(Tensor x, long dim, (int? Start, int? Stop) bounds) => RangeSlice(x, dim, (long?)bounds.Start, bounds.Stop);
+
+    /// <summary>
+    /// <c>x[.., TensorIndex.Slice(start, stop)]</c> as PyTorch reads a slice: missing bounds are the ends, negative ones count
+    /// from the end, and both are clamped to the dimension; recorded as the slice it is.
+    /// </summary>
+    public static Tensor RangeSlice(Tensor x, long dim, long? start, long? stop)
+    {
+        int axis = Axis(dim, (int)x.dim());
+        long size = x.shape[axis];
+        long from = Math.Clamp(start is long a ? (a < 0 ? a + size : a) : 0, 0, size);
+        long to = Math.Clamp(stop is long b ? (b < 0 ? b + size : b) : size, 0, size);
+        long length = Math.Max(0, to - from);
+        var result = x.narrow(axis, from, length);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        if (axis == 0) tracer.Fail("forward slices the batch dimension.");
+        else if (length == 0) tracer.Fail($"forward takes an empty slice ({from}..{to}) of dimension {axis} of [{string.Join(", ", x.shape)}].");
+        else if (length == size) tracer.Same(x, result);
+        else tracer.Record(new SliceOp(axis, from, length), result, x);
+        return result;
+    }
+
     /// <summary><c>channel_shuffle(groups)</c> (ShuffleNet), as a tensor method or the <c>ChannelShuffle</c> module.</summary>
     public static Tensor ChannelShuffle(Tensor x, long groups)
     {

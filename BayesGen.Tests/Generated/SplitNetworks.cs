@@ -238,3 +238,26 @@ public partial class SignalMaxPoolNet : Module<Tensor, Tensor>
         return fc.forward(x.squeeze(2));
     }
 }
+
+/// <summary>
+/// Slicing with C# ranges as users port <c>x[:, :c]</c> from Python: a value and a gate taken by channel ranges
+/// (<c>h[.., ..8]</c>, <c>TensorIndex.Slice(8, 16)</c>), and a spatial crop of a border (<c>x[.., .., 1..^1, 1..^1]</c>).
+/// </summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class RangeSliceNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(1, 16, 3, padding: 1);
+    private readonly Conv2d conv2 = Conv2d(8, 6, 3, padding: 1);
+    private readonly Linear fc = Linear(6 * 10 * 10, 5);
+
+    public RangeSliceNet() : base(nameof(RangeSliceNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        var h = conv1.forward(x);
+        var gated = h[.., ..8] * torch.sigmoid(h[TensorIndex.Colon, TensorIndex.Slice(8, 16)]);
+        var cropped = F.relu(conv2.forward(gated))[TensorIndex.Ellipsis, 1..^1, 1..^1];
+        return fc.forward(cropped.flatten(1));
+    }
+}

@@ -67,6 +67,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["SelfNormalizingMlp"] = Of(() => new SelfNormalizingMlp(), (p, o) => new SelfNormalizingMlp.Bayesian(p, o), SelfNormalizingMlp.Compressed.From, SelfNormalizingMlp.Compressed.Load, 20),
         ["ConcatPoolNet"] = Of(() => new ConcatPoolNet(), (p, o) => new ConcatPoolNet.Bayesian(p, o), ConcatPoolNet.Compressed.From, ConcatPoolNet.Compressed.Load, 1, 12, 12),
         ["SignalMaxPoolNet"] = Of(() => new SignalMaxPoolNet(), (p, o) => new SignalMaxPoolNet.Bayesian(p, o), SignalMaxPoolNet.Compressed.From, SignalMaxPoolNet.Compressed.Load, 2, 32),
+        ["RangeSliceNet"] = Of(() => new RangeSliceNet(), (p, o) => new RangeSliceNet.Bayesian(p, o), RangeSliceNet.Compressed.From, RangeSliceNet.Compressed.Load, 1, 12, 12),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);

@@ -441,6 +441,23 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // Ranges of consecutive elements are slices BayesGen records; a single element, a step or a tensor of indices are not.
+    public Task BG0010_indexing_a_tensor_but_not_by_ranges() => Expect("""
+        [GroupNJ]
+        [InputShape(4, 6)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc = Linear(6, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                var a = x[.., 0..2] + x[TensorIndex.Colon, TensorIndex.Slice(2, 4)] + x[TensorIndex.Ellipsis, ..^0][.., ^2..];
+                var b = {|BG0010:x[.., 1]|}.unsqueeze(1) + {|BG0010:x[TensorIndex.Colon, TensorIndex.Slice(0, 4, 2)]|}.mean(new long[] { 1 }, keepdim: true);
+                return fc.forward(torch.cat(new[] { a, a, b }, 1)[.., 2..]);
+            }
+        }
+        """);
+
     [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
     public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
         [GroupNJ]

@@ -82,4 +82,31 @@ public class SplitRecordingTests
             Ops.Reshape(Ops.Transpose(Ops.Reshape(t, new long[] { 4, 2, 3, 2, 2 }, view: true), 1, 2).contiguous(), new long[] { 4, -1, 2, 2 })));
         Assert.Contains("x.channel_shuffle(groups)", e.Message);
     }
+
+    [Fact]
+    public void Range_slices_take_what_TorchSharps_indexer_takes_and_record_one_slice_each()
+    {
+        using var x = randn(2, 9, 5);
+        var cases = new (Func<Tensor, Tensor> Ours, Func<Tensor, Tensor> Theirs)[]
+        {
+            (t => Ops.RangeSlice(t, 1, 2..5), t => t[.., 2..5]),
+            (t => Ops.RangeSlice(t, 1, ..^2), t => t[.., ..^2]),
+            (t => Ops.RangeSlice(t, -1, ^3..), t => t[.., .., ^3..]),
+            (t => Ops.RangeSlice(t, 1, -4L, null), t => t[TensorIndex.Colon, TensorIndex.Slice(-4, null)]),
+            (t => Ops.RangeSlice(t, 1, 3L, 100L), t => t[TensorIndex.Colon, TensorIndex.Slice(3, 100)]),   // clamped, as PyTorch does
+            (t => Ops.RangeSlice(t, 2, ((int?)1, (int?)null)), t => t[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice((1, null))]),
+        };
+        foreach (var (ours, theirs) in cases)
+        {
+            using var expected = theirs(x);
+            var graph = Record(x, t => Ops.Scalar(ours(t), 2.0, BinaryKind.Multiply));
+            var slice = Assert.Single(graph.Nodes.Select(n => n.Op).OfType<SliceOp>());
+            Assert.Equal(expected.shape, graph.Nodes[graph.Output].Shape);
+            using var again = x.narrow(slice.Dim, slice.Start, slice.Length);
+            Assert.True(again.equal(expected).all().item<bool>(), slice.Describe());
+        }
+        // The whole dimension is the tensor itself; an empty slice cannot be followed.
+        Assert.DoesNotContain(Record(x, t => Ops.Scalar(Ops.RangeSlice(t, 1, 0..), 2.0, BinaryKind.Multiply)).Nodes, n => n.Op is SliceOp);
+        Assert.Contains("empty slice", Assert.Throws<GraphRecordingException>(() => Record(x, t => Ops.Scalar(Ops.RangeSlice(t, 1, 4..4), 2.0, BinaryKind.Multiply))).Message);
+    }
 }
