@@ -24,7 +24,7 @@ internal static class TensorOperations
         "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid (and their in-place forms), glu, " +
         "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, flatten, view, reshape, permute, " +
         "transpose, squeeze, unsqueeze, contiguous, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
-        "add, sub, mul, div, mean and sum over dimensions";
+        "add, sub, mul, div, mean, sum and amax over dimensions";
 
     private static readonly Dictionary<string, string> ActivationKinds = new()
     {
@@ -191,13 +191,14 @@ internal static class TensorOperations
                 if (x is null || groups is null) return Unknown(out reason, name);
                 return $"{Ops}.ChannelShuffle({x}, {groups})";
             }
-            case "mean" or "sum":
+            case "mean" or "sum" or "amax":
             {
                 if (a.IsExplicit("type") && a.Get("type") != "null") return Refuse(out reason, $"{name} with a type");
+                if (a.IsExplicit("out") && a.Get("out") != "null") return Refuse(out reason, $"{name} into an out tensor");
                 var dims = ReductionDims(a);
                 if (x is null) return Unknown(out reason, name);
                 if (dims is null) return Refuse(out reason, $"{name} over every dimension (the batch included)");
-                return $"{Ops}.Reduce({x}, global::BayesGen.Graph.ReduceKind.{(baseName == "mean" ? "Mean" : "Sum")}, {dims}, {a.Get("keepdim") ?? "false"})";
+                return $"{Ops}.Reduce({x}, global::BayesGen.Graph.ReduceKind.{baseName switch { "mean" => "Mean", "amax" => "Max", _ => "Sum" }}, {dims}, {a.Get("keepdim") ?? "false"})";
             }
         }
         return KnownTypes.HoldsTensors(call.Type) ? Unknown(out reason, name) : null;

@@ -142,8 +142,8 @@ internal static class ArtifactManifest
                 return new ChannelShuffleOp(d.Groups is long groups && groups >= 1 ? groups : throw Bad($"{where} needs a number of groups of 1 or more"));
             case "gather":
                 return new GatherOp(Dim(d.Dim, where), d.Indices is { Length: > 0 } indices && indices.All(i => i >= 0) ? indices : throw Bad($"{where} needs indices of 0 or more"));
-            case "mean" or "sum":
-                return new ReduceOp(op == "mean" ? ReduceKind.Mean : ReduceKind.Sum,
+            case "mean" or "sum" or "amax":
+                return new ReduceOp(op switch { "mean" => ReduceKind.Mean, "amax" => ReduceKind.Max, _ => ReduceKind.Sum },
                     d.Dims is { Length: > 0 and <= 8 } r && r.All(x => x >= 1 && x <= 8) ? r : throw Bad($"{where} needs dimensions from 1 to 8"), d.KeepDim ?? false);
         }
         if (ActivationNames.TryGetValue(op, out var activation))

@@ -154,6 +154,8 @@ public static class OnnxExport
                     return Add(Arithmetic(s.Kind), s.ScalarFirst ? new[] { c, x } : new[] { x, c }, s.Name);
                 }
                 case ConcatOp c: return Add("Concat", inputs, "concat", Attribute("axis", c.Dim));
+                case ReduceOp { Kind: ReduceKind.Max } r:
+                    return Add("ReduceMax", new[] { x }, "amax", Attribute("axes", r.Dims.Select(d => (long)d).ToArray()), Attribute("keepdims", r.KeepDim ? 1 : 0));
                 case ReduceOp { Kind: ReduceKind.Mean } r:
                     return Add("ReduceMean", new[] { x }, "mean", Attribute("axes", r.Dims.Select(d => (long)d).ToArray()), Attribute("keepdims", r.KeepDim ? 1 : 0));
                 case ReduceOp r:

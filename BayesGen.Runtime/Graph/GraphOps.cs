@@ -380,7 +380,7 @@ public sealed record ConcatOp(int Dim) : GraphOp
 /// <summary>A mean or sum over dimensions (global average pooling written as <c>x.mean([2, 3])</c>).</summary>
 public sealed record ReduceOp(ReduceKind Kind, int[] Dims, bool KeepDim) : GraphOp
 {
-    public override string Name => Kind == ReduceKind.Mean ? "mean" : "sum";
+    public override string Name => Kind switch { ReduceKind.Mean => "mean", ReduceKind.Max => "amax", _ => "sum" };
 
     public override string Describe() => $"{Name}([{string.Join(", ", Dims)}]{(KeepDim ? ", keepdim" : "")})";
 
@@ -406,6 +406,8 @@ public enum ReduceKind
     Mean = 0,
     /// <summary>The sum.</summary>
     Sum = 1,
+    /// <summary>The largest value (<c>amax</c>: global max pooling written as <c>x.amax([2, 3])</c>).</summary>
+    Max = 2,
 }
 
 /// <summary>

@@ -29,6 +29,7 @@ internal static class OpKernels
         ScalarOp s => Scalar(s, inputs[0], inPlace: false),
         ConcatOp c => cat(inputs.ToArray(), c.Dim),
         ReduceOp { Kind: ReduceKind.Mean } r => inputs[0].mean(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
+        ReduceOp { Kind: ReduceKind.Max } r => inputs[0].amax(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
         ReduceOp r => inputs[0].sum(r.Dims.Select(d => (long)d).ToArray(), r.KeepDim),
         SliceOp s => inputs[0].narrow(s.Dim, s.Start, s.Length),
         ChannelShuffleOp c => ChannelShuffle(inputs[0], c.Groups),

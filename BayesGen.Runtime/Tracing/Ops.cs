@@ -272,7 +272,7 @@ public static class Ops
         int rank = (int)x.dim();
         var axes = dims.Select(d => Axis(d, rank)).OrderBy(d => d).ToArray();
         var op = new ReduceOp(kind, axes, keepdim);
-        var result = kind == ReduceKind.Mean ? x.mean(dims, keepdim) : x.sum(dims, keepdim);
+        var result = kind switch { ReduceKind.Mean => x.mean(dims, keepdim), ReduceKind.Max => x.amax(dims, keepdim), _ => x.sum(dims, keepdim) };
         return axes.Contains(0) ? Failed(result, "forward reduces over the batch dimension.") : Recorded(op, result, x);
     }
 

@@ -199,7 +199,10 @@ public partial class SelfNormalizingMlp : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Concat pooling (as fastai's heads do): the global average and the global max of the last map, side by side.</summary>
+/// <summary>
+/// Concat pooling (as fastai's heads do): the global average and the global max of the last map side by side, the max
+/// both as a module and as <c>amax</c> over the map.
+/// </summary>
 [GroupNJ]
 [InputShape(1, 12, 12)]
 public partial class ConcatPoolNet : Module<Tensor, Tensor>
@@ -207,7 +210,7 @@ public partial class ConcatPoolNet : Module<Tensor, Tensor>
     private readonly Conv2d conv1 = Conv2d(1, 8, 3, padding: 1);
     private readonly Conv2d conv2 = Conv2d(8, 12, 3, stride: 2, padding: 1);
     private readonly AdaptiveMaxPool2d globalMax = AdaptiveMaxPool2d(new long[] { 1, 1 });
-    private readonly Linear fc = Linear(24, 10);
+    private readonly Linear fc = Linear(36, 10);
 
     public ConcatPoolNet() : base(nameof(ConcatPoolNet)) => RegisterComponents();
 
@@ -215,7 +218,7 @@ public partial class ConcatPoolNet : Module<Tensor, Tensor>
     {
         x = F.adaptive_max_pool2d(F.relu(conv1.forward(x)), new long[] { 6, 6 });
         x = F.relu(conv2.forward(x));
-        var pooled = torch.cat(new[] { F.adaptive_avg_pool2d(x, new long[] { 1, 1 }), globalMax.forward(x) }, 1);
+        var pooled = torch.cat(new[] { F.adaptive_avg_pool2d(x, new long[] { 1, 1 }), globalMax.forward(x), x.amax(new long[] { 2, 3 }, keepdim: true) }, 1);
         return fc.forward(pooled.flatten(1));
     }
 }
