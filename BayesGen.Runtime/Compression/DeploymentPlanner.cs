@@ -140,15 +140,8 @@ public static class DeploymentPlanner
                 $"The pruning thresholds remove every unit of '{node.Op.Describe()}' (node {index}), a piece of a tensor the network splits: " +
                 "give the layers that write and read it thresholds that keep some units (--threshold LAYER=VALUE).");
         long channels = graph.Nodes[source].Shape[dim];
-        var position = new Dictionary<long, long>(available.Length);
-        for (long k = 0; k < available.LongLength; k++) position[available[k]] = k;
-        var positions = new long[held.Length];
-        for (int k = 0; k < held.Length; k++)
-        {
-            long from = node.Op is SliceOp slice ? slice.SourceOf(held[k]) : ((ChannelShuffleOp)node.Op).SourceOf(held[k], channels);
-            positions[k] = position.TryGetValue(from, out var at) ? at
-                : throw new InvalidOperationException($"'{node.Op.Describe()}' keeps unit {held[k]}, whose source unit {from} its input no longer has; the masks are inconsistent.");
-        }
+        var sources = held.Select(u => node.Op is SliceOp slice ? slice.SourceOf(u) : ((ChannelShuffleOp)node.Op).SourceOf(u, channels)).ToArray();
+        var positions = PositionsIn(available, sources, node.Op.Describe());
         bool run = positions.Length > 0 && positions.Select((p, k) => p - k).Distinct().Count() == 1;
         GraphOp op = node.Op is ChannelShuffleOp && held.LongLength == channels && available.LongLength == channels ? node.Op
             : run ? new SliceOp(dim, positions[0], positions.Length)
@@ -173,13 +166,19 @@ public static class DeploymentPlanner
     private static InputGather? Gather(int axis, long[] available, long[] required, string consumer)
     {
         if (available.AsSpan().SequenceEqual(required)) return null;
+        return new InputGather(axis, available.LongLength, PositionsIn(available, required, consumer));
+    }
+
+    /// <summary>Where each of <paramref name="units"/> (original indices) lies within <paramref name="available"/>.</summary>
+    private static long[] PositionsIn(long[] available, long[] units, string consumer)
+    {
         var position = new Dictionary<long, long>(available.Length);
         for (long k = 0; k < available.LongLength; k++) position[available[k]] = k;
-        var indices = new long[required.Length];
-        for (int k = 0; k < required.Length; k++)
-            indices[k] = position.TryGetValue(required[k], out var at) ? at
-                : throw new InvalidOperationException($"'{consumer}' keeps unit {required[k]}, which its input no longer has; the masks are inconsistent.");
-        return new InputGather(axis, available.LongLength, indices);
+        var result = new long[units.Length];
+        for (int k = 0; k < units.Length; k++)
+            result[k] = position.TryGetValue(units[k], out var at) ? at
+                : throw new InvalidOperationException($"'{consumer}' keeps unit {units[k]}, which its input no longer has; the masks are inconsistent.");
+        return result;
     }
 
     internal static long[] Indices(bool[] kept)
