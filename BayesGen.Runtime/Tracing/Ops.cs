@@ -260,13 +260,18 @@ public static class Ops
         long start = 0;
         foreach (var piece in pieces)
         {
+            if (piece.shape[axis] == 0)
+            {
+                tracer.Fail($"forward {verb} dimension {axis} of [{string.Join(", ", x.shape)}] into a piece with nothing in it.");
+                return pieces;
+            }
             tracer.Record(new SliceOp(axis, start, piece.shape[axis]), piece, x);
             start += piece.shape[axis];
         }
         return pieces;
     }
 
-    /// <summary><c>mean</c> or <c>sum</c> over dimensions.</summary>
+    /// <summary><c>mean</c>, <c>sum</c> or <c>amax</c> over dimensions.</summary>
     public static Tensor Reduce(Tensor x, ReduceKind kind, long[] dims, bool keepdim = false)
     {
         int rank = (int)x.dim();
