@@ -77,6 +77,8 @@ public class SplitRecordingTests
         using var x = randn(4, 6, 2, 2);
         var e = Assert.Throws<GraphRecordingException>(() => Record(x, t => Ops.Concat(Ops.Chunk(t, 2, 0), 1)));
         Assert.Contains("chunks the batch dimension", e.Message);
+        e = Assert.Throws<GraphRecordingException>(() => Record(x, t => Ops.Concat(Ops.Split(t, new long[] { 0, 6 }, 1), 1)));
+        Assert.Contains("into a piece with nothing in it", e.Message);
         // ShuffleNet's shuffle written out: view into [N, g, C / g, H, W], transpose, view back.
         e = Assert.Throws<GraphRecordingException>(() => Record(x, t =>
             Ops.Reshape(Ops.Transpose(Ops.Reshape(t, new long[] { 4, 2, 3, 2, 2 }, view: true), 1, 2).contiguous(), new long[] { 4, -1, 2, 2 })));
