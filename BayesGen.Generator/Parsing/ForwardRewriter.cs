@@ -524,6 +524,11 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
     {
         if (!KnownTypes.IsTensor(model.GetTypeInfo(node.Expression, cancellationToken).Type))
             return base.VisitElementAccessExpression(node);
+        if (node.Parent is AssignmentExpressionSyntax assignment && assignment.Left == node)
+        {
+            NotRecordable(node, "writing into a tensor's elements");
+            return base.VisitElementAccessExpression(node);
+        }
         if (RangeSlices(node) is { } slices)
         {
             // x[.., a..b] and x[TensorIndex.Colon, TensorIndex.Slice(a, b)]: one narrow per sliced dimension.

@@ -453,6 +453,7 @@ public class DiagnosticTests
             {
                 var a = x[.., 0..2] + x[TensorIndex.Colon, TensorIndex.Slice(2, 4)] + x[TensorIndex.Ellipsis, ..^0][.., ^2..];
                 var b = {|BG0010:x[.., 1]|}.unsqueeze(1) + {|BG0010:x[TensorIndex.Colon, TensorIndex.Slice(0, 4, 2)]|}.mean(new long[] { 1 }, keepdim: true);
+                {|BG0010:a[.., 0..1]|} = b;
                 return fc.forward(torch.cat(new[] { a, a, b }, 1)[.., 2..]);
             }
         }
