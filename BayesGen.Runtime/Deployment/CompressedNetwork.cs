@@ -168,6 +168,7 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
                 BatchNormOp b when foldedNorms.TryGetValue(i, out var folded) => Unary(readers[0], x => Folds(folded) ? x.alias() : folded.forward(x)),
                 BatchNormOp b => Unary(readers[0], modules[b.Layer].forward),
                 DropoutOp => Unary(readers[0], x => x.alias()),
+                GatherOp g => Unary(readers[0], Gathering(g.Dim, g.Indices)),
                 var op => values => OpKernels.Run(op, readers.Select(r => r(values)).ToArray(), training: false),
             };
             var released = node.Inputs.Distinct().Where(input => input != 0 && input != output && lastUse[input] == i).ToArray();
@@ -193,12 +194,15 @@ public class CompressedNetwork : nn.Module<Tensor, Tensor>
     private static Func<Tensor?[], Tensor> Reader(int input, InputGather? gather)
     {
         if (gather is null) return values => values[input]!;
-        var index = new DeviceIndex(gather.Indices);
-        return values =>
-        {
-            var x = values[input]!;
-            return x.index_select(gather.Axis, index.On(x.device));
-        };
+        var select = Gathering(gather.Axis, gather.Indices);
+        return values => select(values[input]!);
+    }
+
+    /// <summary>Selects <paramref name="indices"/> along <paramref name="axis"/>, with the index tensor made once per device, not per batch.</summary>
+    private static Func<Tensor, Tensor> Gathering(int axis, long[] indices)
+    {
+        var index = new DeviceIndex(indices);
+        return x => x.index_select(axis, index.On(x.device));
     }
 
     private nn.Module<Tensor, Tensor> Register(string path, nn.Module<Tensor, Tensor> module)
