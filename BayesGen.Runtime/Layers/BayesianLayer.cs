@@ -68,6 +68,14 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
     /// <summary>The posterior log-variances of the biases, or null for a layer without bias.</summary>
     public Parameter? BiasLogVariance => bias_logvar;
 
+    /// <summary>Every log-variance parameter of the layer: the weights', the biases' and the group scales'.</summary>
+    public IEnumerable<Parameter> LogVarianceParameters()
+    {
+        yield return weight_logvar;
+        if (bias_logvar is not null) yield return bias_logvar;
+        foreach (var p in scale.LogVarianceParameters()) yield return p;
+    }
+
     /// <summary>Which axis of the weight the groups run along.</summary>
     public abstract GroupLayout Layout { get; }
 

@@ -31,6 +31,9 @@ public sealed class GroupNJScale : GroupScale
     /// <summary>log σ²_z, the posterior log-variances of the group scales.</summary>
     public Parameter LogVarianceParameter => z_logvar;
 
+    /// <inheritdoc/>
+    public override IEnumerable<Parameter> LogVarianceParameters() => new[] { z_logvar };
+
     public override PriorKind Prior => PriorKind.GroupNJ;
 
     public override PruneDirection Direction => PruneDirection.Above;

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BayesGen.Layers;
@@ -66,6 +67,12 @@ public abstract class GroupScale : nn.Module
         var kept = Direction == PruneDirection.Above ? s.lt(limit) : s.gt(limit);
         return kept.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The log-variance parameters of this posterior: what <see cref="Training.TrainingOptions.LogVarianceLearningRateScale"/>
+    /// steps faster.
+    /// </summary>
+    public abstract IEnumerable<Parameter> LogVarianceParameters();
 
     /// <summary>Clamps variational parameters to their valid range after an optimiser step (none by default).</summary>
     public virtual void ClampAfterStep() { }

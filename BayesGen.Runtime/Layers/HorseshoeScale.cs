@@ -64,6 +64,9 @@ public sealed class HorseshoeScale : GroupScale
     /// <summary>The posteriors of the group auxiliaries β̃_i (inverse-Gamma prior), one entry per group.</summary>
     public (Parameter Mu, Parameter LogVariance) GroupInverseGamma => (beta_mu, beta_logvar);
 
+    /// <inheritdoc/>
+    public override IEnumerable<Parameter> LogVarianceParameters() => new[] { sa_logvar, sb_logvar, alpha_logvar, beta_logvar };
+
     /// <summary>The global scale τ0.</summary>
     public double Tau0 { get; }
 

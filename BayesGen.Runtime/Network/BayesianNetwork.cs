@@ -153,6 +153,33 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         foreach (var (_, layer) in BayesianLayers) layer.AddWeightKLGradient(scale);
     }
 
+    /// <summary>
+    /// The optimiser's parameter groups: every log-variance of the Bayesian layers (<see cref="BayesianLayer.LogVarianceParameters"/>)
+    /// at <paramref name="logVarianceScale"/> times the learning rate, every other parameter (means, normalisations, the
+    /// user's own) at the rate itself. The groups are runs of <c>parameters()</c> in its order, so the optimiser's flat
+    /// layout, and with it a checkpoint's optimiser state, is the same whatever the scale.
+    /// </summary>
+    public IReadOnlyList<Training.ParameterGroup> ParameterGroups(double logVarianceScale = 1)
+    {
+        var logVariances = BayesianLayers.SelectMany(l => l.Layer.LogVarianceParameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        var groups = new List<Training.ParameterGroup>();
+        var run = new List<TorchSharp.Modules.Parameter>();
+        double runScale = 1;
+        foreach (var p in parameters())
+        {
+            double scale = logVariances.Contains(p) ? logVarianceScale : 1;
+            if (run.Count > 0 && scale != runScale)
+            {
+                groups.Add(new Training.ParameterGroup(run.ToArray(), runScale));
+                run.Clear();
+            }
+            runScale = scale;
+            run.Add(p);
+        }
+        if (run.Count > 0) groups.Add(new Training.ParameterGroup(run.ToArray(), runScale));
+        return groups;
+    }
+
     /// <summary>Applies every layer's post-step constraints (variance clipping).</summary>
     public void ClipVariances()
     {

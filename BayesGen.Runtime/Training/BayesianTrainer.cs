@@ -41,7 +41,7 @@ public sealed class BayesianTrainer
         Torch.LibTorchFixes.Apply();
         if (options.Device is { } requested) model.to(requested);
         var device = model.parameters().First().device;
-        using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
+        using var optimizer = new FlatAdam(model.ParameterGroups(options.LogVarianceLearningRateScale), options.LearningRate);
         var history = new List<EpochSummary>();
         int firstEpoch = 1;
         long steps = 0;
@@ -122,7 +122,7 @@ public sealed class BayesianTrainer
                     {
                         Checkpoint.Save(options.CheckpointPath, model, optimizer,
                             new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history)
-                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model) });
+                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model), LogVarianceLearningRateScale = options.LogVarianceLearningRateScale });
                     }
                     catch (InvalidOperationException e)
                     {
@@ -234,7 +234,7 @@ public sealed class BayesianTrainer
         using var optimizer = new FlatAdam(model.parameters(), options.LearningRate);
         Checkpoint.Save(options.CheckpointPath, model, optimizer,
             new Checkpoint.State(model.GetType().FullName ?? model.GetType().Name, 0, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, 0, new())
-            { TrainingExamples = trainingExamples, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model) });
+            { TrainingExamples = trainingExamples, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model), LogVarianceLearningRateScale = options.LogVarianceLearningRateScale });
     }
 
     /// <summary>Whether a clipped layer of <paramref name="model"/> clips its bias variances too: it changes every step, so a resumed run must agree.</summary>

@@ -49,6 +49,12 @@ public static class Checkpoint
         /// scale), checked on resume; null in older checkpoints.
         /// </summary>
         public string? Priors { get; init; }
+
+        /// <summary>
+        /// The log-variances' multiple of the learning rate (<see cref="TrainingOptions.LogVarianceLearningRateScale"/>) of the
+        /// run's latest epochs; 1 in older checkpoints. A resumed run may change it, as it may change the learning rate.
+        /// </summary>
+        public double LogVarianceLearningRateScale { get; init; } = 1;
     }
 
     /// <summary>Writes a checkpoint atomically; refuses a model whose parameters are not all finite.</summary>
@@ -174,7 +180,8 @@ public static class Checkpoint
         if (state.Model != modelName)
             throw new InvalidDataException($"it holds a checkpoint of {state.Model}, not of {modelName}.");
         if (state.EpochsDone < 0 || state.Steps < 0 || state.BatchSize <= 0 || state.History is null || state.History.Count != state.EpochsDone
-            || !double.IsFinite(state.LearningRate) || state.LearningRate <= 0 || !double.IsFinite(state.KLWarmupEpochs) || state.KLWarmupEpochs < 0)
+            || !double.IsFinite(state.LearningRate) || state.LearningRate <= 0 || !double.IsFinite(state.KLWarmupEpochs) || state.KLWarmupEpochs < 0
+            || !double.IsFinite(state.LogVarianceLearningRateScale) || state.LogVarianceLearningRateScale <= 0)
             throw new InvalidDataException($"its header is inconsistent (epochs done {state.EpochsDone}, {state.History?.Count ?? 0} epochs of history, steps {state.Steps}).");
         return state;
     }

@@ -15,21 +15,34 @@ namespace BayesGen.Training;
 /// </summary>
 /// <remarks>
 /// Build the optimizer after moving the model to its device (moving replaces parameter tensors).
+/// Parameter groups (<see cref="ParameterGroup"/>) give some parameters a multiple of the learning rate, as
+/// <c>torch.optim</c>'s parameter groups with their own <c>lr</c> do; the multiples are one more flat tensor.
 /// </remarks>
 public sealed class FlatAdam : IDisposable
 {
     private readonly Parameter[] parameters;
     private readonly Tensor values, gradients, firstMoment, secondMoment, denominator;
+    private readonly Tensor? stepScales;   // per element, the group's multiple of the learning rate; null when all are 1
     private readonly double beta1, beta2, epsilon;
 
     /// <summary>Gathers <paramref name="parameters"/> into flat buffers and creates zero moment estimates.</summary>
     public FlatAdam(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+        : this(new[] { new ParameterGroup(parameters) }, learningRate, beta1, beta2, epsilon)
+    {
+    }
+
+    /// <summary>
+    /// Gathers the groups' parameters into flat buffers; a group's parameters step with its
+    /// <see cref="ParameterGroup.LearningRateScale"/> times <see cref="LearningRate"/>. A parameter may belong to one group only.
+    /// </summary>
+    public FlatAdam(IEnumerable<ParameterGroup> groups, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
     {
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be > 0.");
         if (beta1 < 0 || beta1 >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β1 must lie in [0, 1).");
         if (beta2 < 0 || beta2 >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β2 must lie in [0, 1).");
-        this.parameters = parameters.Distinct().ToArray();
-        if (this.parameters.Length == 0) throw new ArgumentException("There is nothing to optimise.", nameof(parameters));
+        var members = GroupMembers(groups);
+        this.parameters = members.Select(m => m.Parameter).ToArray();
+        if (this.parameters.Length == 0) throw new ArgumentException("There is nothing to optimise.", nameof(groups));
         var device = this.parameters[0].device;
         var dtype = this.parameters[0].dtype;
         if (this.parameters.Any(p => p.device.type != device.type || p.device.index != device.index || p.dtype != dtype))
@@ -44,6 +57,7 @@ public sealed class FlatAdam : IDisposable
         firstMoment = zeros(total, dtype: dtype, device: device).DetachFromDisposeScope();
         secondMoment = zeros(total, dtype: dtype, device: device).DetachFromDisposeScope();
         denominator = empty(total, dtype: dtype, device: device).DetachFromDisposeScope();
+        if (members.Any(m => m.Scale != 1)) stepScales = StepScales(members, dtype, device).DetachFromDisposeScope();
         using (no_grad())
         using (NewDisposeScope())
         {
@@ -64,6 +78,36 @@ public sealed class FlatAdam : IDisposable
         }
     }
 
+    /// <summary>Every parameter once, with its group's scale; a parameter in two groups with different scales is refused.</summary>
+    private static List<(Parameter Parameter, double Scale)> GroupMembers(IEnumerable<ParameterGroup> groups)
+    {
+        var members = new List<(Parameter, double)>();
+        var scaleOf = new Dictionary<Parameter, double>(ReferenceEqualityComparer.Instance);
+        foreach (var group in groups)
+        {
+            foreach (var p in group.Parameters)
+            {
+                if (scaleOf.TryGetValue(p, out double earlier))
+                {
+                    if (earlier != group.LearningRateScale)
+                        throw new ArgumentException($"A parameter of shape [{string.Join(", ", p.shape)}] is in two groups, with learning-rate scales {earlier} and {group.LearningRateScale}; give each parameter one group.", nameof(groups));
+                    continue;
+                }
+                scaleOf.Add(p, group.LearningRateScale);
+                members.Add((p, group.LearningRateScale));
+            }
+        }
+        return members;
+    }
+
+    /// <summary>The flat tensor of each element's learning-rate scale, in the buffers' order.</summary>
+    private static Tensor StepScales(List<(Parameter Parameter, double Scale)> members, ScalarType dtype, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var runs = members.Select(m => ones(m.Parameter.numel(), dtype: dtype, device: device).MulScalar_(m.Scale)).ToArray();
+        return cat(runs, 0).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The step size α.</summary>
     public double LearningRate { get; set; }
 
@@ -77,7 +121,8 @@ public sealed class FlatAdam : IDisposable
     public void ZeroGrad() => gradients.zero_();
 
     /// <summary>
-    /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  θ ← θ − α/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε).
+    /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  θ ← θ − s·α/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε),
+    /// s the element's group scale (1 without groups).
     /// </summary>
     public void Step()
     {
@@ -88,6 +133,7 @@ public sealed class FlatAdam : IDisposable
         firstMoment.MulScalar_(beta1).AddScaled_(gradients, 1 - beta1);
         secondMoment.MulScalar_(beta2).AddProduct_(gradients, gradients, 1 - beta2);
         denominator.copy_(secondMoment).sqrt_().MulScalar_(1.0 / Math.Sqrt(correction2)).AddScalar_(epsilon);
+        if (stepScales is not null) denominator.div_(stepScales);   // s·m/d as m/(d/s): one operation more, none when all are 1
         values.AddQuotient_(firstMoment, denominator, -LearningRate / correction1);
     }
 
@@ -137,5 +183,18 @@ public sealed class FlatAdam : IDisposable
         firstMoment.Dispose();
         secondMoment.Dispose();
         denominator.Dispose();
+        stepScales?.Dispose();
     }
+}
+
+/// <summary>
+/// Parameters that step with <paramref name="LearningRateScale"/> times the optimiser's learning rate (1: the rate
+/// itself), as a <c>torch.optim</c> parameter group with its own <c>lr</c>.
+/// </summary>
+public sealed record ParameterGroup(IEnumerable<Parameter> Parameters, double LearningRateScale = 1)
+{
+    /// <summary>The multiple of the learning rate; finite and &gt; 0.</summary>
+    public double LearningRateScale { get; } = LearningRateScale > 0 && double.IsFinite(LearningRateScale)
+        ? LearningRateScale
+        : throw new ArgumentOutOfRangeException(nameof(LearningRateScale), LearningRateScale, "A learning-rate scale must be finite and > 0.");
 }

@@ -12,6 +12,15 @@ public sealed record TrainingOptions
     /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>
+    /// The log-variances of the Bayesian layers (weights', biases', group scales') step with this multiple of
+    /// <see cref="LearningRate"/>; every other parameter with the rate itself (<see cref="BayesianNetwork.ParameterGroups"/>).
+    /// They start small (σ² = e⁻⁹) and Adam moves a parameter by about one learning rate a step, so at 1 they climb about
+    /// 0.43 an epoch on 55,000 images at batch 128: a larger multiple lets the posterior widen, and groups separate, in
+    /// fewer epochs.
+    /// </summary>
+    public double LogVarianceLearningRateScale { get; init; } = 1;
+
     /// <summary>Seeds the shuffling and the training noise; the same seed gives the same run.</summary>
     public long Seed { get; init; } = 1;
 
@@ -57,6 +66,8 @@ public sealed record TrainingOptions
         if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1 (got {Epochs}).");
         if (BatchSize < 1) throw new ArgumentException($"The batch size must be at least 1 (got {BatchSize}).");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"The learning rate must be finite and > 0 (got {LearningRate}).");
+        if (!(LogVarianceLearningRateScale > 0) || double.IsInfinity(LogVarianceLearningRateScale))
+            throw new ArgumentException($"The log-variances' learning-rate scale must be finite and > 0 (got {LogVarianceLearningRateScale}).");
         if (KLWarmupEpochs < 0 || double.IsNaN(KLWarmupEpochs)) throw new ArgumentException($"The KL warm-up must be ≥ 0 epochs (got {KLWarmupEpochs}).");
         if (EvaluationBatchSize < 1) throw new ArgumentException($"The evaluation batch size must be at least 1 (got {EvaluationBatchSize}).");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resuming needs a checkpoint path.");

@@ -127,6 +127,7 @@ public static class CompressionStep
             Quantization = r.Mode.ToString(),
             Compensation = r.CompensationSummary,
             KLWarmupEpochs = options.KLWarmupEpochs,
+            LogvarLrScale = options.LogVarianceLearningRateScale,
             PretrainEpochs = pretrainEpochs,
             ArtifactBytes = outcome.ArtifactBytes,
             DenseBytes = outcome.DenseBytes,

@@ -40,6 +40,8 @@ public sealed record RunReport
     /// <summary>What replaces a removed input: "mean" (its mean contribution folded into the bias) or "none" (dropped, as in the paper).</summary>
     public string? Compensation { get; init; }
     public double? KLWarmupEpochs { get; init; }
+    /// <summary>The log-variances' multiple of the learning rate (<c>--logvar-lr-scale</c>); null in older reports, whose runs used 1.</summary>
+    public double? LogvarLrScale { get; init; }
     public int? PretrainEpochs { get; init; }
     /// <summary>Size of the compressed artifact file in bytes (null when the network has no compressed model).</summary>
     public long? ArtifactBytes { get; init; }

@@ -51,6 +51,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--bits", "8", "'8'")]
     [InlineData("--tau0", "0", "--tau0 must be a finite number above 0")]
     [InlineData("--horseshoe-scale", "half", "half")]
+    [InlineData("--logvar-lr-scale", "0", "--logvar-lr-scale must be a finite number above 0")]
     public void Bad_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);
@@ -80,10 +81,11 @@ public sealed class CommandLineTests : IDisposable
         _ = Mnist.Test;
         var run = Path.Combine(dir, "ghs");
         (code, output) = Run("train", "--prior", "ghs", "--tau0", "1e-4", "--horseshoe-scale", "exact", "--horseshoe-init", "prior-scale",
-            "--epochs", "1", "--train-subset", "1000", "--out", run);
+            "--logvar-lr-scale", "3", "--epochs", "1", "--train-subset", "1000", "--out", run);
         Assert.True(code == 0, output);
-        Assert.Equal(new BayesGen.Samples.Reporting.HorseshoeReport(1e-4, "Exact", "PriorScale"),
-            BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).Horseshoe);
+        var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal(new BayesGen.Samples.Reporting.HorseshoeReport(1e-4, "Exact", "PriorScale"), report.Horseshoe);
+        Assert.Equal(3, report.LogvarLrScale);   // the run's other training setting, recorded with it
         // Another τ0 is another prior: a resumed run under it would silently train towards something else.
         (code, output) = Run("train", "--prior", "ghs", "--tau0", "1e-3", "--horseshoe-scale", "exact",
             "--epochs", "2", "--train-subset", "1000", "--out", run, "--resume");
