@@ -159,10 +159,10 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
     /// user's own) at the rate itself. The groups are runs of <c>parameters()</c> in its order, so the optimiser's flat
     /// layout, and with it a checkpoint's optimiser state, is the same whatever the scale.
     /// </summary>
-    public IReadOnlyList<Training.ParameterGroup> ParameterGroups(double logVarianceScale = 1)
+    public IReadOnlyList<ParameterGroup> ParameterGroups(double logVarianceScale = 1)
     {
         var logVariances = BayesianLayers.SelectMany(l => l.Layer.LogVarianceParameters()).ToHashSet(ReferenceEqualityComparer.Instance);
-        var groups = new List<Training.ParameterGroup>();
+        var groups = new List<ParameterGroup>();
         var run = new List<TorchSharp.Modules.Parameter>();
         double runScale = 1;
         foreach (var p in parameters())
@@ -170,13 +170,13 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
             double scale = logVariances.Contains(p) ? logVarianceScale : 1;
             if (run.Count > 0 && scale != runScale)
             {
-                groups.Add(new Training.ParameterGroup(run.ToArray(), runScale));
+                groups.Add(new ParameterGroup(run.ToArray(), runScale));
                 run.Clear();
             }
             runScale = scale;
             run.Add(p);
         }
-        if (run.Count > 0) groups.Add(new Training.ParameterGroup(run.ToArray(), runScale));
+        if (run.Count > 0) groups.Add(new ParameterGroup(run.ToArray(), runScale));
         return groups;
     }
 
