@@ -53,7 +53,6 @@ public sealed class BayesianTrainer
             CheckSameRun(state, train.Count, model);
             if (state.EpochsDone > options.Epochs)
                 throw new ArgumentException($"The checkpoint {options.CheckpointPath} has {state.EpochsDone} epochs done, more than the {options.Epochs} asked for; ask for at least {state.EpochsDone}.");
-            if (state.LearningRate != options.LearningRate) optimizer.LearningRate = options.LearningRate;
             history.AddRange(state.History);
             firstEpoch = state.EpochsDone + 1;
             steps = state.Steps;
@@ -76,6 +75,7 @@ public sealed class BayesianTrainer
                 if (options.MaxSteps is long max && steps >= max) break;
                 shuffleGenerator.manual_seed(EpochSeed(options.Seed, epoch, 0));
                 noiseGenerator.manual_seed(EpochSeed(options.Seed, epoch, 1));
+                optimizer.LearningRate = options.LearningRateAt(epoch);   // a resumed run may have changed the rate or its drop
                 observer.EpochStarted(epoch, stepsPerEpoch);
                 model.train();
                 double nllSum = 0;
@@ -122,7 +122,8 @@ public sealed class BayesianTrainer
                     {
                         Checkpoint.Save(options.CheckpointPath, model, optimizer,
                             new Checkpoint.State(modelName, epoch, options.Seed, options.BatchSize, options.LearningRate, options.KLWarmupEpochs, steps, history)
-                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model), LogVarianceLearningRateScale = options.LogVarianceLearningRateScale });
+                            { TrainingExamples = n, ClipsBiasVariances = ClipsBiasVariances(model), Priors = PriorsOf(model), LogVarianceLearningRateScale = options.LogVarianceLearningRateScale,
+                              LearningRateDropEpochs = options.LearningRateDropEpochs, LearningRateDropFactor = options.LearningRateDropFactor });
                     }
                     catch (InvalidOperationException e)
                     {

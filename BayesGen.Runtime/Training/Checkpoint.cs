@@ -55,6 +55,15 @@ public static class Checkpoint
         /// run's latest epochs; 1 in older checkpoints. A resumed run may change it, as it may change the learning rate.
         /// </summary>
         public double LogVarianceLearningRateScale { get; init; } = 1;
+
+        /// <summary>
+        /// The learning-rate drop of the run's latest epochs (<see cref="TrainingOptions.LearningRateDropEpochs"/> and
+        /// factor); 0 and 1 in older checkpoints, whose rate was constant. Recorded, not enforced: a resumed run may change it.
+        /// </summary>
+        public int LearningRateDropEpochs { get; init; }
+
+        /// <summary>The factor of <see cref="LearningRateDropEpochs"/>' rate; 1 in older checkpoints.</summary>
+        public double LearningRateDropFactor { get; init; } = 1;
     }
 
     /// <summary>Writes a checkpoint atomically; refuses a model whose parameters are not all finite.</summary>
@@ -181,7 +190,8 @@ public static class Checkpoint
             throw new InvalidDataException($"it holds a checkpoint of {state.Model}, not of {modelName}.");
         if (state.EpochsDone < 0 || state.Steps < 0 || state.BatchSize <= 0 || state.History is null || state.History.Count != state.EpochsDone
             || !double.IsFinite(state.LearningRate) || state.LearningRate <= 0 || !double.IsFinite(state.KLWarmupEpochs) || state.KLWarmupEpochs < 0
-            || !double.IsFinite(state.LogVarianceLearningRateScale) || state.LogVarianceLearningRateScale <= 0)
+            || !double.IsFinite(state.LogVarianceLearningRateScale) || state.LogVarianceLearningRateScale <= 0
+            || state.LearningRateDropEpochs < 0 || !(state.LearningRateDropFactor > 0) || state.LearningRateDropFactor > 1)
             throw new InvalidDataException($"its header is inconsistent (epochs done {state.EpochsDone}, {state.History?.Count ?? 0} epochs of history, steps {state.Steps}).");
         return state;
     }

@@ -21,6 +21,21 @@ public sealed record TrainingOptions
     /// </summary>
     public double LogVarianceLearningRateScale { get; init; } = 1;
 
+    /// <summary>
+    /// The last this many epochs of the run train with <see cref="LearningRate"/> × <see cref="LearningRateDropFactor"/>
+    /// (every group, the log-variances' multiple included); 0, the default, keeps the rate constant, as the reference
+    /// does. A smaller rate at the end lets the means settle where the noise of the steps kept them moving. Counted
+    /// from <see cref="Epochs"/>, so a resumed run with more epochs drops at its own end.
+    /// </summary>
+    public int LearningRateDropEpochs { get; init; }
+
+    /// <summary>The multiple of the learning rate in the last <see cref="LearningRateDropEpochs"/> epochs, in (0, 1].</summary>
+    public double LearningRateDropFactor { get; init; } = 0.1;
+
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (1-based): the drop applies to the last <see cref="LearningRateDropEpochs"/>.</summary>
+    public double LearningRateAt(int epoch) =>
+        epoch > Epochs - LearningRateDropEpochs ? LearningRate * LearningRateDropFactor : LearningRate;
+
     /// <summary>Seeds the shuffling and the training noise; the same seed gives the same run.</summary>
     public long Seed { get; init; } = 1;
 
@@ -68,6 +83,10 @@ public sealed record TrainingOptions
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"The learning rate must be finite and > 0 (got {LearningRate}).");
         if (!(LogVarianceLearningRateScale > 0) || double.IsInfinity(LogVarianceLearningRateScale))
             throw new ArgumentException($"The log-variances' learning-rate scale must be finite and > 0 (got {LogVarianceLearningRateScale}).");
+        if (LearningRateDropEpochs < 0 || LearningRateDropEpochs > Epochs)
+            throw new ArgumentException($"The learning-rate drop must cover 0 to {Epochs} epochs, the run's length (got {LearningRateDropEpochs}).");
+        if (!(LearningRateDropFactor > 0) || LearningRateDropFactor > 1)
+            throw new ArgumentException($"The learning-rate drop factor must lie in (0, 1], e.g. 0.1 (got {LearningRateDropFactor}).");
         if (KLWarmupEpochs < 0 || double.IsNaN(KLWarmupEpochs)) throw new ArgumentException($"The KL warm-up must be ≥ 0 epochs (got {KLWarmupEpochs}).");
         if (EvaluationBatchSize < 1) throw new ArgumentException($"The evaluation batch size must be at least 1 (got {EvaluationBatchSize}).");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resuming needs a checkpoint path.");

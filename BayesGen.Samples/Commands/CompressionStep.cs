@@ -128,6 +128,8 @@ public static class CompressionStep
             Compensation = r.CompensationSummary,
             KLWarmupEpochs = options.KLWarmupEpochs,
             LogvarLrScale = options.LogVarianceLearningRateScale,
+            LrDropEpochs = options.LearningRateDropEpochs > 0 ? options.LearningRateDropEpochs : null,
+            LrDropFactor = options.LearningRateDropEpochs > 0 ? options.LearningRateDropFactor : null,
             PretrainEpochs = pretrainEpochs,
             ArtifactBytes = outcome.ArtifactBytes,
             DenseBytes = outcome.DenseBytes,

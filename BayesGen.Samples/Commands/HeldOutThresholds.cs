@@ -48,6 +48,19 @@ public static class HeldOutThresholds
     public const double MarginPoints = 0.1;
 
     /// <summary>
+    /// One standard error, in points, of an error rate of <paramref name="errorPct"/> % measured on <paramref name="images"/>
+    /// images (the binomial √(p(1 − p)/n)): how finely the held-out images tell errors apart. A search that keeps the most
+    /// pruned of many networks whose measured error passes the bound picks up this noise, so the chosen network's error
+    /// on new data tends to rise more than the bound (RESULTS.md, "Longer at K = 10").
+    /// </summary>
+    public static double StandardErrorPoints(double errorPct, long images)
+    {
+        if (images <= 0) throw new ArgumentOutOfRangeException(nameof(images), images, "An error rate needs at least one image.");
+        double p = Math.Clamp(errorPct / 100, 0, 1);
+        return 100 * Math.Sqrt(p * (1 - p) / images);
+    }
+
+    /// <summary>
     /// Each layer's groups kept once the masks are propagated (a channel several layers write stays while another writer
     /// keeps it under <see cref="CouplingRule.AnyWriterKeeps"/>): what the deployment keeps, beside each layer's own vote.
     /// </summary>
@@ -63,7 +76,8 @@ public static class HeldOutThresholds
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
         console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: the most pruning whose error stays {aim}; " +
-                           $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations)");
+                           $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations; these images measure the unpruned " +
+                           $"{result.BaseErrorPct:F2} % to ±{StandardErrorPoints(result.BaseErrorPct, heldOutImages):F2} points, one standard error)");
         foreach (var l in result.Layers)
         {
             var coupled = keptAfterCoupling is not null && keptAfterCoupling.TryGetValue(l.Layer, out var k) && k != l.KeptGroups
@@ -75,7 +89,11 @@ public static class HeldOutThresholds
     /// <summary>The choice as the report records it.</summary>
     public static ThresholdChoiceReport Report(ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages)
         => new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
-            result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray()) { TargetErrorPct = goal.TargetPct };
+            result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray())
+        {
+            TargetErrorPct = goal.TargetPct,
+            StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, heldOutImages), 4),
+        };
 
     /// <summary>What the held-out images chose: thresholds, the input means to compress with, extra bits per layer, and the report entry.</summary>
     public sealed record Choice(PruningThresholds Thresholds, InputMeans? Means, IReadOnlyDictionary<string, int>? ExtraBits, ThresholdChoiceReport Report,

@@ -32,6 +32,12 @@ public static class TrainCommand
             Description = "The log-variances (weights', biases', group scales') step with this multiple of --lr; every other parameter with --lr itself. They start at -9 and climb about one learning rate a step: a larger multiple lets the posterior widen, and groups separate, in fewer epochs.",
             DefaultValueFactory = _ => 1.0,
         };
+        var dropEpochs = new Option<int>("--lr-drop-epochs")
+        {
+            Description = "The last this many epochs train with --lr times --lr-drop-factor (0: a constant rate, as the reference). Counted from --epochs, so a resumed run with more epochs drops at its new end.",
+            DefaultValueFactory = _ => 0,
+        };
+        var dropFactor = new Option<double>("--lr-drop-factor") { Description = "The learning rate's multiple in the last --lr-drop-epochs epochs, in (0, 1].", DefaultValueFactory = _ => 0.1 };
         var initLogVar = new Option<double>("--init-logvar") { Description = "Initial log-variance of weights and group scales (the reference uses -9; higher starts pruning sooner).", DefaultValueFactory = _ => -9.0 };
         var horseshoeInit = new Option<string?>("--horseshoe-init") { Description = "Horseshoe initialisation: unit-scale (the default: the layer scale starts at 1) or prior-scale (s starts at the prior's scale; groups compensate)." };
         horseshoeInit.AcceptOnlyFromAmong("unit-scale", "prior-scale");
@@ -56,13 +62,15 @@ public static class TrainCommand
         warmup.Must(v => v >= 0 && double.IsFinite(v), "--kl-warmup must be 0 or more.");
         pretrain.Must(v => v >= 0, "--pretrain-epochs cannot be negative.");
         logVarScale.Must(v => v > 0 && double.IsFinite(v), "--logvar-lr-scale must be a finite number above 0, e.g. 10.");
+        dropEpochs.Must(v => v >= 0, "--lr-drop-epochs cannot be negative.");
+        dropFactor.Must(v => v > 0 && v <= 1, "--lr-drop-factor must lie in (0, 1], e.g. 0.1.");
         initLogVar.Must(v => double.IsFinite(v) && v <= 0 && v >= -30, "--init-logvar must lie between -30 and 0.");
         holdout.Must(v => v >= 0, "--holdout cannot be negative.");
         threads.Must(v => v >= 0, "--threads must be 0 (TorchSharp's default) or a positive number of threads.");
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
         model.AddModelTo(command);
-        foreach (var o in new Option[] { epochs, batch, lr, logVarScale, seed, warmup, pretrain, initLogVar, horseshoeInit, tau0, horseshoeScale, clipBiases }) command.Options.Add(o);
+        foreach (var o in new Option[] { epochs, batch, lr, logVarScale, dropEpochs, dropFactor, seed, warmup, pretrain, initLogVar, horseshoeInit, tau0, horseshoeScale, clipBiases }) command.Options.Add(o);
         data.AddTo(command);
         model.AddPruningTo(command);
         model.AddThresholdChoiceTo(command);
@@ -78,6 +86,8 @@ public static class TrainCommand
                 throw new ArgumentException($"--resume: {outDir} has no checkpoint.bgck to continue from (drop --resume to start the run).");
             if (entry.Prior != "ghs" && (parse.GetValue(tau0) is not null || parse.GetValue(horseshoeScale) is not null))
                 throw new ArgumentException($"--tau0 and --horseshoe-scale set the horseshoe prior, and {entry.Name} is trained here with {entry.Prior}: add --prior ghs.");
+            if (parse.GetValue(dropEpochs) > parse.GetValue(epochs))
+                throw new ArgumentException($"--lr-drop-epochs {parse.GetValue(dropEpochs)} is longer than the run (--epochs {parse.GetValue(epochs)}): drop the rate for at most every epoch.");
             var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
@@ -100,6 +110,8 @@ public static class TrainCommand
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
                 LogVarianceLearningRateScale = parse.GetValue(logVarScale),
+                LearningRateDropEpochs = parse.GetValue(dropEpochs),
+                LearningRateDropFactor = parse.GetValue(dropFactor),
                 Seed = parse.GetValue(seed),
                 KLWarmupEpochs = parse.GetValue(warmup),
                 CheckpointPath = Path.Combine(outDir, "checkpoint.bgck"),

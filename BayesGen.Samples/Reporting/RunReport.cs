@@ -42,6 +42,10 @@ public sealed record RunReport
     public double? KLWarmupEpochs { get; init; }
     /// <summary>The log-variances' multiple of the learning rate (<c>--logvar-lr-scale</c>); null in older reports, whose runs used 1.</summary>
     public double? LogvarLrScale { get; init; }
+    /// <summary>The last epochs trained at a dropped learning rate (<c>--lr-drop-epochs</c>); null when the rate was constant.</summary>
+    public int? LrDropEpochs { get; init; }
+    /// <summary>The dropped rate's multiple of <c>--lr</c> (<c>--lr-drop-factor</c>); null when the rate was constant.</summary>
+    public double? LrDropFactor { get; init; }
     public int? PretrainEpochs { get; init; }
     /// <summary>Size of the compressed artifact file in bytes (null when the network has no compressed model).</summary>
     public long? ArtifactBytes { get; init; }
@@ -133,6 +137,8 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
 {
     /// <summary>The error the choice stayed under (<c>--target-error</c>), when that was the goal instead of an increase.</summary>
     public double? TargetErrorPct { get; init; }
+    /// <summary>One standard error of the unpruned held-out error, in points: how finely the held-out images measure (null in older reports).</summary>
+    public double? StandardErrorPoints { get; init; }
     /// <summary>"mean", "none" or "mean except" some layers, when compensation was chosen on the held-out images too (null: the user chose it).</summary>
     public string? Compensation { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>

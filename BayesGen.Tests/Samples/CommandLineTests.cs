@@ -52,6 +52,10 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--tau0", "0", "--tau0 must be a finite number above 0")]
     [InlineData("--horseshoe-scale", "half", "half")]
     [InlineData("--logvar-lr-scale", "0", "--logvar-lr-scale must be a finite number above 0")]
+    [InlineData("--lr-drop-factor", "0", "--lr-drop-factor must lie in (0, 1]")]
+    [InlineData("--lr-drop-factor", "2", "--lr-drop-factor must lie in (0, 1]")]
+    [InlineData("--lr-drop-epochs", "-1", "--lr-drop-epochs cannot be negative")]
+    [InlineData("--lr-drop-epochs", "11", "--lr-drop-epochs 11 is longer than the run (--epochs 10)")]
     public void Bad_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);
@@ -81,11 +85,13 @@ public sealed class CommandLineTests : IDisposable
         _ = Mnist.Test;
         var run = Path.Combine(dir, "ghs");
         (code, output) = Run("train", "--prior", "ghs", "--tau0", "1e-4", "--horseshoe-scale", "exact", "--horseshoe-init", "prior-scale",
-            "--logvar-lr-scale", "3", "--epochs", "1", "--train-subset", "1000", "--out", run);
+            "--logvar-lr-scale", "3", "--lr-drop-epochs", "1", "--lr-drop-factor", "0.5", "--epochs", "1", "--train-subset", "1000", "--out", run);
         Assert.True(code == 0, output);
         var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Equal(new BayesGen.Samples.Reporting.HorseshoeReport(1e-4, "Exact", "PriorScale"), report.Horseshoe);
-        Assert.Equal(3, report.LogvarLrScale);   // the run's other training setting, recorded with it
+        Assert.Equal(3, report.LogvarLrScale);   // the run's other training settings, recorded with it
+        Assert.Equal(1, report.LrDropEpochs);
+        Assert.Equal(0.5, report.LrDropFactor);
         // Another τ0 is another prior: a resumed run under it would silently train towards something else.
         (code, output) = Run("train", "--prior", "ghs", "--tau0", "1e-3", "--horseshoe-scale", "exact",
             "--epochs", "2", "--train-subset", "1000", "--out", run, "--resume");
@@ -125,6 +131,11 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(["fc1", "fc2", "fc3"], choice.Layers.Select(l => l.Name));
         Assert.True(choice.ErrorPct <= choice.BoundPct, $"{choice.ErrorPct} > {choice.BoundPct}");
         Assert.Equal(choice.BaseErrorPct + 0.5, choice.BoundPct, 9);
+        // How finely 1,000 images measure the unpruned error: the binomial standard error, printed and recorded.
+        double p = choice.BaseErrorPct / 100, se = 100 * Math.Sqrt(p * (1 - p) / 1000);
+        Assert.Equal(se, choice.StandardErrorPoints!.Value, 4);
+        var words = string.Join(' ', output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));   // the console wraps long lines
+        Assert.Contains($"these images measure the unpruned {choice.BaseErrorPct:F2} % to ±{se:F2} points", words);
         // Compensation, not given, was chosen on the same images, layer by layer: never worse there than all one way or all the other.
         Assert.NotNull(choice.CompensatedErrorPct);
         Assert.True(choice.ChosenCompensationErrorPct <= Math.Min(choice.CompensatedErrorPct!.Value, choice.DroppedErrorPct!.Value));

@@ -24,7 +24,7 @@ public sealed class CheckpointTests : IDisposable
     private static Checkpoint.State StateOf(nn.Module model, int epochs = 1)
         => new(model.GetType().FullName!, epochs, 7, 32, 1e-3, 0, 10,
                Enumerable.Range(1, epochs).Select(e => new EpochSummary(e, 1.0, 0.5, 10.0, 1.0, 50.0, [], 1.0, 100.0)).ToList())
-           { LogVarianceLearningRateScale = 4 };
+           { LogVarianceLearningRateScale = 4, LearningRateDropEpochs = 2, LearningRateDropFactor = 0.5 };
 
     /// <summary>A valid checkpoint of a small model whose first weight holds a value the tests can find in the bytes.</summary>
     private (string Path, byte[] Bytes) Write(float marker = 1234.5f)
@@ -65,6 +65,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(1, state.EpochsDone);
         Assert.Equal(7, state.Seed);
         Assert.Equal(4, state.LogVarianceLearningRateScale);
+        Assert.Equal((2, 0.5), (state.LearningRateDropEpochs, state.LearningRateDropFactor));
         foreach (var ((name, a), (_, b)) in original.named_parameters().Zip(model.named_parameters()))
             Assert.True(a.eq(b).all().item<bool>(), $"{name} differs after the round trip");
     }
@@ -121,6 +122,8 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("HandWiredMlp", "HandWiredMLP", "not of")]
     [InlineData("\"Seed\":7", "\"Seed\":\"", "not valid")]
     [InlineData("\"LogVarianceLearningRateScale\":4", "\"LogVarianceLearningRateScale\":0", "inconsistent")]
+    [InlineData("\"LearningRateDropFactor\":0.5", "\"LearningRateDropFactor\":1.5", "inconsistent")]
+    [InlineData("\"LearningRateDropFactor\":0.5", "\"LearningRateDropFactor\":0.0", "inconsistent")]
     public void A_resealed_header_edit_is_refused_with_the_reason(string from, string to, string reason)
     {
         var (path, bytes) = Write();
@@ -136,14 +139,15 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void A_header_written_before_the_log_variance_scale_existed_reads_as_scale_one()
+    public void A_header_written_before_the_log_variance_scale_and_the_drop_existed_reads_as_scale_one_and_no_drop()
     {
         var (_, bytes) = Write();
         int headerLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
         var header = Encoding.UTF8.GetString(bytes, 12, headerLength);
-        var older = header.Replace(",\"LogVarianceLearningRateScale\":4", "");
-        Assert.NotEqual(header, older);
-        Assert.Equal(1, System.Text.Json.JsonSerializer.Deserialize<Checkpoint.State>(older)!.LogVarianceLearningRateScale);
+        var older = header.Replace(",\"LogVarianceLearningRateScale\":4", "").Replace(",\"LearningRateDropEpochs\":2", "").Replace(",\"LearningRateDropFactor\":0.5", "");
+        Assert.Equal(header.Length - 89, older.Length);
+        var state = System.Text.Json.JsonSerializer.Deserialize<Checkpoint.State>(older)!;
+        Assert.Equal((1, 0, 1), (state.LogVarianceLearningRateScale, state.LearningRateDropEpochs, state.LearningRateDropFactor));
     }
 
     [Theory]
