@@ -7,8 +7,8 @@ namespace BayesGen.Compression;
 /// data stays within a bound. Each layer's candidates are the thresholds that change its kept groups (one between
 /// every two neighbouring values of its statistic), ordered from keeping every group to keeping one. The search is
 /// greedy in what a move buys: from keeping everything, it tries to move each layer a step further (a share of the
-/// groups it still keeps), measures each move's held-out error, and takes the move that removes the most weights per
-/// point of error it adds (moves that add none first, the largest of them); a layer whose move would break the bound
+/// groups it still keeps), measures each move's held-out error, and takes the move that removes the most weights (or
+/// multiply-adds, <see cref="LayerStatistic.GainPerGroup"/>) per point of error it adds (moves that add none first, the largest of them); a layer whose move would break the bound
 /// tries a smaller step, and stops when a single group would break it.
 /// </summary>
 /// <remarks>
@@ -22,8 +22,12 @@ public static class ThresholdSearch
     /// <summary>The share of a layer's remaining candidates a first step tries (halved after each step that breaks the bound).</summary>
     public const int FirstStepDivisor = 8;
 
-    /// <summary>One layer's pruning statistic, the direction it prunes in, and the weights one of its groups holds.</summary>
-    public sealed record LayerStatistic(string Layer, float[] Values, PruneDirection Direction, long WeightsPerGroup = 1);
+    /// <summary>
+    /// One layer's pruning statistic, the direction it prunes in, and what removing one of its groups buys: the weights
+    /// it holds when pruning for size (<see cref="GroupCosts.Weights"/>), the multiply-adds it costs an example when
+    /// pruning for speed (<see cref="GroupCosts.MultiplyAdds"/>).
+    /// </summary>
+    public sealed record LayerStatistic(string Layer, float[] Values, PruneDirection Direction, long GainPerGroup = 1);
 
     /// <summary>What the search chose for one layer.</summary>
     public sealed record LayerChoice(string Layer, double Threshold, long KeptGroups, long Groups);
@@ -133,7 +137,7 @@ public static class ThresholdSearch
                     if (step[layer] == 1) active[layer] = false; else step[layer] /= 2;
                     continue;
                 }
-                double gain = (double)(Kept(layer, position[layer]) - Kept(layer, trial[layer])) * layers[layer].WeightsPerGroup;
+                double gain = (double)(Kept(layer, position[layer]) - Kept(layer, trial[layer])) * layers[layer].GainPerGroup;
                 double added = Math.Max(e - current, 0);
                 double ratio = added == 0 ? double.PositiveInfinity : gain / added;
                 if (ratio > bestRatio || (ratio == bestRatio && gain > bestGain))

@@ -114,6 +114,23 @@ public sealed class CompressedModel
             Pick(norm.weight, 1f), Pick(norm.bias, 0f), Pick(norm.running_mean, 0f), Pick(norm.running_var, 1f));
     }
 
+    /// <summary>
+    /// The multiply-adds of the kept layers for one example: each layer's kept weights times the positions the graph
+    /// applies them at (BatchNorms, activations and the like not counted); compare
+    /// <see cref="GroupCosts.DenseMultiplyAdds"/> for the network before pruning.
+    /// </summary>
+    public long MultiplyAdds()
+    {
+        long total = 0;
+        for (int i = 0; i < Graph.Nodes.Count; i++)
+            if (Graph.Nodes[i].Op is LayerOp op)
+            {
+                var kept = Layer(op.Layer).KeptShape;
+                total += kept.Aggregate(1L, (a, b) => a * b) * GroupCosts.Positions(Shapes[i], kept[0]);
+            }
+        return total;
+    }
+
     /// <summary>The data of one Bayesian layer.</summary>
     public CompressedLayer Layer(string name)
         => Layers.FirstOrDefault(l => l.Name == name) ?? throw new KeyNotFoundException($"The compressed model has no layer '{name}'.");

@@ -88,10 +88,13 @@ public abstract class BayesianConvolution : BayesianLayer
     /// <summary>
     /// The mean and variance of the pre-activations before the output channels are scaled by z:
     /// m = conv(x, μ, μ_b) and v = conv(x², σ², σ²_b). What the training forward samples from (then times z);
-    /// exposed for the equivalence check against the reference formulas.
+    /// exposed for the equivalence check against the reference formulas and for timing the convolutions alone.
     /// </summary>
-    internal (Tensor Mean, Tensor Variance) PreActivationMoments(Tensor input)
-        => (Convolve(input, WeightMu, BiasMu), Convolve(input.square(), WeightLogVariance.exp(), BiasLogVariance?.exp()));
+    public (Tensor Mean, Tensor Variance) PreActivationMoments(Tensor input)
+        => (MeanConvolution(input), Convolve(input.square(), WeightLogVariance.exp(), BiasLogVariance?.exp()));
+
+    /// <summary>conv(x, μ, μ_b): the one convolution a plain network with these weights runs.</summary>
+    public Tensor MeanConvolution(Tensor input) => Convolve(input, WeightMu, BiasMu);
 
     /// <summary>The convolution of this layer's geometry with the given weights.</summary>
     protected abstract Tensor Convolve(Tensor input, Tensor weight, Tensor? bias);

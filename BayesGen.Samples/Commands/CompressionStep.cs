@@ -8,7 +8,10 @@ using Spectre.Console;
 namespace BayesGen.Samples.Commands;
 
 /// <summary>What compressing a trained network produced.</summary>
-public sealed record CompressionOutcome(CompressionResult Result, double PrunedErrorPct, double CompressedErrorPct, string? ArtifactPath, long? ArtifactBytes, long DenseBytes);
+/// <param name="DenseMultiplyAdds">The layers' multiply-adds per example before pruning.</param>
+/// <param name="KeptMultiplyAdds">The deployed layers' multiply-adds per example.</param>
+public sealed record CompressionOutcome(CompressionResult Result, double PrunedErrorPct, double CompressedErrorPct, string? ArtifactPath, long? ArtifactBytes, long DenseBytes,
+    long DenseMultiplyAdds, long KeptMultiplyAdds);
 
 /// <summary>
 /// Prunes a trained Bayesian network, reduces its precision, writes the compressed artifact, and measures
@@ -29,13 +32,15 @@ public static class CompressionStep
         double quantizedBayesian = ErrorPercent(model, masks, result, quantized: true, test);
 
         var artifact = Path.Combine(outputDirectory, "model.bgc");
-        CompressedModel.From(model, result).Save(artifact);
+        var deployment = CompressedModel.From(model, result);
+        deployment.Save(artifact);
         // The figure reported is that of the deployment itself: the file read back into the generated class.
         using var deployed = entry.CreateCompressed(CompressedModel.Load(artifact));
         double compressed = Evaluation.ErrorPercent(deployed, test);
         if (Math.Abs(compressed - quantizedBayesian) > 0.05)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] the deployed network errs on {compressed:F2} % but the masked Bayesian model with the same weights on {quantizedBayesian:F2} %.");
-        return new CompressionOutcome(result, pruned, compressed, artifact, new FileInfo(artifact).Length, dense);
+        return new CompressionOutcome(result, pruned, compressed, artifact, new FileInfo(artifact).Length, dense,
+            GroupCosts.DenseMultiplyAdds(model), deployment.MultiplyAdds());
     }
 
     /// <summary>
@@ -67,6 +72,8 @@ public static class CompressionStep
         console.MarkupLine($"test error: {testError:F2} % before pruning, {outcome.PrunedErrorPct:F2} % pruned, [bold]{outcome.CompressedErrorPct:F2} %[/] pruned and quantised ({r.Mode}{(!r.Compensated ? "" : r.UncompensatedLayers.Count == 0 ? ", pruned inputs compensated by their means" : $", pruned inputs compensated by their means except in {string.Join(", ", r.UncompensatedLayers)}")})");
         if (outcome.ArtifactPath is not null)
             console.MarkupLine($"artifact: {Markup.Escape(outcome.ArtifactPath)}, {outcome.ArtifactBytes:N0} bytes (dense float32 weights: {outcome.DenseBytes:N0} bytes)");
+        console.MarkupLine($"multiply-adds per example in the layers: {outcome.KeptMultiplyAdds:N0} of {outcome.DenseMultiplyAdds:N0} " +
+                           $"({(double)outcome.DenseMultiplyAdds / Math.Max(1, outcome.KeptMultiplyAdds):F2}x fewer)");
         if (QuantizationAdvice(outcome) is { } advice) console.MarkupLine($"[yellow]note:[/] {Markup.Escape(advice)}");
     }
 
@@ -133,6 +140,8 @@ public static class CompressionStep
             PretrainEpochs = pretrainEpochs,
             ArtifactBytes = outcome.ArtifactBytes,
             DenseBytes = outcome.DenseBytes,
+            DenseMultiplyAdds = outcome.DenseMultiplyAdds,
+            KeptMultiplyAdds = outcome.KeptMultiplyAdds,
             History = (training?.History ?? []).Select(h => new EpochReport(h.Epoch, h.Loss, h.CrossEntropy, h.KL, h.TestErrorPercent,
                 h.KeptGroups.Select(k => k.Kept).ToArray(), Math.Round(h.Seconds, 2))).ToArray(),
         };

@@ -24,7 +24,7 @@ public static class HeldOutThresholds
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
             layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
-                Math.Max(1, layer.WeightMu.numel() / layer.Groups)));
+                GroupCosts.Gain(model, name, goal.Objective)));
         double ErrorPct(PruningThresholds thresholds)
         {
             using var masks = model.ComputeMasks(thresholds, rules);
@@ -75,7 +75,8 @@ public static class HeldOutThresholds
         var aim = goal.MaxIncrease is double d
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
-        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: the most pruning whose error stays {aim}; " +
+        var most = goal.Objective == PruningObjective.Speed ? "the most multiply-adds removed (--prune-for speed)" : "the most pruning";
+        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: {most} whose error stays {aim}; " +
                            $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations; these images measure the unpruned " +
                            $"{result.BaseErrorPct:F2} % to ±{StandardErrorPoints(result.BaseErrorPct, heldOutImages):F2} points, one standard error)");
         foreach (var l in result.Layers)
@@ -93,6 +94,7 @@ public static class HeldOutThresholds
         {
             TargetErrorPct = goal.TargetPct,
             StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, heldOutImages), 4),
+            PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
         };
 
     /// <summary>What the held-out images chose: thresholds, the input means to compress with, extra bits per layer, and the report entry.</summary>

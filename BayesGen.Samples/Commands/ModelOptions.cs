@@ -65,8 +65,15 @@ public sealed class ModelOptions
         Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays at or below this percentage, e.g. 2.0.",
     };
 
+    public Option<string> PruneFor { get; } = new("--prune-for")
+    {
+        Description = "What the held-out search (--max-error-increase, --target-error) spends the error budget on: size (the most weights removed per point of error, for the smallest artifact) or speed (the most multiply-adds removed, which favours channels at high resolution, for the fastest deployment).",
+        DefaultValueFactory = _ => "size",
+    };
+
     public ModelOptions()
     {
+        PruneFor.AcceptOnlyFromAmong("size", "speed");
         WithinPercent(TargetError, "--target-error must be a percentage between 0 and 100.");
         WithinPercent(MaxErrorIncrease, "--max-error-increase must be a number of percentage points between 0 and 100.");
         Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
@@ -105,6 +112,7 @@ public sealed class ModelOptions
     {
         command.Options.Add(MaxErrorIncrease);
         command.Options.Add(TargetError);
+        command.Options.Add(PruneFor);
     }
 
     /// <summary>
@@ -115,12 +123,16 @@ public sealed class ModelOptions
     {
         var increase = parse.GetValue(MaxErrorIncrease);
         var target = parse.GetValue(TargetError);
-        if (increase is null && target is null) return null;
+        var objective = parse.GetValue(PruneFor) == "speed" ? PruningObjective.Speed : PruningObjective.Size;
+        if (increase is null && target is null)
+            return parse.GetResult(PruneFor) is { Implicit: false }
+                ? throw new ArgumentException("--prune-for chooses what the held-out search removes first; give it with --max-error-increase or --target-error (and a run trained with --holdout N).")
+                : null;
         if (increase is not null && target is not null)
             throw new ArgumentException("Give --max-error-increase (points above the unpruned error) or --target-error (an error to stay under), not both.");
         if (parse.GetValue(Thresholds) is { Length: > 0 })
             throw new ArgumentException($"{(increase is not null ? "--max-error-increase" : "--target-error")} chooses every layer's threshold; leave out --threshold, or drop it to give thresholds yourself.");
-        return new ThresholdGoal(increase, target);
+        return new ThresholdGoal(increase, target, objective);
     }
 
     /// <summary>Whether compensation is chosen by measurement (<c>--compensation auto</c>, the default) rather than given.</summary>
@@ -160,7 +172,7 @@ public sealed class ModelOptions
 }
 
 /// <summary>What the held-out threshold search aims at: at most <see cref="MaxIncrease"/> points above the unpruned error, or at most <see cref="TargetPct"/> percent.</summary>
-public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct)
+public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct, PruningObjective Objective = PruningObjective.Size)
 {
     /// <summary>The option that set it, for messages.</summary>
     public string Option => MaxIncrease is not null ? "--max-error-increase" : "--target-error";

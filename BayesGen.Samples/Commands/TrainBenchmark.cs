@@ -73,6 +73,8 @@ public static class TrainBenchmark
             console.Write(table);
             double stepsPerEpoch = Math.Ceiling(train.Count / 128.0);
             console.MarkupLine($"an epoch of {train.Count:N0} images takes {train.Count / Median(bayesRates):F1} s of Bayesian training steps ({stepsPerEpoch:F0} steps)");
+            var floor = ConvolutionFloor.Measure(bayesian, 128, r);
+            if (floor.Count > 0) PrintConvolutionFloor(console, floor, stepsPerEpoch, Median(bayesRates), Median(plainRates), r);
 
             int epochs = parse.GetValue(memoryEpochs);
             if (epochs > 0)
@@ -95,6 +97,25 @@ public static class TrainBenchmark
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The convolutions alone (<see cref="ConvolutionFloor"/>) beside the whole steps measured above: how much of a step
+    /// they are, and the epoch they alone would take.
+    /// </summary>
+    private static void PrintConvolutionFloor(IAnsiConsole console, IReadOnlyList<ConvolutionFloor.LayerTime> floor, double stepsPerEpoch,
+        double bayesianRate, double plainRate, int rounds)
+    {
+        var table = new Table().AddColumns("convolution", "input", "Bayesian: mean and variance (ms)", "plain: one convolution (ms)");
+        foreach (var l in floor)
+            table.AddRow(Markup.Escape(l.Layer), $"[[{string.Join(", ", l.InputShape)}]]", l.BayesianMs.ToString("F2"), l.PlainMs.ToString("F2"));
+        double bayesian = floor.Sum(l => l.BayesianMs), plain = floor.Sum(l => l.PlainMs);
+        table.AddRow("all", "", bayesian.ToString("F2"), plain.ToString("F2"));
+        console.MarkupLine($"the convolutions alone, forward and backward, medians of {rounds} rounds:");
+        console.Write(table);
+        double bayesianStep = 128_000 / bayesianRate, plainStep = 128_000 / plainRate;
+        console.MarkupLine($"convolutions: {bayesian:F2} of {bayesianStep:F2} ms per Bayesian step ({bayesian * stepsPerEpoch / 1000:F1} s of an epoch), " +
+                           $"{plain:F2} of {plainStep:F2} ms per plain step ({plain * stepsPerEpoch / 1000:F1} s of an epoch)");
     }
 
     /// <summary>

@@ -51,6 +51,10 @@ public sealed record RunReport
     public long? ArtifactBytes { get; init; }
     /// <summary>Size of the original weights as float32 (biases excluded, as in the compression rates).</summary>
     public long? DenseBytes { get; init; }
+    /// <summary>The layers' multiply-adds per example before pruning (null in older reports).</summary>
+    public long? DenseMultiplyAdds { get; init; }
+    /// <summary>The deployed layers' multiply-adds per example (null in older reports).</summary>
+    public long? KeptMultiplyAdds { get; init; }
     public IReadOnlyList<EpochReport>? History { get; init; }
     /// <summary>Training images held out from training (<c>--holdout</c>), chosen with the run's seed; null or 0 for none.</summary>
     public long? Holdout { get; init; }
@@ -139,6 +143,8 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public double? TargetErrorPct { get; init; }
     /// <summary>One standard error of the unpruned held-out error, in points: how finely the held-out images measure (null in older reports).</summary>
     public double? StandardErrorPoints { get; init; }
+    /// <summary>What the search removed first: "size" (weights) or "speed" (multiply-adds); null in older reports (size).</summary>
+    public string? PruneFor { get; init; }
     /// <summary>"mean", "none" or "mean except" some layers, when compensation was chosen on the held-out images too (null: the user chose it).</summary>
     public string? Compensation { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>

@@ -70,8 +70,8 @@ public sealed class ThresholdSearchTests
     public void Spends_the_error_budget_where_it_removes_most_weights(bool wideFirst)
     {
         float[] values = [-1f, 0f, 1f, 2f, 3f, 4f, 5f, 6f];
-        var wide = new ThresholdSearch.LayerStatistic("wide", values, PruneDirection.Above, WeightsPerGroup: 100);
-        var narrow = new ThresholdSearch.LayerStatistic("narrow", values, PruneDirection.Above, WeightsPerGroup: 1);
+        var wide = new ThresholdSearch.LayerStatistic("wide", values, PruneDirection.Above, GainPerGroup: 100);
+        var narrow = new ThresholdSearch.LayerStatistic("narrow", values, PruneDirection.Above, GainPerGroup: 1);
         double Error(PruningThresholds t)
         {
             t.TryGet("wide", out var a);

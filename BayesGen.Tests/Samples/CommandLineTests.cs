@@ -108,6 +108,12 @@ public sealed class CommandLineTests : IDisposable
         (code, output) = Run("train", "--max-error-increase", "0.1", "--holdout", "100", "--threshold", "fc1=-3", "--out", dir);
         Assert.Equal(2, code);
         Assert.Contains("leave out --threshold", output);
+        (code, output) = Run("train", "--prune-for", "speed", "--holdout", "100", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("give it with --max-error-increase or --target-error", output);
+        (code, output) = Run("train", "--prune-for", "latency", "--max-error-increase", "0.1", "--holdout", "100", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("latency", output);
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.bgck")));
     }
 
@@ -157,6 +163,19 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, output);
         var again = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
         Assert.Equal(choice.Layers, again.Layers);   // the same split, the same choice
+        // An MLP applies each weight once per example, so its multiply-adds are its weights: 784·300 + 300·100 + 100·10
+        // before pruning, the kept weights after; and pruning for speed weighs every group as pruning for size does.
+        var sized = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal("size", again.PruneFor);
+        Assert.Equal(266_200, sized.DenseMultiplyAdds);
+        Assert.Equal(sized.Layers.Sum(l => l.KeptWeights), sized.KeptMultiplyAdds);
+        Assert.Contains($"multiply-adds per example in the layers: {sized.KeptMultiplyAdds:N0} of 266,200", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--prune-for", "speed");
+        Assert.True(code == 0, output);
+        Assert.Contains("the most multiply-adds removed (--prune-for speed)", string.Join(' ', output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        var speed = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
+        Assert.Equal("speed", speed.PruneFor);
+        Assert.Equal(choice.Layers, speed.Layers);
 
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--compensation", "none");
         Assert.True(code == 0, output);
@@ -369,5 +388,35 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(total.Success, output);
         Assert.InRange(Number(total.Groups[1].Value), rows.Sum(r => Number(r.Groups[4].Value)) - 0.005 * rows.Count - 0.01, rows.Sum(r => Number(r.Groups[4].Value)) + 0.005 * rows.Count + 0.01);
         Assert.InRange(Number(total.Groups[2].Value), rows.Sum(r => Number(r.Groups[6].Value)) - 0.005 * rows.Count - 0.01, rows.Sum(r => Number(r.Groups[6].Value)) + 0.005 * rows.Count + 0.01);
+    }
+    [Fact]
+    public void Bench_train_on_a_convolutional_network_prints_its_convolutions_alone_and_their_share_of_the_step()
+    {
+        var (code, output) = Run("bench", "train", "--model", "lenet5", "--rounds", "1", "--steps", "3", "--memory-epochs", "0");
+        Assert.True(code == 0, output);
+        static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        // One row per convolution, at the shapes LeNet-5 feeds them in a batch of 128, and the sum of the rows.
+        var rows = System.Text.RegularExpressions.Regex.Matches(output, @"│\s*(conv\d)\s*│\s*\[([\d, ]+)\]\s*│\s*([\d.]+)\s*│\s*([\d.]+)\s*│");
+        Assert.Equal(new[] { "conv1", "conv2" }, rows.Select(r => r.Groups[1].Value));
+        Assert.Equal(new[] { "128, 1, 28, 28", "128, 20, 12, 12" }, rows.Select(r => r.Groups[2].Value));
+        var all = System.Text.RegularExpressions.Regex.Match(output, @"│\s*all\s*│\s*│\s*([\d.]+)\s*│\s*([\d.]+)\s*│");
+        Assert.True(all.Success, output);
+        double bayesian = Number(all.Groups[1].Value), plain = Number(all.Groups[2].Value);
+        Assert.InRange(bayesian, rows.Sum(r => Number(r.Groups[3].Value)) - 0.011, rows.Sum(r => Number(r.Groups[3].Value)) + 0.011);
+        Assert.InRange(plain, rows.Sum(r => Number(r.Groups[4].Value)) - 0.011, rows.Sum(r => Number(r.Groups[4].Value)) + 0.011);
+        // The summary repeats those sums, beside the steps measured in the throughput table, and turns them into an epoch's seconds.
+        var summary = System.Text.RegularExpressions.Regex.Match(output,
+            @"convolutions: ([\d.]+) of ([\d.]+) ms per Bayesian step \(([\d.]+) s of an epoch\), ([\d.]+) of ([\d.]+) ms per plain step \(([\d.]+) s of an epoch\)");
+        Assert.True(summary.Success, output);
+        Assert.Equal(bayesian, Number(summary.Groups[1].Value));
+        Assert.Equal(plain, Number(summary.Groups[4].Value));
+        var medians = System.Text.RegularExpressions.Regex.Match(output, @"│\s*median\s*│\s*(\d+)\s*│\s*(\d+)\s*│");
+        Assert.True(medians.Success, output);
+        Assert.InRange(Number(summary.Groups[2].Value), 128_000 / (Number(medians.Groups[2].Value) + 0.5) - 0.01, 128_000 / (Number(medians.Groups[2].Value) - 0.5) + 0.01);
+        Assert.InRange(Number(summary.Groups[5].Value), 128_000 / (Number(medians.Groups[1].Value) + 0.5) - 0.01, 128_000 / (Number(medians.Groups[1].Value) - 0.5) + 0.01);
+        Assert.InRange(Number(summary.Groups[3].Value), (bayesian - 0.005) * 469 / 1000 - 0.05, (bayesian + 0.005) * 469 / 1000 + 0.05);
+        Assert.InRange(Number(summary.Groups[6].Value), (plain - 0.005) * 469 / 1000 - 0.05, (plain + 0.005) * 469 / 1000 + 0.05);
+        // The Bayesian layer runs two convolutions where the plain network runs one: on any machine, more time.
+        Assert.True(bayesian > plain, output);
     }
 }

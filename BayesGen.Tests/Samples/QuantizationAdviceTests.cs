@@ -11,7 +11,7 @@ public sealed class QuantizationAdviceTests
         => new(name, LayerKind.Linear, [3, 8], Enumerable.Range(0, keptInputs).Select(i => (long)i).ToArray(), [0, 1, 2], null, bits, null, new float[3 * keptInputs], null);
 
     private static CompressionOutcome Outcome(double pruned, double compressed, params CompressedLayer[] layers)
-        => new(new CompressionResult(layers, 3, QuantizationMode.LayerScaled), pruned, compressed, null, null, 96);
+        => new(new CompressionResult(layers, 3, QuantizationMode.LayerScaled), pruned, compressed, null, null, 96, 24, 12);
 
     [Fact]
     public void Names_the_few_bit_layers_when_quantisation_costs_accuracy()

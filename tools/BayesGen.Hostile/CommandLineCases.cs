@@ -128,6 +128,8 @@ public static class CommandLineCases
             new("train: --lr-drop-factor that is not a number", Expectation.Refused, "--lr-drop-factor must lie in (0, 1]", false, d => ["train", "--lr-drop-factor", "nan", "--epochs", "1", "--out", d]),
             new("train: --lr-drop-epochs longer than the run", Expectation.Refused, "is longer than the run", false, d => ["train", "--lr-drop-epochs", "5", "--epochs", "2", "--out", d]),
             new("train: --lr-drop-epochs negative", Expectation.Refused, "--lr-drop-epochs cannot be negative", false, d => ["train", "--lr-drop-epochs", "-3", "--out", d]),
+            new("train: --prune-for without a held-out goal", Expectation.Refused, "give it with --max-error-increase or --target-error", false, d => ["train", "--prune-for", "speed", "--holdout", "100", "--out", d]),
+            new("train: --prune-for an unknown objective", Expectation.Refused, "'latency'", false, d => ["train", "--prune-for", "latency", "--out", d]),
             new("train: unknown --horseshoe-scale", Expectation.Refused, "half", false, d => ["train", "--prior", "ghs", "--horseshoe-scale", "half", "--epochs", "1", "--out", d]),
             new("compress: a healthy run", Expectation.Accepted, "report updated", false, _ => ["compress", "--run", Run("r5"), "--train-subset", "512"]),
             new("compress: error increase on a run that held nothing out", Expectation.Refused, "trained on every training image", true,

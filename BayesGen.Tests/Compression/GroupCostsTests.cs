@@ -1,0 +1,75 @@
+using BayesGen.Compression;
+using BayesGen.Deployment;
+using BayesGen.Tests.Support;
+
+namespace BayesGen.Tests.Compression;
+
+/// <summary>
+/// What a group's removal saves, in weights and in multiply-adds, against hand-worked values for LeNet-5-Caffe
+/// (conv 1→20 5×5 on 28×28, conv 20→50 5×5 on 12×12, 800→500, 500→10).
+/// </summary>
+[Collection(HeavyCollection.Name)]
+public sealed class GroupCostsTests
+{
+    private static BayesianNetwork LeNet5(out IDisposable plain)
+    {
+        var entry = BayesGen.Samples.Models.ModelCatalog.Find("lenet5", "gnj");
+        var p = entry.CreatePlain();
+        plain = p;
+        return entry.CreateBayesian(p, BayesianOptions.Default);
+    }
+
+    [Fact]
+    public void A_convolution_channel_costs_its_weights_at_every_output_position_and_a_linear_group_its_weights_once()
+    {
+        using var bayesian = LeNet5(out var plain);
+        using var _ = plain;
+        // conv1: a filter of 1·5·5 weights at 24·24 positions; conv2: 20·5·5 at 8·8; fc1 and fc2 group their inputs:
+        // an input feeds 500 and 10 outputs, once per example.
+        Assert.Equal(25, GroupCosts.Weights(bayesian.Layer("conv1")));
+        Assert.Equal(25 * 576, GroupCosts.MultiplyAdds(bayesian, "conv1"));
+        Assert.Equal(500 * 64, GroupCosts.MultiplyAdds(bayesian, "conv2"));
+        Assert.Equal(500, GroupCosts.MultiplyAdds(bayesian, "fc1"));
+        Assert.Equal(10, GroupCosts.MultiplyAdds(bayesian, "fc2"));
+        Assert.Equal(500, GroupCosts.Gain(bayesian, "conv2", PruningObjective.Size));
+        Assert.Equal(500 * 64, GroupCosts.Gain(bayesian, "conv2", PruningObjective.Speed));
+        Assert.Equal(20 * 25 * 576 + 50 * 500 * 64 + 800 * 500 + 500 * 10, GroupCosts.DenseMultiplyAdds(bayesian));
+        Assert.Throws<KeyNotFoundException>(() => GroupCosts.MultiplyAdds(bayesian, "fc9"));
+    }
+
+    [Fact]
+    public void Positions_are_the_output_elements_of_one_example_per_unit()
+    {
+        Assert.Equal(1, GroupCosts.Positions([2, 10], 10));
+        Assert.Equal(7, GroupCosts.Positions([2, 7, 10], 10));   // a linear layer over 7 tokens
+        Assert.Equal(36, GroupCosts.Positions([2, 16, 6, 6], 16));
+        Assert.Throws<ArgumentException>(() => GroupCosts.Positions([2, 7, 10], 3));
+        Assert.Throws<ArgumentException>(() => GroupCosts.Positions([10], 10));
+    }
+
+    [Fact]
+    public void The_deployment_counts_the_kept_channels_on_both_sides_of_each_layer()
+    {
+        using var bayesian = LeNet5(out var plain);
+        using var _ = plain;
+        using (TorchSharp.torch.no_grad())
+            foreach (var (_, layer) in bayesian.BayesianLayers)
+                foreach (var p in layer.Scale.parameters())
+                    p.add_(TorchSharp.torch.randn(p.shape, generator: new TorchSharp.torch.Generator(11)) * 0.5);   // spread the statistics
+        var thresholds = new PruningThresholds();
+        foreach (var (name, layer) in bayesian.BayesianLayers)
+        {
+            var sorted = layer.Scale.PruningStatisticValues().Order().ToArray();
+            thresholds.Set(name, 0.5 * (sorted[sorted.Length / 3] + sorted[sorted.Length / 3 + 1]));   // about a third either way
+        }
+        using var masks = bayesian.ComputeMasks(thresholds);
+        var result = NetworkCompression.Compress(bayesian, masks, thresholds: thresholds);
+        var deployment = CompressedModel.From(bayesian, result);
+        var byName = result.Layers.ToDictionary(l => l.Name);
+        long Kept(string name, long perPair) => byName[name].KeptOutputs.LongLength * byName[name].KeptInputs.LongLength * perPair;
+        long expected = Kept("conv1", 25 * 576) + Kept("conv2", 25 * 64) + Kept("fc1", 1) + Kept("fc2", 1);
+        Assert.Equal(expected, deployment.MultiplyAdds());
+        Assert.True(expected < GroupCosts.DenseMultiplyAdds(bayesian));
+        Assert.All(result.Layers, l => Assert.True(l.KeptGroups < l.Groups, $"{l.Name} keeps every group"));
+    }
+}
