@@ -27,7 +27,8 @@ public static class GroupCosts
     /// the positions each is applied at, summed over every place the network's graph applies the layer (output
     /// positions of a convolution, tokens of a fully connected layer over a sequence, 1 for a plain one).
     /// </summary>
-    /// <exception cref="ArgumentException">The graph never applies a layer of that name.</exception>
+    /// <exception cref="KeyNotFoundException">The network has no Bayesian layer of that name.</exception>
+    /// <exception cref="ArgumentException">The graph never applies the layer.</exception>
     public static long MultiplyAdds(BayesianNetwork model, string name)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -8,8 +8,9 @@ namespace BayesGen.Compression;
 /// every two neighbouring values of its statistic), ordered from keeping every group to keeping one. The search is
 /// greedy in what a move buys: from keeping everything, it tries to move each layer a step further (a share of the
 /// groups it still keeps), measures each move's held-out error, and takes the move that removes the most weights (or
-/// multiply-adds, <see cref="LayerStatistic.GainPerGroup"/>) per point of error it adds (moves that add none first, the largest of them); a layer whose move would break the bound
-/// tries a smaller step, and stops when a single group would break it.
+/// multiply-adds, <see cref="LayerStatistic.GainPerGroup"/>) per point of error it adds (moves that add none first,
+/// the largest of them); a layer whose move would break the bound tries a smaller step, and stops when a single group
+/// would break it.
 /// </summary>
 /// <remarks>
 /// Taking layers one at a time to their limit would spend the whole error budget on the first layer visited;

@@ -29,7 +29,7 @@ public static class ConvolutionFloor
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
         var graph = model.Graph;
         var times = new List<LayerTime>();
-        foreach (var (node, index) in graph.Nodes.Select((n, i) => (n, i)))
+        foreach (var node in graph.Nodes)
         {
             if (node.Op is not LayerOp op || model.Layer(op.Layer) is not BayesianConvolution conv) continue;
             if (times.Any(t => t.Layer == op.Layer)) continue;   // a layer applied twice is timed once

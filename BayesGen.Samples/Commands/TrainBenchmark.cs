@@ -179,11 +179,7 @@ public static class TrainBenchmark
         return steps * 128 / clock.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-    }
+    private static double Median(List<double> values) => ConvolutionFloor.Median(values);
 
     /// <summary>Records the process's resident memory at the end of every epoch.</summary>
     private sealed class MemoryObserver(Dictionary<int, long> rss) : ITrainingObserver
