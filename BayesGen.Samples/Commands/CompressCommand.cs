@@ -76,22 +76,9 @@ public static class CompressCommand
             CompressionStep.Print(console, outcome, testError);
             if (previous is not null)
             {
-                var r = outcome.Result;
-                var updated = CompressionStep.WithChoices(previous, chosen, model, parse) with
+                var updated = CompressionStep.WithOutcome(CompressionStep.WithChoices(previous, chosen, model, parse), outcome) with
                 {
-                    Layers = RunReport.LayersOf(r),
-                    KeptWeightPct = r.KeptWeightPercent,
-                    ExponentBits = r.ExponentBits,
-                    CompressionPruning = r.PruningRate,
-                    CompressionPrecision = r.PrecisionRate,
-                    CompressionPrecisionTutorial = r.PrecisionRateTutorial,
-                    CompressedTestErrorPct = outcome.CompressedErrorPct,
-                    PrunedTestErrorPct = outcome.PrunedErrorPct,
-                    Quantization = r.Mode.ToString(),
-                    Compensation = r.CompensationSummary,
                     ExtraSignificandBits = parse.GetValue(extraBits),
-                    ArtifactBytes = outcome.ArtifactBytes,
-                    DenseBytes = outcome.DenseBytes,
                 };
                 updated.Save(RunFiles.Report(dir));
                 console.MarkupLine($"report updated: {Markup.Escape(RunFiles.Report(dir))}");

@@ -108,6 +108,34 @@ public static class CompressionStep
             RoundChannels = parse.GetValue(model.RoundChannels),
         };
 
+    /// <summary>
+    /// <paramref name="report"/> with every figure of <paramref name="outcome"/>: the layers kept, the rates, the errors, the
+    /// artifact and the multiply-adds, as <see cref="Report"/> records them for a new run. What <c>compress</c> rewrites in a
+    /// run's report: a field left out here would keep the first compression's value beside the new compression's others
+    /// (the multiply-adds once did).
+    /// </summary>
+    public static RunReport WithOutcome(RunReport report, CompressionOutcome outcome)
+    {
+        var r = outcome.Result;
+        return report with
+        {
+            Layers = RunReport.LayersOf(r),
+            KeptWeightPct = r.KeptWeightPercent,
+            ExponentBits = r.ExponentBits,
+            CompressionPruning = r.PruningRate,
+            CompressionPrecision = r.PrecisionRate,
+            CompressionPrecisionTutorial = r.PrecisionRateTutorial,
+            CompressedTestErrorPct = outcome.CompressedErrorPct,
+            PrunedTestErrorPct = outcome.PrunedErrorPct,
+            Quantization = r.Mode.ToString(),
+            Compensation = r.CompensationSummary,
+            ArtifactBytes = outcome.ArtifactBytes,
+            DenseBytes = outcome.DenseBytes,
+            DenseMultiplyAdds = outcome.DenseMultiplyAdds,
+            KeptMultiplyAdds = outcome.KeptMultiplyAdds,
+        };
+    }
+
     /// <summary>The report of a run; <paramref name="training"/> is null for a posterior trained elsewhere and imported.</summary>
     public static RunReport Report(ModelEntry entry, TrainingOptions options, DatasetInfoReport dataset, double testErrorPct,
         TrainingResult? training, CompressionOutcome outcome, int pretrainEpochs)

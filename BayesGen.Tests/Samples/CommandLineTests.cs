@@ -177,6 +177,16 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal("speed", speed.PruneFor);
         Assert.Equal(choice.Layers, speed.Layers);
 
+        // A later compression that keeps other groups rewrites every figure of the report, the multiply-adds too (they once
+        // stayed those of the first compression): thresholds above every log α keep the whole network.
+        Assert.True(sized.KeptMultiplyAdds < 266_200, $"{sized.KeptMultiplyAdds}");
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--threshold", "fc1=50,fc2=50,fc3=50");
+        Assert.True(code == 0, output);
+        var whole = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal([784L, 300L, 100L], whole.Layers.Select(l => l.KeptGroups));
+        Assert.Equal(266_200, whole.KeptMultiplyAdds);
+        Assert.Equal(266_200, whole.DenseMultiplyAdds);
+
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--compensation", "none");
         Assert.True(code == 0, output);
         var given = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
