@@ -33,6 +33,13 @@ public static class ThresholdSearch
     /// <summary>What the search chose for one layer.</summary>
     public sealed record LayerChoice(string Layer, double Threshold, long KeptGroups, long Groups);
 
+    /// <summary>
+    /// Where the search stands after a move it took: the evaluations so far, the held-out error of the thresholds it holds,
+    /// and each layer's kept groups (in the order of the layers given). A search over a large network evaluates hundreds of
+    /// candidates, each a pass over the held-out images, and a caller can show that it is moving.
+    /// </summary>
+    public sealed record Progress(int Evaluations, double ErrorPct, double BoundPct, IReadOnlyList<long> KeptGroups);
+
     /// <summary>The thresholds chosen, the error they give and the error of keeping everything, on the held-out data.</summary>
     public sealed record Result(IReadOnlyList<LayerChoice> Layers, double BaseErrorPct, double BoundPct, double ErrorPct, int Evaluations)
     {
@@ -77,26 +84,31 @@ public static class ThresholdSearch
     /// <param name="layers">Each layer's statistic, in the order the search visits them (data-flow order).</param>
     /// <param name="errorPct">The held-out error in percent for a set of thresholds (one per layer).</param>
     /// <param name="maxIncrease">How many points above the unpruned error the result may err (≥ 0).</param>
-    public static Result WithinErrorIncrease(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double maxIncrease)
+    /// <param name="onMove">Told after every move the search takes (<see cref="Progress"/>).</param>
+    public static Result WithinErrorIncrease(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double maxIncrease,
+        Action<Progress>? onMove = null)
     {
         if (!(maxIncrease >= 0) || double.IsInfinity(maxIncrease))
             throw new ArgumentOutOfRangeException(nameof(maxIncrease), maxIncrease, "The allowed error increase must be a finite number of points ≥ 0.");
-        return Search(layers, errorPct, unpruned => unpruned + maxIncrease);
+        return Search(layers, errorPct, unpruned => unpruned + maxIncrease, onMove);
     }
 
     /// <summary>
     /// The most pruning thresholds whose error (<paramref name="errorPct"/>, on held-out data) stays at or below
     /// <paramref name="targetPct"/> percent. Throws <see cref="ArgumentException"/> when keeping every group already errs more.
     /// </summary>
-    public static Result WithinError(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double targetPct)
+    public static Result WithinError(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double targetPct,
+        Action<Progress>? onMove = null)
     {
         if (!(targetPct >= 0 && targetPct <= 100))
             throw new ArgumentOutOfRangeException(nameof(targetPct), targetPct, "The target error must be a percentage between 0 and 100.");
         return Search(layers, errorPct, unpruned => unpruned <= targetPct ? targetPct
-            : throw new ArgumentException($"The unpruned network already errs on {unpruned:F2} % of the held-out images, above the target of {targetPct:G4} %: nothing can be pruned within it. Aim higher, or train longer."));
+            : throw new ArgumentException($"The unpruned network already errs on {unpruned:F2} % of the held-out images, above the target of {targetPct:G4} %: nothing can be pruned within it. Aim higher, or train longer."),
+            onMove);
     }
 
-    private static Result Search(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, Func<double, double> boundFor)
+    private static Result Search(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, Func<double, double> boundFor,
+        Action<Progress>? onMove)
     {
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0) throw new ArgumentException("There are no layers to choose thresholds for.", nameof(layers));
@@ -149,6 +161,7 @@ public static class ThresholdSearch
             current = bestError;
             if (position[best] == candidates[best].Length - 1) active[best] = false;
             else step[best] = Math.Max(1, Math.Min(step[best], (candidates[best].Length - 1 - position[best]) / 2 + 1));
+            onMove?.Invoke(new Progress(seen.Count, current, bound, Enumerable.Range(0, layers.Count).Select(i => Kept(i, position[i])).ToArray()));
         }
 
         var choices = new List<LayerChoice>(layers.Count);

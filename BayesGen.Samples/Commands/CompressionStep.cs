@@ -136,7 +136,11 @@ public static class CompressionStep
         };
     }
 
-    /// <summary>The report of a run; <paramref name="training"/> is null for a posterior trained elsewhere and imported.</summary>
+    /// <summary>
+    /// The report of a run; <paramref name="training"/> is null for a posterior trained elsewhere and imported. The
+    /// compression's figures are the ones <see cref="WithOutcome"/> sets: the report's required members must be given in
+    /// the initializer, so they are listed twice, and CommandLineTests checks that a later <c>compress</c> rewrites them all.
+    /// </summary>
     public static RunReport Report(ModelEntry entry, TrainingOptions options, DatasetInfoReport dataset, double testErrorPct,
         TrainingResult? training, CompressionOutcome outcome, int pretrainEpochs)
     {

@@ -19,7 +19,8 @@ public static class HeldOutThresholds
     /// given (a horseshoe's removed groups still carry their mean contribution, and dropping it would make every
     /// removal look costly), dropped otherwise.
     /// </summary>
-    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules, InputMeans? means = null)
+    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules, InputMeans? means = null,
+        Action<ThresholdSearch.Progress>? onMove = null)
     {
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
@@ -34,8 +35,26 @@ public static class HeldOutThresholds
             return CompressionStep.ErrorPercent(model, masks, result, quantized: false, heldOut);
         }
         return goal.MaxIncrease is double increase
-            ? ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, increase)
-            : ThresholdSearch.WithinError(layers, ErrorPct, goal.TargetPct!.Value);
+            ? ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, increase, onMove)
+            : ThresholdSearch.WithinError(layers, ErrorPct, goal.TargetPct!.Value, onMove);
+    }
+
+    /// <summary>How often a search says where it stands: a network whose search takes minutes shows it is moving, a quick one says nothing.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A progress line for the search at most every <paramref name="interval"/>: the evaluations so far, the held-out error
+    /// of the thresholds it holds, and the groups each layer keeps.
+    /// </summary>
+    public static Action<ThresholdSearch.Progress> ProgressPrinter(Action<string> print, TimeSpan interval)
+    {
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        return p =>
+        {
+            if (since.Elapsed < interval) return;
+            since.Restart();
+            print($"searching: {p.Evaluations} evaluations, held-out error {p.ErrorPct:F2} % (bound {p.BoundPct:F2} %), kept {string.Join("-", p.KeptGroups)}");
+        };
     }
 
     /// <summary>
@@ -108,7 +127,7 @@ public static class HeldOutThresholds
     public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules,
         InputMeans? means, MeasuredChoices.What what, QuantizationMode mode, int extraBits)
     {
-        var search = Choose(model, heldOut, goal, rules, means);
+        var search = Choose(model, heldOut, goal, rules, means, ProgressPrinter(line => console.MarkupLine("  " + Markup.Escape(line)), ProgressInterval));
         var thresholds = search.Thresholds();
         using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
         Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, masks));

@@ -126,6 +126,39 @@ public sealed class ThresholdSearchTests
         }
     }
 
+    /// <summary>
+    /// The progress a caller is told: one report per move, each within the bound and with no more groups than the one
+    /// before, the evaluations counted so far, and the last one the search's answer.
+    /// </summary>
+    [Fact]
+    public void Every_move_is_reported_and_the_last_report_is_the_answer()
+    {
+        float[] fc1 = [-6f, -5f, -4f, 0f, 0.5f, 1f, 1.5f, 2f, 2.5f, 3f, 3.5f, 4f];   // 3 signal, 9 noise
+        float[] fc2 = [-6f, 1f, 2f, 3f, 4f];
+        var layers = new[] { new ThresholdSearch.LayerStatistic("fc1", fc1, PruneDirection.Above), new ThresholdSearch.LayerStatistic("fc2", fc2, PruneDirection.Above) };
+        double Error(PruningThresholds t)
+        {
+            t.TryGet("fc1", out var a);
+            t.TryGet("fc2", out var b);
+            return 1.0 + fc1.Where(v => v >= a).Sum(v => v < -3 ? 1.0 : 0.01) + fc2.Where(v => v >= b).Sum(v => v < -3 ? 1.0 : 0.01);
+        }
+        var reports = new List<ThresholdSearch.Progress>();
+        var result = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.2, reports.Add);
+
+        Assert.True(reports.Count >= 2, $"{reports.Count} reports");
+        Assert.Equal(result.Layers.Select(l => l.KeptGroups), reports[^1].KeptGroups);
+        Assert.Equal([3L, 1L], reports[^1].KeptGroups);   // every noise group goes: 13 of them cost 0.13 points
+        for (int i = 0; i < reports.Count; i++)
+        {
+            Assert.True(reports[i].ErrorPct <= result.BoundPct, $"report {i}: {reports[i].ErrorPct} above {result.BoundPct}");
+            Assert.Equal(result.BoundPct, reports[i].BoundPct);
+            Assert.InRange(reports[i].Evaluations, 2, result.Evaluations);
+            if (i == 0) continue;
+            Assert.True(reports[i].Evaluations > reports[i - 1].Evaluations);
+            Assert.True(reports[i].KeptGroups.Sum() < reports[i - 1].KeptGroups.Sum());   // a move removes at least one group
+        }
+    }
+
     [Fact]
     public void A_network_of_noise_keeps_one_group_per_layer()
     {

@@ -2,7 +2,10 @@ using BayesGen.Samples.Commands;
 
 namespace BayesGen.Tests.Samples;
 
-/// <summary>How finely held-out images measure an error rate: the standard error printed beside every held-out choice.</summary>
+/// <summary>
+/// How finely held-out images measure an error rate (the standard error printed beside every held-out choice), and the
+/// progress lines a long search prints.
+/// </summary>
 public sealed class HeldOutPrecisionTests
 {
     [Theory]
@@ -16,4 +19,21 @@ public sealed class HeldOutPrecisionTests
     [Fact]
     public void An_error_measured_on_no_images_is_refused()
         => Assert.Throws<ArgumentOutOfRangeException>(() => HeldOutThresholds.StandardErrorPoints(1, 0));
+
+    [Fact]
+    public void A_long_search_prints_where_it_stands_and_a_quick_one_prints_nothing()
+    {
+        var progress = new BayesGen.Compression.ThresholdSearch.Progress(137, 1.126, 1.14, [5, 14, 88, 12]);
+        var lines = new List<string>();
+        var every = HeldOutThresholds.ProgressPrinter(lines.Add, TimeSpan.Zero);
+        every(progress);
+        every(progress);
+        Assert.Equal(["searching: 137 evaluations, held-out error 1.13 % (bound 1.14 %), kept 5-14-88-12"], lines.Distinct());
+        Assert.Equal(2, lines.Count);
+
+        lines.Clear();
+        var seldom = HeldOutThresholds.ProgressPrinter(lines.Add, TimeSpan.FromHours(1));
+        for (int i = 0; i < 100; i++) seldom(progress);
+        Assert.Empty(lines);
+    }
 }
