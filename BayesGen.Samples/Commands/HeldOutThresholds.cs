@@ -19,24 +19,69 @@ public static class HeldOutThresholds
     /// given (a horseshoe's removed groups still carry their mean contribution, and dropping it would make every
     /// removal look costly), dropped otherwise.
     /// </summary>
-    public static ThresholdSearch.Result Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules, InputMeans? means = null,
+    /// <remarks>
+    /// The search names candidates by their thresholds; the error is a property of the network they leave. Where layers
+    /// share channels (a residual stream that any writer keeps), a layer's vote to remove a channel another writer keeps
+    /// changes nothing, and every candidate that differs from a measured one only by such votes is the same network: its
+    /// error is looked up, not measured again (<see cref="NetworkKey"/>). <see cref="Searched.NetworksMeasured"/> counts
+    /// the passes over the held-out images.
+    /// </remarks>
+    public static Searched Choose(BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules, InputMeans? means = null,
         Action<ThresholdSearch.Progress>? onMove = null)
     {
         var layers = new List<ThresholdSearch.LayerStatistic>();
         foreach (var (name, layer) in model.BayesianLayers)
             layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
                 GroupCosts.Gain(model, name, goal.Objective)));
+        var measured = new Dictionary<string, double>(StringComparer.Ordinal);
         double ErrorPct(PruningThresholds thresholds)
         {
             using var masks = model.ComputeMasks(thresholds, rules);
+            var key = NetworkKey(masks);
+            if (measured.TryGetValue(key, out var known)) return known;
+            return measured[key] = Measure(masks, thresholds);
+        }
+        double Measure(NetworkMasks masks, PruningThresholds thresholds)
+        {
             CompressionResult result;
             try { result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds, 0, means); }
             catch (InvalidOperationException) { return double.PositiveInfinity; }   // a layer would keep no unit
             return CompressionStep.ErrorPercent(model, masks, result, quantized: false, heldOut);
         }
-        return goal.MaxIncrease is double increase
+        var search = goal.MaxIncrease is double increase
             ? ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, increase, onMove)
             : ThresholdSearch.WithinError(layers, ErrorPct, goal.TargetPct!.Value, onMove);
+        return new Searched(search, measured.Count);
+    }
+
+    /// <summary>A search's answer, and how many distinct networks it measured on the held-out images (at most its evaluations).</summary>
+    public sealed record Searched(ThresholdSearch.Result Result, int NetworksMeasured);
+
+    /// <summary>
+    /// The network <paramref name="masks"/> leave, as text: every layer's kept inputs and outputs and every normalisation's
+    /// kept channels, in order. Compression reads nothing else of the masks, so two mask sets with the same key compress
+    /// to the same network and err the same on the same images.
+    /// </summary>
+    public static string NetworkKey(NetworkMasks masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var key = new System.Text.StringBuilder();
+        static void Append(System.Text.StringBuilder to, IEnumerable<bool> kept) { foreach (var k in kept) to.Append(k ? '1' : '0'); }
+        foreach (var (name, layer) in masks.Layers)
+        {
+            key.Append(name).Append(':');
+            Append(key, layer.Input.data<bool>());   // LayerMasks holds booleans on the CPU
+            key.Append('/');
+            Append(key, layer.Output.data<bool>());
+            key.Append(';');
+        }
+        foreach (var (name, kept) in masks.Norms.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            key.Append(name).Append(':');
+            Append(key, kept);
+            key.Append(';');
+        }
+        return key.ToString();
     }
 
     /// <summary>How often a search says where it stands: a network whose search takes minutes shows it is moving, a quick one says nothing.</summary>
@@ -89,14 +134,15 @@ public static class HeldOutThresholds
 
     /// <summary>What was chosen per layer, and why.</summary>
     public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages,
-        IReadOnlyDictionary<string, long>? keptAfterCoupling = null)
+        IReadOnlyDictionary<string, long>? keptAfterCoupling = null, int? networksMeasured = null)
     {
+        var measured = networksMeasured is int n && n < result.Evaluations ? $", {n} distinct networks measured" : "";
         var aim = goal.MaxIncrease is double d
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
         var most = goal.Objective == PruningObjective.Speed ? "the most multiply-adds removed (--prune-for speed)" : "the most pruning";
         console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: {most} whose error stays {aim}; " +
-                           $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations; these images measure the unpruned " +
+                           $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
                            $"{result.BaseErrorPct:F2} % to ±{StandardErrorPoints(result.BaseErrorPct, heldOutImages):F2} points, one standard error)");
         foreach (var l in result.Layers)
         {
@@ -127,11 +173,11 @@ public static class HeldOutThresholds
     public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules,
         InputMeans? means, MeasuredChoices.What what, QuantizationMode mode, int extraBits)
     {
-        var search = Choose(model, heldOut, goal, rules, means, ProgressPrinter(line => console.MarkupLine("  " + Markup.Escape(line)), ProgressInterval));
+        var (search, networks) = Choose(model, heldOut, goal, rules, means, ProgressPrinter(line => console.MarkupLine("  " + Markup.Escape(line)), ProgressInterval));
         var thresholds = search.Thresholds();
         using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
-        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, masks));
-        var report = Report(search, goal, heldOut.Count);
+        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, masks), networks);
+        var report = Report(search, goal, heldOut.Count) with { NetworksMeasured = networks };
         var made = MeasuredChoices.Make(model, heldOut, "held-out", means, masks, thresholds, mode, extraBits, what,
             line => console.MarkupLine("  " + Markup.Escape(line)));
         if (made.CompensationOutcome is { LayersWithRemovedInputs.Count: > 0 } c)

@@ -143,6 +143,11 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public double? TargetErrorPct { get; init; }
     /// <summary>One standard error of the unpruned held-out error, in points: how finely the held-out images measure (null in older reports).</summary>
     public double? StandardErrorPoints { get; init; }
+    /// <summary>
+    /// How many distinct networks the search measured on the held-out images: fewer than <c>Evaluations</c> where a
+    /// candidate leaves a network already measured (a vote coupling overrules); null in older reports.
+    /// </summary>
+    public int? NetworksMeasured { get; init; }
     /// <summary>What the search removed first: "size" (weights) or "speed" (multiply-adds); null in older reports (size).</summary>
     public string? PruneFor { get; init; }
     /// <summary>"mean", "none" or "mean except" some layers, when compensation was chosen on the held-out images too (null: the user chose it).</summary>

@@ -67,6 +67,24 @@ public sealed class ChannelMaskTests
         Assert.Equal(6, removes[Stem]);
     }
 
+    /// <summary>
+    /// The held-out search measures each network once: a vote that coupling overrules leaves the network it was
+    /// measured as (the same key), and a vote that removes a channel leaves another.
+    /// </summary>
+    [Fact]
+    public void A_vote_coupling_overrules_leaves_the_same_network_to_measure()
+    {
+        using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(3));
+        const string Stem = "layers.conv2d-first";
+        using var before = model.ComputeMasks(new PruningThresholds(), MaskRules.Default);
+        var unpruned = BayesGen.Samples.Commands.HeldOutThresholds.NetworkKey(before);
+        PruneGnj(model.Layer(Stem), 3, 5);
+        using var anyKeeps = model.ComputeMasks(new PruningThresholds(), MaskRules.Default);
+        Assert.Equal(unpruned, BayesGen.Samples.Commands.HeldOutThresholds.NetworkKey(anyKeeps));
+        using var anyRemoves = model.ComputeMasks(new PruningThresholds(), new MaskRules(CouplingRule.AnyWriterRemoves));
+        Assert.NotEqual(unpruned, BayesGen.Samples.Commands.HeldOutThresholds.NetworkKey(anyRemoves));
+    }
+
     [Fact]
     public void A_residual_channel_goes_only_when_every_layer_writing_the_sum_calls_it_noise()
     {

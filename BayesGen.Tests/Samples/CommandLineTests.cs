@@ -136,6 +136,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0.5, choice.MaxErrorIncrease);
         Assert.Equal(["fc1", "fc2", "fc3"], choice.Layers.Select(l => l.Name));
         Assert.True(choice.ErrorPct <= choice.BoundPct, $"{choice.ErrorPct} > {choice.BoundPct}");
+        Assert.InRange(choice.NetworksMeasured!.Value, 2, choice.Evaluations);   // the unpruned network and at least one move
         Assert.Equal(choice.BaseErrorPct + 0.5, choice.BoundPct, 9);
         // How finely 1,000 images measure the unpruned error: the binomial standard error, printed and recorded.
         double p = choice.BaseErrorPct / 100, se = 100 * Math.Sqrt(p * (1 - p) / 1000);
