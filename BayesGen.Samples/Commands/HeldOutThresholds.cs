@@ -133,10 +133,11 @@ public static class HeldOutThresholds
             ? l.Masks.KeptInputIndices().LongLength : l.Masks.KeptOutputIndices().LongLength, StringComparer.Ordinal);
 
     /// <summary>What was chosen per layer, and why.</summary>
-    public static void Print(IAnsiConsole console, ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages,
-        IReadOnlyDictionary<string, long>? keptAfterCoupling = null, int? networksMeasured = null)
+    public static void Print(IAnsiConsole console, Searched searched, ThresholdGoal goal, long heldOutImages,
+        IReadOnlyDictionary<string, long>? keptAfterCoupling = null)
     {
-        var measured = networksMeasured is int n && n < result.Evaluations ? $", {n} distinct networks measured" : "";
+        var result = searched.Result;
+        var measured = searched.NetworksMeasured < result.Evaluations ? $", {searched.NetworksMeasured} distinct networks measured" : "";
         var aim = goal.MaxIncrease is double d
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
@@ -153,14 +154,18 @@ public static class HeldOutThresholds
     }
 
     /// <summary>The choice as the report records it.</summary>
-    public static ThresholdChoiceReport Report(ThresholdSearch.Result result, ThresholdGoal goal, long heldOutImages)
-        => new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
+    public static ThresholdChoiceReport Report(Searched searched, ThresholdGoal goal, long heldOutImages)
+    {
+        var result = searched.Result;
+        return new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
             result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray())
         {
+            NetworksMeasured = searched.NetworksMeasured,
             TargetErrorPct = goal.TargetPct,
             StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, heldOutImages), 4),
             PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
         };
+    }
 
     /// <summary>What the held-out images chose: thresholds, the input means to compress with, extra bits per layer, and the report entry.</summary>
     public sealed record Choice(PruningThresholds Thresholds, InputMeans? Means, IReadOnlyDictionary<string, int>? ExtraBits, ThresholdChoiceReport Report,
@@ -173,13 +178,13 @@ public static class HeldOutThresholds
     public static Choice Choose(IAnsiConsole console, BayesianNetwork model, ImageDataset heldOut, ThresholdGoal goal, MaskRules rules,
         InputMeans? means, MeasuredChoices.What what, QuantizationMode mode, int extraBits)
     {
-        var (search, networks) = Choose(model, heldOut, goal, rules, means, ProgressPrinter(line => console.MarkupLine("  " + Markup.Escape(line)), ProgressInterval));
-        var thresholds = search.Thresholds();
+        void Say(string line) => console.MarkupLine("  " + Markup.Escape(line));
+        var searched = Choose(model, heldOut, goal, rules, means, ProgressPrinter(Say, ProgressInterval));
+        var thresholds = searched.Result.Thresholds();
         using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
-        Print(console, search, goal, heldOut.Count, KeptAfterCoupling(model, masks), networks);
-        var report = Report(search, goal, heldOut.Count) with { NetworksMeasured = networks };
-        var made = MeasuredChoices.Make(model, heldOut, "held-out", means, masks, thresholds, mode, extraBits, what,
-            line => console.MarkupLine("  " + Markup.Escape(line)));
+        Print(console, searched, goal, heldOut.Count, KeptAfterCoupling(model, masks));
+        var report = Report(searched, goal, heldOut.Count);
+        var made = MeasuredChoices.Make(model, heldOut, "held-out", means, masks, thresholds, mode, extraBits, what, Say);
         if (made.CompensationOutcome is { LayersWithRemovedInputs.Count: > 0 } c)
             report = report with { Compensation = c.Summary, CompensatedErrorPct = c.WithMeansPct, DroppedErrorPct = c.DroppedPct, ChosenCompensationErrorPct = c.ChosenPct };
         if (made.BitsOutcome is { } bits)
