@@ -102,14 +102,24 @@ public static class Checkpoint
     /// <exception cref="InvalidDataException">Not a whole, valid checkpoint of this model; the message names the file.</exception>
     public static State Load(string path, nn.Module model, FlatAdam optimizer) => Read(path, model, optimizer);
 
-    private static State Read(string path, nn.Module model, FlatAdam? optimizer)
+    /// <summary>
+    /// The recorded state alone, without a model (to decide how to resume before one is built: how many training
+    /// examples the run trained on); the checksum is checked. Throws <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    public static State ReadState(string path) => Read(path, null, null);
+
+    private static State Read(string path, nn.Module? model, FlatAdam? optimizer)
     {
         try
         {
             using var stream = InputFiles.Open(path, Magic.Length + 8, MaxBytes, "a BayesGen checkpoint");
             VerifyChecksum(stream);
             using var reader = new BinaryReader(new BoundedStream(stream, stream.Length - 4), Encoding.UTF8);
-            var state = ReadHeader(reader, model);
+            var state = ReadHeader(reader);
+            if (model is null) return state;
+            var modelName = model.GetType().FullName ?? model.GetType().Name;
+            if (state.Model != modelName)
+                throw new InvalidDataException($"it holds a checkpoint of {state.Model}, not of {modelName}.");
             try
             {
                 model.load(reader, strict: true);
@@ -168,7 +178,7 @@ public static class Checkpoint
         }
     }
 
-    private static State ReadHeader(BinaryReader reader, nn.Module model)
+    private static State ReadHeader(BinaryReader reader)
     {
         var magic = reader.ReadBytes(Magic.Length);
         if (!magic.AsSpan().SequenceEqual(Magic))
@@ -185,9 +195,6 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"the checkpoint header is not valid ({e.Message}).");
         }
-        var modelName = model.GetType().FullName ?? model.GetType().Name;
-        if (state.Model != modelName)
-            throw new InvalidDataException($"it holds a checkpoint of {state.Model}, not of {modelName}.");
         if (state.EpochsDone < 0 || state.Steps < 0 || state.BatchSize <= 0 || state.History is null || state.History.Count != state.EpochsDone
             || !double.IsFinite(state.LearningRate) || state.LearningRate <= 0 || !double.IsFinite(state.KLWarmupEpochs) || state.KLWarmupEpochs < 0
             || !double.IsFinite(state.LogVarianceLearningRateScale) || state.LogVarianceLearningRateScale <= 0

@@ -42,7 +42,7 @@ public static class CompressCommand
             var console = AnsiConsole.Console;
             var dir = parse.GetValue(run)!.FullName;
             var (entry, previous) = RunFiles.Open(dir);
-            var goal = model.Goal(parse);
+            var goal = model.Goal(parse, heldOutImages: previous is { Holdout: > 0 });   // a held-out run is chosen again as train chose it
             if (goal is not null && previous is not { Holdout: > 0 }) throw HeldOutThresholds.NothingHeldOut(goal);
             var (loaded, test, _) = data.Load(parse, System.Console.Out, entry);
             using var _2 = test;

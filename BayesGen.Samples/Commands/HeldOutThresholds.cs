@@ -142,7 +142,8 @@ public static class HeldOutThresholds
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
         var most = goal.Objective == PruningObjective.Speed ? "the most multiply-adds removed (--prune-for speed)" : "the most pruning";
-        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images: {most} whose error stays {aim}; " +
+        var asked = goal.IsDefault ? " (by default; --threshold, or --holdout 0 when training, fixes them)" : "";
+        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images{asked}: {most} whose error stays {aim}; " +
                            $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
                            $"{result.BaseErrorPct:F2} % to ±{StandardErrorPoints(result.BaseErrorPct, heldOutImages):F2} points, one standard error)");
         foreach (var l in result.Layers)
@@ -164,6 +165,7 @@ public static class HeldOutThresholds
             TargetErrorPct = goal.TargetPct,
             StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, heldOutImages), 4),
             PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
+            ByDefault = goal.IsDefault ? true : null,
         };
     }
 

@@ -22,7 +22,7 @@ public sealed class ModelOptions
 
     public Option<string?> Thresholds { get; } = new("--threshold")
     {
-        Description = "Pruning thresholds per layer, e.g. fc1=-3,fc2=auto, or *=-5 for every layer not named (default: the layer's attribute, else -3 for GNJ and the histogram gap for the horseshoe).",
+        Description = "Pruning thresholds per layer, e.g. fc1=-3,fc2=auto, or *=-5 for every layer not named. Without it, a run with held-out images chooses them there (--max-error-increase 0.1); a run without uses the layer's attribute, else -3 for GNJ and the histogram gap for the horseshoe.",
     };
 
     public Option<string> Quantization { get; } = new("--quantization")
@@ -57,17 +57,17 @@ public sealed class ModelOptions
 
     public Option<double?> MaxErrorIncrease { get; } = new("--max-error-increase")
     {
-        Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays within this many points of the unpruned network's, e.g. 0.1.",
+        Description = "Choose every layer's threshold on the run's held-out training images: the most pruning whose error there stays within this many points of the unpruned network's (default 0.1 on a run with held-out images and no --threshold).",
     };
 
     public Option<double?> TargetError { get; } = new("--target-error")
     {
-        Description = "Choose every layer's threshold on the run's held-out training images (train with --holdout N): the most pruning whose error there stays at or below this percentage, e.g. 2.0.",
+        Description = "Choose every layer's threshold on the run's held-out training images: the most pruning whose error there stays at or below this percentage, e.g. 2.0.",
     };
 
     public Option<string> PruneFor { get; } = new("--prune-for")
     {
-        Description = "What the held-out search (--max-error-increase, --target-error) spends the error budget on: size (the most weights removed per point of error, for the smallest artifact) or speed (the most multiply-adds removed, which favours channels at high resolution, for the fastest deployment).",
+        Description = "What the held-out search (the default on a run with held-out images, or --max-error-increase, --target-error) spends the error budget on: size (the most weights removed per point of error, for the smallest artifact) or speed (the most multiply-adds removed, which favours channels at high resolution, for the fastest deployment).",
         DefaultValueFactory = _ => "size",
     };
 
@@ -116,24 +116,47 @@ public sealed class ModelOptions
     }
 
     /// <summary>
-    /// What the held-out search aims at, or null when neither option was given; refused together with --threshold
-    /// (one or the other chooses) and with each other.
+    /// The bound of the held-out search when nothing else chooses the thresholds (no <c>--threshold</c>, no goal) and the
+    /// run has held-out images: five of 5,000 images, the bound every automatic row of RESULTS.md was measured with.
     /// </summary>
-    public ThresholdGoal? Goal(ParseResult parse)
+    public const double DefaultMaxErrorIncrease = 0.1;
+
+    /// <summary>Whether <c>--threshold</c> gave thresholds (then nothing is searched and, by default, nothing held out).</summary>
+    public bool ThresholdsGiven(ParseResult parse) => parse.GetValue(Thresholds) is { Length: > 0 };
+
+    /// <summary>
+    /// The goal the user asked for (<c>--max-error-increase</c> or <c>--target-error</c>), or null; refused together
+    /// with --threshold (one or the other chooses) and with each other.
+    /// </summary>
+    public ThresholdGoal? RequestedGoal(ParseResult parse)
     {
         var increase = parse.GetValue(MaxErrorIncrease);
         var target = parse.GetValue(TargetError);
-        var objective = parse.GetValue(PruneFor) == "speed" ? PruningObjective.Speed : PruningObjective.Size;
-        if (increase is null && target is null)
-            return parse.GetResult(PruneFor) is { Implicit: false }
-                ? throw new ArgumentException("--prune-for chooses what the held-out search removes first; give it with --max-error-increase or --target-error (and a run trained with --holdout N).")
-                : null;
+        if (increase is null && target is null) return null;
         if (increase is not null && target is not null)
             throw new ArgumentException("Give --max-error-increase (points above the unpruned error) or --target-error (an error to stay under), not both.");
-        if (parse.GetValue(Thresholds) is { Length: > 0 })
+        if (ThresholdsGiven(parse))
             throw new ArgumentException($"{(increase is not null ? "--max-error-increase" : "--target-error")} chooses every layer's threshold; leave out --threshold, or drop it to give thresholds yourself.");
-        return new ThresholdGoal(increase, target, objective);
+        return new ThresholdGoal(increase, target, Objective(parse));
     }
+
+    /// <summary>
+    /// What the held-out search aims at: the requested goal, else, on a run with <paramref name="heldOutImages"/> and no
+    /// <c>--threshold</c>, the default (<see cref="DefaultMaxErrorIncrease"/>); null when thresholds are fixed (given,
+    /// or the layers' defaults on a run that held nothing out). <c>--prune-for</c> without a search is refused.
+    /// </summary>
+    public ThresholdGoal? Goal(ParseResult parse, bool heldOutImages)
+    {
+        if (RequestedGoal(parse) is { } requested) return requested;
+        if (heldOutImages && !ThresholdsGiven(parse))
+            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true };
+        if (parse.GetResult(PruneFor) is { Implicit: false })
+            throw new ArgumentException("--prune-for chooses what the held-out search removes first, and nothing is searched here " +
+                                        (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : "(the run holds no training images out): train with --holdout N, or drop --prune-for."));
+        return null;
+    }
+
+    private PruningObjective Objective(ParseResult parse) => parse.GetValue(PruneFor) == "speed" ? PruningObjective.Speed : PruningObjective.Size;
 
     /// <summary>Whether compensation is chosen by measurement (<c>--compensation auto</c>, the default) rather than given.</summary>
     public bool ChoosesCompensation(ParseResult parse) => parse.GetValue(Compensation) == "auto";
@@ -174,6 +197,9 @@ public sealed class ModelOptions
 /// <summary>What the held-out threshold search aims at: at most <see cref="MaxIncrease"/> points above the unpruned error, or at most <see cref="TargetPct"/> percent.</summary>
 public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct, PruningObjective Objective = PruningObjective.Size)
 {
+    /// <summary>Whether nobody asked for it: the default search of a run with held-out images and no <c>--threshold</c>.</summary>
+    public bool IsDefault { get; init; }
+
     /// <summary>The option that set it, for messages.</summary>
     public string Option => MaxIncrease is not null ? "--max-error-increase" : "--target-error";
 }

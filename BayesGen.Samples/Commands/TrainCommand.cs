@@ -49,7 +49,11 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the output directory." };
         var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from a PyTorch state dict (torch.save(model.state_dict(), path)) whose names are the network's (fc1.weight, ...)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files to <out>/tensorboard (training.csv is always written)." };
-        var holdout = new Option<long>("--holdout") { Description = "Hold out this many training images (chosen with --seed) from training, for choosing thresholds with --max-error-increase or --target-error (0: train on all).", DefaultValueFactory = _ => 0 };
+        var holdout = new Option<long?>("--holdout")
+        {
+            Description = "Hold out this many training images (chosen with --seed) from training, to choose thresholds, compensation and bits on (0: train on all, with fixed thresholds). " +
+                          "Default: a twelfth of the training images, at most 5,000 (none under 1,000, or with --threshold); a resumed run keeps its split.",
+        };
         var clipBiases = new Option<bool>("--clip-biases")
         {
             Description = "Layers whose weight variances are clipped ([ClipVariance]) clip their bias variances too, as the reference code does (the default; --clip-biases false clips the weights' only, as BayesGen did before).",
@@ -65,7 +69,7 @@ public static class TrainCommand
         dropEpochs.Must(v => v >= 0, "--lr-drop-epochs cannot be negative.");
         dropFactor.Must(v => v > 0 && v <= 1, "--lr-drop-factor must lie in (0, 1], e.g. 0.1.");
         initLogVar.Must(v => double.IsFinite(v) && v <= 0 && v >= -30, "--init-logvar must lie between -30 and 0.");
-        holdout.Must(v => v >= 0, "--holdout cannot be negative.");
+        holdout.Must(v => v is null or >= 0, "--holdout cannot be negative.");
         threads.Must(v => v >= 0, "--threads must be 0 (TorchSharp's default) or a positive number of threads.");
 
         var command = new Command("train", "Train a sample network with a sparsity prior on MNIST, then prune and compress it.");
@@ -91,18 +95,22 @@ public static class TrainCommand
             var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
             if (parse.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
-            var goal = model.Goal(parse);
-            long heldOutCount = parse.GetValue(holdout);
-            if (goal is not null && heldOutCount == 0)
-                throw new ArgumentException($"{goal.Option} chooses thresholds on held-out training images: add --holdout N (for example --holdout 5000).");
+            long? holdoutGiven = parse.GetValue(holdout);
+            if (model.Goal(parse, heldOutImages: holdoutGiven is not 0) is { IsDefault: false } asked && holdoutGiven == 0)   // before any work
+                throw new ArgumentException($"{asked.Option} chooses thresholds on held-out training images: give --holdout N (for example --holdout 5000), or leave --holdout out for the default.");
             var (loaded, test, dataset) = data.Load(parse, System.Console.Out, entry);
             using var __ = test;
+            var (heldOutCount, goal, resumed) = HoldOut(parse, model, holdoutGiven, loaded.Count, Path.Combine(outDir, "checkpoint.bgck"), parse.GetValue(resume));
             var (train, heldOut) = heldOutCount > 0 ? SplitOff(loaded, heldOutCount, parse.GetValue(seed)) : (loaded, null);
             using var _ = train;
             using var ___ = heldOut;
             dataset = dataset with { Train = train.Count };
             console.MarkupLine($"[bold]{Markup.Escape(entry.Description)}[/] on {dataset.Name}: {train.Count:N0} training, " +
                                (heldOut is null ? "" : $"{heldOut.Count:N0} held out, ") + $"{test.Count:N0} test images");
+            if (holdoutGiven is null && !resumed)
+                console.MarkupLine(heldOut is not null
+                    ? "[dim]held out by default, to choose thresholds, compensation and bits on (--holdout 0 trains on every image, with fixed thresholds)[/]"
+                    : "[dim]nothing held out: " + (model.ThresholdsGiven(parse) ? "--threshold gives the thresholds" : $"fewer than {DefaultHoldout.MinImages * DefaultHoldout.Share:N0} training images") + "[/]");
 
             var options = new TrainingOptions
             {
@@ -182,6 +190,24 @@ public static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// How many of the <paramref name="loaded"/> training images the run holds out (<see cref="DefaultHoldout"/>: given, kept
+    /// from the checkpoint being resumed, or the default), and the goal its thresholds are chosen for (null: fixed thresholds).
+    /// </summary>
+    private static (long Count, ThresholdGoal? Goal, bool Resumed) HoldOut(ParseResult parse, ModelOptions model, long? given, long loaded,
+        string checkpoint, bool resume)
+    {
+        // A checkpoint older than its training-set count predates the default hold-out: it trained on every image.
+        long? resumedExamples = resume ? Checkpoint.ReadState(checkpoint).TrainingExamples ?? loaded : null;
+        long count = DefaultHoldout.Resolve(given, loaded, model.ThresholdsGiven(parse), resumedExamples);
+        var goal = model.Goal(parse, heldOutImages: count > 0);
+        if (goal is { IsDefault: false } && count == 0)
+            throw new ArgumentException($"{goal.Option} chooses thresholds on held-out training images, and " + (resumedExamples is not null
+                ? "the run being resumed trained on every training image: start a new run (--holdout N), or give thresholds with --threshold."
+                : $"{loaded:N0} training images are too few to hold some out by default (a twelfth, at least {DefaultHoldout.MinImages:N0}): give --holdout N."));
+        return (count, goal, resumedExamples is not null);
     }
 
     /// <summary>Splits the held-out images off the loaded training set (which it then frees).</summary>

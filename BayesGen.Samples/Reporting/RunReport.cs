@@ -150,6 +150,8 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public int? NetworksMeasured { get; init; }
     /// <summary>What the search removed first: "size" (weights) or "speed" (multiply-adds); null in older reports (size).</summary>
     public string? PruneFor { get; init; }
+    /// <summary>True when nobody asked for the search: the default of a run with held-out images and no --threshold (null: it was asked for, or an older report).</summary>
+    public bool? ByDefault { get; init; }
     /// <summary>"mean", "none" or "mean except" some layers, when compensation was chosen on the held-out images too (null: the user chose it).</summary>
     public string? Compensation { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>

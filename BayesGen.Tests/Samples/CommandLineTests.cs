@@ -102,19 +102,74 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Choosing_thresholds_on_held_out_data_needs_held_out_data_and_no_thresholds()
     {
-        var (code, output) = Run("train", "--max-error-increase", "0.1", "--out", dir);
+        var (code, output) = Run("train", "--max-error-increase", "0.1", "--holdout", "0", "--out", dir);
         Assert.Equal(2, code);
-        Assert.Contains("add --holdout N", output);
+        Assert.Contains("give --holdout N", output);
         (code, output) = Run("train", "--max-error-increase", "0.1", "--holdout", "100", "--threshold", "fc1=-3", "--out", dir);
         Assert.Equal(2, code);
         Assert.Contains("leave out --threshold", output);
-        (code, output) = Run("train", "--prune-for", "speed", "--holdout", "100", "--out", dir);
+        (code, output) = Run("train", "--prune-for", "speed", "--holdout", "0", "--out", dir);
         Assert.Equal(2, code);
-        Assert.Contains("give it with --max-error-increase or --target-error", output);
+        Assert.Contains("the run holds no training images out", output);
+        (code, output) = Run("train", "--prune-for", "speed", "--threshold", "fc1=-3", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("--threshold gives the thresholds): drop one of the two", output);
         (code, output) = Run("train", "--prune-for", "latency", "--max-error-increase", "0.1", "--holdout", "100", "--out", dir);
         Assert.Equal(2, code);
         Assert.Contains("latency", output);
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.bgck")));
+    }
+
+    [Fact]
+    public void By_default_a_twelfth_is_held_out_and_thresholds_are_chosen_there_and_a_resumed_run_keeps_its_split()
+    {
+        _ = Mnist.Test;
+        var run = Path.Combine(dir, "default");
+        var (code, output) = Run("train", "--model", "lenet300", "--epochs", "1", "--train-subset", "12000", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("11,000 training, 1,000 held out, 10,000 test images", output);
+        Assert.Contains("held out by default", output);
+        Assert.Contains("thresholds chosen on 1,000 held-out training images (by default", output);
+        var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal(1000, report.Holdout);
+        var choice = report.ThresholdChoice!;
+        Assert.True(choice.ByDefault);
+        Assert.Equal(0.1, choice.MaxErrorIncrease);
+        Assert.True(choice.ErrorPct <= choice.BoundPct, $"{choice.ErrorPct} > {choice.BoundPct}");
+        Assert.Equal("held-out", report.CompensationChoice!.On);
+
+        // Resumed without --holdout: the checkpoint trained on 11,000 images, so the same 1,000 stay out (not a new default).
+        (code, output) = Run("train", "--model", "lenet300", "--epochs", "2", "--train-subset", "12000", "--out", run, "--resume");
+        Assert.True(code == 0, output);
+        Assert.Contains("11,000 training, 1,000 held out", output);
+        Assert.DoesNotContain("held out by default", output);
+        // compress with nothing given chooses again as train did; asked for, the search is no longer the default.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "12000");
+        Assert.True(code == 0, output);
+        Assert.True(BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!.ByDefault);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "12000", "--max-error-increase", "0.1");
+        Assert.True(code == 0, output);
+        Assert.Null(BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!.ByDefault);
+
+        // Thresholds given: nothing held out, nothing searched; resumed without them, the run still trains on every image.
+        var fixedRun = Path.Combine(dir, "fixed");
+        (code, output) = Run("train", "--model", "lenet300", "--epochs", "1", "--train-subset", "12000", "--threshold", "*=-3", "--out", fixedRun);
+        Assert.True(code == 0, output);
+        Assert.Contains("12,000 training, 10,000 test images", output);
+        Assert.Contains("nothing held out: --threshold gives the thresholds", output);
+        Assert.Null(BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(fixedRun, "report.json")).Holdout);
+        (code, output) = Run("train", "--model", "lenet300", "--epochs", "2", "--train-subset", "12000", "--out", fixedRun, "--resume");
+        Assert.True(code == 0, output);
+        Assert.Contains("12,000 training, 10,000 test images", output);
+        Assert.DoesNotContain("thresholds chosen on", output);
+        // A bound asked for on such a run cannot be met: it names the way out instead of silently training differently.
+        (code, output) = Run("train", "--model", "lenet300", "--epochs", "3", "--train-subset", "12000", "--out", fixedRun, "--resume", "--max-error-increase", "0.1");
+        Assert.Equal(2, code);
+        Assert.Contains("the run being resumed trained on every training image", output);
+        // Too few images to hold out a thousand: fixed thresholds, said so.
+        (code, output) = Run("train", "--model", "lenet300", "--epochs", "1", "--train-subset", "6000", "--out", Path.Combine(dir, "small"));
+        Assert.True(code == 0, output);
+        Assert.Contains("nothing held out: fewer than 12,000 training images", output);
     }
 
     [Fact]
@@ -195,8 +250,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Null(given.CompensationChoice);
         Assert.Equal("none", given.Compensation);
 
-        // Thresholds given (the defaults), compensation left to its default: chosen on the run's held-out images too.
-        (code, output) = Run("compress", "--run", run, "--train-subset", "6000");
+        // Thresholds given (GNJ's default, log α = −3), compensation left to its default: chosen on the run's held-out images too.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--threshold", "*=-3");
         Assert.True(code == 0, output);
         var auto = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Equal("held-out", auto.CompensationChoice!.On);
@@ -213,7 +268,7 @@ public sealed class CommandLineTests : IDisposable
         else Assert.All(bitChoice.ExtraBits, kv => Assert.Contains(kv.Key, auto.Layers.Select(l => l.Name)));
 
         // The paper's settings: nothing chosen, nothing recorded as chosen.
-        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--compensation", "mean", "--bits", "posterior");
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--threshold", "*=-3", "--compensation", "mean", "--bits", "posterior");
         Assert.True(code == 0, output);
         var paper = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Null(paper.CompensationChoice);

@@ -71,6 +71,21 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void The_state_alone_reads_without_a_model_and_damage_is_still_refused_with_the_path()
+    {
+        var (path, bytes) = Write();
+        var state = Checkpoint.ReadState(path);   // what train reads to keep a resumed run's held-out split
+        Assert.Equal((1, 7L, 4.0), (state.EpochsDone, state.Seed, state.LogVarianceLearningRateScale));
+        Assert.Equal(typeof(HandWiredMlp).FullName, state.Model);
+        var copy = (byte[])bytes.Clone();
+        copy[^10] ^= 1;   // a tensor byte: the header parses, the checksum does not
+        File.WriteAllBytes(path, copy);
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadState(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("checksum", e.Message);
+    }
+
+    [Fact]
     public void Every_truncation_is_refused_with_the_path()
     {
         var (path, bytes) = Write();
