@@ -128,7 +128,7 @@ public sealed class ModelOptions
     /// The goal the user asked for (<c>--max-error-increase</c> or <c>--target-error</c>), or null; refused together
     /// with --threshold (one or the other chooses) and with each other.
     /// </summary>
-    public ThresholdGoal? RequestedGoal(ParseResult parse)
+    private ThresholdGoal? RequestedGoal(ParseResult parse)
     {
         var increase = parse.GetValue(MaxErrorIncrease);
         var target = parse.GetValue(TargetError);
