@@ -137,6 +137,11 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0.1, choice.MaxErrorIncrease);
         Assert.True(choice.ErrorPct <= choice.BoundPct, $"{choice.ErrorPct} > {choice.BoundPct}");
         Assert.Equal("held-out", report.CompensationChoice!.On);
+        // 1,000 images measure an error of several percent to far more than twice the default 0.1 points: said, with the way out.
+        Assert.True(choice.StandardErrorPoints > 0.2, $"{choice.StandardErrorPoints}");
+        var words = string.Join(' ', output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"note: these images measure the error to ±{choice.StandardErrorPoints:F2} points, more than twice the 0.10 allowed", words);
+        Assert.Contains("hold out more images (--holdout N)", words);
 
         // Resumed without --holdout: the checkpoint trained on 11,000 images, so the same 1,000 stay out (not a new default).
         (code, output) = Run("train", "--model", "lenet300", "--epochs", "2", "--train-subset", "12000", "--out", run, "--resume");

@@ -16,6 +16,19 @@ public sealed class HeldOutPrecisionTests
     public void The_standard_error_is_the_binomial_one_in_points(double errorPct, long images, double expected)
         => Assert.Equal(expected, HeldOutThresholds.StandardErrorPoints(errorPct, images), 4);
 
+    [Theory]
+    [InlineData(0.42, 0.1, true)]    // LeNet-5 on Fashion-MNIST: 9.66 % on 5,000 images against the default bound
+    [InlineData(0.15, 0.1, false)]   // LeNet-5 on MNIST: coarser than the bound, but not twice
+    [InlineData(0.2, 0.1, false)]    // exactly twice: not yet
+    [InlineData(0.5, 0.5, false)]
+    [InlineData(0.05, 0.0, true)]    // a bound of zero: any spread is coarser
+    public void A_measure_more_than_twice_as_coarse_as_the_bound_is_said(double standardError, double allowed, bool warned)
+    {
+        var warning = HeldOutThresholds.CoarseMeasureWarning(standardError, allowed);
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null) Assert.Contains($"±{standardError:F2} points, more than twice the {allowed:F2} allowed", warning);
+    }
+
     [Fact]
     public void An_error_measured_on_no_images_is_refused()
         => Assert.Throws<ArgumentOutOfRangeException>(() => HeldOutThresholds.StandardErrorPoints(1, 0));
