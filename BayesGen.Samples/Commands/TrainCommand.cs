@@ -53,6 +53,10 @@ public static class TrainCommand
         {
             Description = "Hold out this many training images (chosen with --seed) from training, to choose thresholds, compensation and bits on (0: train on all, with fixed thresholds). " +
                           "Default: a twelfth of the training images, at most 5,000 (none under 1,000, or with --threshold); a resumed run keeps its split.",
+            // The default parser would name the type (System.Nullable`1[System.Int64]) to someone who typed a word.
+            CustomParser = r => long.TryParse(r.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                ? n
+                : Refuse(r, $"--holdout takes a whole number of training images, e.g. 5000 (got '{r.Tokens[^1].Value}')."),
         };
         var clipBiases = new Option<bool>("--clip-biases")
         {
@@ -208,6 +212,12 @@ public static class TrainCommand
                 ? "the run being resumed trained on every training image: start a new run (--holdout N), or give thresholds with --threshold."
                 : $"{loaded:N0} training images are too few to hold some out by default (a twelfth, at least {DefaultHoldout.MinImages:N0}): give --holdout N."));
         return (count, goal, resumedExamples is not null);
+    }
+
+    private static long? Refuse(System.CommandLine.Parsing.ArgumentResult result, string error)
+    {
+        result.AddError(error);
+        return null;
     }
 
     /// <summary>Splits the held-out images off the loaded training set (which it then frees).</summary>

@@ -67,6 +67,7 @@ public sealed class CommandLineTests : IDisposable
     [Theory]
     [InlineData("--max-error-increase", "-1", "between 0 and 100")]
     [InlineData("--holdout", "-5", "--holdout cannot be negative")]
+    [InlineData("--holdout", "many", "--holdout takes a whole number of training images, e.g. 5000 (got 'many')")]
     public void Bad_threshold_choice_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);
