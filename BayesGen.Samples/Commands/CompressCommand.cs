@@ -42,12 +42,13 @@ public static class CompressCommand
             var console = AnsiConsole.Console;
             var dir = parse.GetValue(run)!.FullName;
             var (entry, previous) = RunFiles.Open(dir);
-            var goal = model.Goal(parse, heldOutImages: previous is { Holdout: > 0 });   // a held-out run is chosen again as train chose it
-            if (goal is not null && previous is not { Holdout: > 0 }) throw HeldOutThresholds.NothingHeldOut(goal);
+            bool heldOutRun = previous is { Holdout: > 0 };
+            var goal = model.Goal(parse, heldOutRun);   // a held-out run is chosen again as train chose it
+            if (goal is not null && !heldOutRun) throw HeldOutThresholds.NothingHeldOut(goal);
             var (loaded, test, _) = data.Load(parse, System.Console.Out, entry);
             using var _2 = test;
             // A run trained with --holdout trained on the rest: input means (compensation) come from those images.
-            var (train, heldOut) = previous is { Holdout: > 0 } ? HeldOutThresholds.Rebuild(previous, loaded) : (loaded, null);
+            var (train, heldOut) = heldOutRun ? HeldOutThresholds.Rebuild(previous!, loaded) : (loaded, null);
             if (!ReferenceEquals(train, loaded)) loaded.Dispose();
             using var _1 = train;
             using var _3 = heldOut;

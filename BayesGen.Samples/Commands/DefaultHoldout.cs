@@ -19,6 +19,9 @@ public static class DefaultHoldout
     /// <summary>The share of the training set held out: one image in this many.</summary>
     public const long Share = 12;
 
+    /// <summary>The smallest training set the default holds anything out of: <see cref="MinImages"/> times <see cref="Share"/>.</summary>
+    public const long FewestTrainingImages = MinImages * Share;
+
     /// <summary>The default for a training set of <paramref name="trainingImages"/> images: a twelfth, at most 5,000, or 0 when under 1,000.</summary>
     public static long For(long trainingImages)
     {

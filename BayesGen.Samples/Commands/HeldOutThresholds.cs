@@ -155,11 +155,12 @@ public static class HeldOutThresholds
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
         var most = goal.Objective == PruningObjective.Speed ? "the most multiply-adds removed (--prune-for speed)" : "the most pruning";
+        double standardError = StandardErrorPoints(result.BaseErrorPct, heldOutImages);
         var asked = goal.IsDefault ? " (by default; --threshold, or --holdout 0 when training, fixes them)" : "";
         console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images{asked}: {most} whose error stays {aim}; " +
                            $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
-                           $"{result.BaseErrorPct:F2} % to ±{StandardErrorPoints(result.BaseErrorPct, heldOutImages):F2} points, one standard error)");
-        if (CoarseMeasureWarning(StandardErrorPoints(result.BaseErrorPct, heldOutImages), Math.Max(0, result.BoundPct - result.BaseErrorPct)) is { } warning)
+                           $"{result.BaseErrorPct:F2} % to ±{standardError:F2} points, one standard error)");
+        if (CoarseMeasureWarning(standardError, Math.Max(0, result.BoundPct - result.BaseErrorPct)) is { } warning)
             console.MarkupLine($"  [yellow]{Markup.Escape(warning)}[/]");
         foreach (var l in result.Layers)
         {

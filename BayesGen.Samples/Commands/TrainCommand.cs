@@ -114,7 +114,7 @@ public static class TrainCommand
             if (holdoutGiven is null && !resumed)
                 console.MarkupLine(heldOut is not null
                     ? "[dim]held out by default, to choose thresholds, compensation and bits on (--holdout 0 trains on every image, with fixed thresholds)[/]"
-                    : "[dim]nothing held out: " + (model.ThresholdsGiven(parse) ? "--threshold gives the thresholds" : $"fewer than {DefaultHoldout.MinImages * DefaultHoldout.Share:N0} training images") + "[/]");
+                    : "[dim]nothing held out: " + (model.ThresholdsGiven(parse) ? "--threshold gives the thresholds" : $"fewer than {DefaultHoldout.FewestTrainingImages:N0} training images") + "[/]");
 
             var options = new TrainingOptions
             {
