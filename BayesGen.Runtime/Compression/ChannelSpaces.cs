@@ -156,6 +156,25 @@ public sealed class ChannelSpaces
         for (int i = 0; i < raw.Length; i++)
             foreach (var link in raw[i].Links) merged[Find(i)].Links.Add(link);
         foreach (var r in roots) raw[r] = merged[r];
+        PinSourcesOfPinned(roots);
+    }
+
+    /// <summary>
+    /// A pinned space keeps every unit, and a unit a link makes exists only while its source unit does: so the spaces a
+    /// pinned space is made of (a channel shuffle's or a concatenation's inputs, read by a grouped convolution) are pinned
+    /// too, up the chain. A slice's source is pinned whole, more than its kept units need, which costs only pruning.
+    /// </summary>
+    private void PinSourcesOfPinned(List<int> roots)
+    {
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var r in roots)
+                foreach (var link in raw[r].Links)
+                    if (raw[Find(link.Target)].Pinned)
+                        foreach (var source in link.Sources)
+                            if (!raw[Find(source)].Pinned) { raw[Find(source)].Pinned = true; changed = true; }
+        }
     }
 
     /// <summary>Decides every space from all units kept down to the fixed point; forced units stay.</summary>
@@ -225,12 +244,27 @@ public sealed class ChannelSpaces
                 int target = (int)Math.Min(kept.Length, (long)(count + roundTo - 1) / roundTo * roundTo);
                 var back = Enumerable.Range(0, kept.Length).Where(u => !kept[u])
                     .OrderBy(u => UnitScore(s, u)).ThenBy(u => u).Take(target - count);
-                if (!forced.TryGetValue(r, out var set)) forced[r] = set = new HashSet<int>();
-                foreach (var u in back) set.Add(u);
+                foreach (var u in back) Force(r, u);
                 changed = true;
             }
             if (changed) Iterate();
         }
+    }
+
+    /// <summary>
+    /// Keeps unit <paramref name="unit"/> of <paramref name="space"/> whatever the votes, and the units it is made of through
+    /// links, up the chain (a concatenation's part, a flatten's channel, a slice's or a shuffle's source): a unit brought back
+    /// in a residual sum that a concatenation feeds needs the filter that writes it.
+    /// </summary>
+    private void Force(int space, long unit)
+    {
+        space = Find(space);
+        if (!forced.TryGetValue(space, out var set)) forced[space] = set = new HashSet<int>();
+        if (!set.Add((int)unit)) return;
+        foreach (var link in raw[space].Links.Distinct())
+            if (Find(link.Target) == space)
+                foreach (var (source, sourceUnit) in link.SourceUnits(unit))
+                    Force(source, sourceUnit);
     }
 
     /// <summary>The strongest evidence of signal any layer voting on the space gives unit u (lower is stronger; none: +∞).</summary>
@@ -270,6 +304,8 @@ public sealed class ChannelSpaces
         public abstract bool[] TargetVote(ChannelSpaces spaces);
         /// <summary>The source's units that some kept target unit still needs.</summary>
         public abstract bool[] SourceVote(ChannelSpaces spaces, int source);
+        /// <summary>The source units target unit <paramref name="unit"/> is made of.</summary>
+        public abstract IEnumerable<(int Source, long Unit)> SourceUnits(long unit);
     }
 
     /// <summary>Flattening dimensions around the unit axis: target unit f comes from source unit (f / inner) mod n.</summary>
@@ -299,6 +335,8 @@ public sealed class ChannelSpaces
             for (long f = 0; f < tgt.LongLength; f++) if (tgt[f]) result[(f / inner) % n] = true;
             return result;
         }
+
+        public override IEnumerable<(int Source, long Unit)> SourceUnits(long unit) => new[] { (source, (unit / inner) % n) };
     }
 
     /// <summary>Concatenation along the unit axis: target unit offset_i + u is source i's unit u.</summary>
@@ -334,6 +372,12 @@ public sealed class ChannelSpaces
             Array.Copy(spaces.Kept(target), offsets[index], result, 0, sizes[index]);
             return result;
         }
+
+        public override IEnumerable<(int Source, long Unit)> SourceUnits(long unit)
+        {
+            int i = Array.FindLastIndex(offsets, o => o <= unit);
+            return new[] { (sources[i], unit - offsets[i]) };
+        }
     }
 
     /// <summary>Target unit t is source unit map[t] (a slice, a channel shuffle); each source unit feeds at most one target unit.</summary>
@@ -364,6 +408,8 @@ public sealed class ChannelSpaces
             for (long t = 0; t < map.LongLength; t++) if (tgt[t]) result[map[t]] = true;
             return result;
         }
+
+        public override IEnumerable<(int Source, long Unit)> SourceUnits(long unit) => new[] { (source, map[unit]) };
     }
 
     // ---- building: one pass over the graph in execution order -----------------------------------------

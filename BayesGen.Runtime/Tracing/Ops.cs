@@ -77,26 +77,37 @@ public static class Ops
         if (tracer is null) return result;
         int rank = (int)x.dim();
         int s = Axis(start, rank), e = Axis(end, rank);
-        if (s == 0) tracer.Fail($"forward flattens the batch dimension (flatten({start}, {end})); use flatten(1).");
+        if (tracer.IsChannelSplit(x))
+        {
+            if (s == 1 && e == 2) tracer.MergeChannelSplit(x, result);
+            else tracer.FailOnChannelSplit(x, $"flattens (flatten({start}, {end}))");
+        }
+        else if (s == 0) tracer.Fail($"forward flattens the batch dimension (flatten({start}, {end})); use flatten(1).");
         else if (e > s) tracer.Record(new FlattenOp(s, e), result, x);
         else tracer.Same(x, result);
         return result;
     }
 
-    /// <summary><c>view</c> or <c>reshape</c>: recorded as the flatten and squeeze/unsqueeze steps it amounts to.</summary>
+    /// <summary>
+    /// <c>view</c> or <c>reshape</c>: recorded as the flatten and squeeze/unsqueeze steps it amounts to. A view that splits
+    /// the channels in two ([N, C, …] → [N, g, C / g, …]) is followed until it is viewed back: ShuffleNet's channel shuffle
+    /// written by hand (view, transpose(1, 2), view back) records the <see cref="ChannelShuffleOp"/> it is.
+    /// </summary>
     public static Tensor Reshape(Tensor x, long[] shape, bool view = false)
     {
         var result = view ? x.view(shape) : x.reshape(shape);
         var tracer = GraphTracer.Current;
         if (tracer is null) return result;
-        var steps = ReshapeSteps.Find(x.shape, result.shape);
-        if (steps is null)
+        if (tracer.IsChannelSplit(x))
         {
-            tracer.Fail($"forward reshapes [{string.Join(", ", x.shape)}] into [{string.Join(", ", result.shape)}], which is not a flatten of neighbouring dimensions or an added or removed dimension of size 1; BayesGen cannot follow channels through it (use flatten, unsqueeze or squeeze" +
-                (SplitsChannels(x.shape, result.shape) ? "; a channel shuffle written with view and transpose is x.channel_shuffle(groups), which BayesGen follows" : "") + ").");
+            if (x.shape.AsSpan().SequenceEqual(result.shape)) tracer.Same(x, result);
+            else tracer.MergeChannelSplit(x, result);
             return result;
         }
-        RecordSteps(tracer, steps, x, result);
+        var steps = ReshapeSteps.Find(x.shape, result.shape);
+        if (steps is not null) RecordSteps(tracer, steps, x, result);
+        else if (SplitsChannels(x.shape, result.shape)) tracer.SplitChannels(x, result, result.shape[1]);
+        else tracer.Fail($"forward reshapes [{string.Join(", ", x.shape)}] into [{string.Join(", ", result.shape)}], which is not a flatten of neighbouring dimensions, an added or removed dimension of size 1, or a channel shuffle's split of the channels; BayesGen cannot follow channels through it (use flatten, unsqueeze or squeeze).");
         return result;
     }
 
@@ -112,10 +123,19 @@ public static class Ops
         if (tracer is null) return result;
         int rank = (int)x.dim();
         var absolute = dims.Select(d => Axis(d, rank)).ToArray();
-        if (absolute[0] != 0) tracer.Fail("forward permutes the batch dimension away from the front.");
+        if (tracer.IsChannelSplit(x))
+        {
+            if (SwapsChannelParts(absolute)) tracer.SwapChannelSplit(x, result);
+            else tracer.FailOnChannelSplit(x, $"permutes ({string.Join(", ", dims)})");
+        }
+        else if (absolute[0] != 0) tracer.Fail("forward permutes the batch dimension away from the front.");
         else tracer.Record(new PermuteOp(absolute), result, x);
         return result;
     }
+
+    /// <summary>Whether a permutation exchanges dimensions 1 and 2 and leaves every other in place.</summary>
+    private static bool SwapsChannelParts(int[] permutation)
+        => permutation.Length >= 3 && permutation[1] == 2 && permutation[2] == 1 && permutation.Select((d, i) => i is 1 or 2 || d == i).All(same => same);
 
     /// <summary><c>transpose(dim0, dim1)</c>, recorded as a permutation.</summary>
     public static Tensor Transpose(Tensor x, long dim0, long dim1)

@@ -201,6 +201,19 @@ public sealed class ChannelMaskTests
     }
 
     [Fact]
+    public void A_channel_shuffle_that_a_grouped_convolution_reads_keeps_every_channel_it_is_made_of()
+    {
+        using var model = new Classic.ShuffleNetV1Style.Bayesian(new Classic.ShuffleNetV1Style(), Seeded(5));
+        // The first unit's 1×1 convolution is not grouped and calls filter 2 noise; but its output, shuffled by hand, reaches
+        // a depthwise convolution whose channels a grouped 1×1 reads whole: the shuffle keeps all 12, so their sources stay.
+        PruneGnj(model.Layer("stage.0.squeeze.0"), 2);
+        Assert.Equal(2, model.Graph.Nodes.Count(n => n.Op is BayesGen.Graph.ChannelShuffleOp { Groups: 3 }));   // written with view and transpose
+        using var masks = model.ComputeMasks();
+        Assert.Equal(AllBut(12), Bits(masks["stage.0.squeeze.0"].Output));
+        Assert.Equal(AllBut(12), Bits(masks["stage.0.depthwise.0"].Output));
+    }
+
+    [Fact]
     public void The_KL_is_the_sum_over_every_layer_found_in_blocks_and_containers()
     {
         using var model = new ResNetStyleNet.Bayesian(new ResNetStyleNet(), Seeded(6));

@@ -74,6 +74,31 @@ public sealed class RoundedChannelsTests
     }
 
     [Fact]
+    public void A_channel_brought_back_into_a_sum_a_concatenation_feeds_brings_back_the_filter_that_writes_it()
+    {
+        using var model = new Classic.InceptionResidualNet.Bayesian(new Classic.InceptionResidualNet(), Seeded(4));
+        // b1's filter 2 is channel 2 of the second block's sum, which the concatenation writes: removed, the sum keeps 11.
+        PruneGnj(model.Layer("b1"), 2);
+        using (var plain = model.ComputeMasks())
+        {
+            Assert.Equal(Keeping(5, 0, 1, 3, 4), Bits(plain["b1"].Output));
+            Assert.Equal(Keeping(12, 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11), Bits(plain["fc"].Input));
+        }
+        // Rounded to 4 the sum's channel 2 comes back, and with it b1's filter 2: the concatenation cannot hold a unit its part lost.
+        using var masks = model.ComputeMasks(null, new MaskRules(RoundChannelsTo: 4));
+        Assert.Equal(Keeping(5, 0, 1, 2, 3, 4), Bits(masks["b1"].Output));
+        Assert.Equal(Enumerable.Repeat(1, 12), Bits(masks["fc"].Input));
+        var result = NetworkCompression.Compress(model, masks);
+        using var deployed = Classic.InceptionResidualNet.Compressed.From(CompressedModel.From(model, result, quantized: false));
+        model.ApplyMasks(masks);
+        model.eval();
+        using var x = randn(new long[] { 5, 1, 12, 12 }, generator: new torch.Generator(3));
+        using var expected = model.forward(x);
+        using var actual = deployed.forward(x);
+        Assert.True((expected - actual).abs().max().item<float>() < 1e-4f);
+    }
+
+    [Fact]
     public void Rounding_to_one_changes_nothing_and_zero_is_refused()
     {
         using var model = new VggStyleNet.Bayesian(new VggStyleNet(), Seeded(3));

@@ -264,3 +264,81 @@ public partial class RangeSliceNet : Module<Tensor, Tensor>
         return fc.forward(cropped.flatten(1));
     }
 }
+
+/// <summary>
+/// ShuffleNet (v1)'s unit as ports of the original write it: a 1×1 convolution (grouped, except in the first unit, whose
+/// few input channels the paper leaves whole), the channel shuffle written by hand as torchvision's helper writes it
+/// (view into [N, g, C / g, H, W], <c>torch.transpose(x, 1, 2).contiguous()</c>, view back with -1), a depthwise 3×3
+/// and a grouped 1×1; added to the input, or with stride 2 concatenated with its 3×3 average.
+/// </summary>
+public sealed class ShuffleV1Unit : Module<Tensor, Tensor>
+{
+    private readonly long groups;
+    private readonly int stride;
+    private readonly Sequential squeeze, depthwise, expand;
+
+    public ShuffleV1Unit(long inputs, long outputs, long groups, int stride, bool groupFirst) : base(nameof(ShuffleV1Unit))
+    {
+        this.groups = groups;
+        this.stride = stride;
+        long mid = outputs / 4 / groups * groups;
+        long branch = stride > 1 ? outputs - inputs : outputs;
+        squeeze = Sequential(Conv2d(inputs, mid, 1, groups: groupFirst ? groups : 1, bias: false), BatchNorm2d(mid), ReLU());
+        depthwise = Sequential(Conv2d(mid, mid, 3, stride: stride, padding: 1, groups: mid, bias: false), BatchNorm2d(mid));
+        expand = Sequential(Conv2d(mid, branch, 1, groups: groups, bias: false), BatchNorm2d(branch));
+        RegisterComponents();
+    }
+
+    private static Tensor ChannelShuffle(Tensor x, long groups)
+    {
+        long batch = x.shape[0], channels = x.shape[1], height = x.shape[2], width = x.shape[3];
+        x = x.view(batch, groups, channels / groups, height, width);
+        x = torch.transpose(x, 1, 2).contiguous();
+        return x.view(batch, -1, height, width);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = expand.forward(depthwise.forward(ChannelShuffle(squeeze.forward(x), groups)));
+        return stride == 1 ? F.relu(x + y) : F.relu(torch.cat(new[] { F.avg_pool2d(x, 3, stride: 2, padding: 1), y }, 1));
+    }
+}
+
+/// <summary>A small ShuffleNet (v1), 3 groups: a stem, a downsampling unit and a unit at stride 1, a global average, a classifier.</summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class ShuffleNetV1Style : Module<Tensor, Tensor>
+{
+    private readonly Sequential stem = Sequential(Conv2d(1, 12, 3, padding: 1, bias: false), BatchNorm2d(12), ReLU());
+    private readonly Sequential stage = Sequential(new ShuffleV1Unit(12, 48, 3, 2, groupFirst: false), new ShuffleV1Unit(48, 48, 3, 1, groupFirst: true));
+    private readonly Linear fc = Linear(48, 10);
+
+    public ShuffleNetV1Style() : base(nameof(ShuffleNetV1Style)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x) => fc.forward(stage.forward(stem.forward(x)).mean(new long[] { 2, 3 }));
+}
+
+/// <summary>
+/// Inception-ResNet's block: branches of different kernel sizes concatenated, added to the block's input and activated;
+/// the second block's concatenation is itself the residual branch (no 1×1 mixing convolution after it).
+/// </summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class InceptionResidualNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d stem = Conv2d(1, 12, 3, padding: 1);
+    private readonly Conv2d a1 = Conv2d(12, 6, 1), a3 = Conv2d(12, 6, 3, padding: 1), mix = Conv2d(12, 12, 1);
+    private readonly Conv2d b1 = Conv2d(12, 5, 1), b3 = Conv2d(12, 7, 3, padding: 1);
+    private readonly Linear fc = Linear(12, 10);
+
+    public InceptionResidualNet() : base(nameof(InceptionResidualNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(stem.forward(x));
+        var branches = torch.cat(new[] { F.relu(a1.forward(x)), F.relu(a3.forward(x)) }, 1);
+        x = F.relu(x + mix.forward(branches));
+        x = F.relu(x + torch.cat(new[] { b1.forward(x), b3.forward(x) }, 1));
+        return fc.forward(x.mean(new long[] { 2, 3 }));
+    }
+}

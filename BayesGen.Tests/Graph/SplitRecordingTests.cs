@@ -72,17 +72,66 @@ public class SplitRecordingTests
     }
 
     [Fact]
-    public void Splitting_the_batch_or_shuffling_by_hand_fails_with_what_to_write_instead()
+    public void Splitting_the_batch_fails_with_what_to_write_instead()
     {
         using var x = randn(4, 6, 2, 2);
         var e = Assert.Throws<GraphRecordingException>(() => Record(x, t => Ops.Concat(Ops.Chunk(t, 2, 0), 1)));
         Assert.Contains("chunks the batch dimension", e.Message);
         e = Assert.Throws<GraphRecordingException>(() => Record(x, t => Ops.Concat(Ops.Split(t, new long[] { 0, 6 }, 1), 1)));
         Assert.Contains("into a piece with nothing in it", e.Message);
-        // ShuffleNet's shuffle written out: view into [N, g, C / g, H, W], transpose, view back.
-        e = Assert.Throws<GraphRecordingException>(() => Record(x, t =>
-            Ops.Reshape(Ops.Transpose(Ops.Reshape(t, new long[] { 4, 2, 3, 2, 2 }, view: true), 1, 2).contiguous(), new long[] { 4, -1, 2, 2 })));
-        Assert.Contains("x.channel_shuffle(groups)", e.Message);
+    }
+
+    /// <summary>ShuffleNet's shuffle written out as torchvision's helper writes it: view into [N, g, C / g, H, W], transpose, view back.</summary>
+    private static Tensor ShuffleByHand(Tensor t, long groups)
+    {
+        var split = Ops.Reshape(t, new[] { t.shape[0], groups, t.shape[1] / groups, t.shape[2], t.shape[3] }, view: true);
+        return Ops.Reshape(Ops.Contiguous(Ops.Transpose(split, 1, 2)), new long[] { t.shape[0], -1, t.shape[2], t.shape[3] });
+    }
+
+    [Fact]
+    public void The_channel_shuffle_written_with_view_and_transpose_records_the_channel_shuffle_it_is()
+    {
+        using var x = randn(4, 6, 2, 2);
+        Tensor byHand = null!;
+        var graph = Record(x, t => Ops.Scalar(byHand = ShuffleByHand(t, 2), 2.0, BinaryKind.Multiply));
+        var method = Record(x, t => Ops.Scalar(Ops.ChannelShuffle(t, 2), 2.0, BinaryKind.Multiply));
+        Assert.Equal(method.Nodes.Select(n => (n.Op, string.Join(",", n.Inputs), string.Join(",", n.Shape))),
+                     graph.Nodes.Select(n => (n.Op, string.Join(",", n.Inputs), string.Join(",", n.Shape))));
+        Assert.Contains(new ChannelShuffleOp(2), graph.Nodes.Select(n => n.Op));
+        using var expected = x.channel_shuffle(2);
+        Assert.True(byHand.equal(expected).all().item<bool>());
+        // Viewed as [N, 3, 2, …] the shuffle is channel_shuffle(3); flatten(1, 2) merges as the view back does.
+        var three = Record(x, t => Ops.Scalar(Ops.Flatten(Ops.Transpose(Ops.Reshape(t, new long[] { 4, 3, 2, 2, 2 }), 1, 2), 1, 2), 2.0, BinaryKind.Multiply));
+        Assert.Contains(new ChannelShuffleOp(3), three.Nodes.Select(n => n.Op));
+        // Split and merged back without a transpose, or transposed twice: the channels did not move, and nothing is recorded.
+        var unmoved = Record(x, t => Ops.Scalar(Ops.Reshape(Ops.Transpose(Ops.Transpose(Ops.Reshape(t, new long[] { 4, 2, 3, 2, 2 }), 1, 2), 2, 1), new long[] { 4, 6, 2, 2 }), 2.0, BinaryKind.Multiply));
+        Assert.Equal(new GraphOp[] { new InputOp(), new ScalarOp(BinaryKind.Multiply, 2.0, false) }, unmoved.Nodes.Select(n => n.Op));
+        Assert.Equal(new[] { 0 }, unmoved.Nodes[1].Inputs);
+    }
+
+    [Fact]
+    public void Channels_split_by_a_view_and_used_otherwise_fail_naming_the_split_and_the_shuffle()
+    {
+        using var x = randn(4, 6, 2, 2);
+        Tensor Split(Tensor t) => Ops.Reshape(t, new long[] { 4, 2, 3, 2, 2 });
+        var cases = new (Func<Tensor, Tensor> Forward, string Says)[]
+        {
+            (t => Ops.Reduce(Split(t), ReduceKind.Mean, new long[] { 2 }), "mean"),                                  // a reduction over one part
+            (t => Ops.Reshape(Ops.Transpose(Split(t), 1, 2), new long[] { 4, 3, 8 }), "views"),                       // merged into another shape
+            (t => Ops.Reshape(Ops.Permute(Split(t), new long[] { 0, 2, 3, 1, 4 }), new long[] { 4, 6, 2, 2 }), "permutes (0, 2, 3, 1, 4)"),
+            (t => Ops.Flatten(Split(t), 2, 3), "flattens (flatten(2, 3))"),
+            (t => Ops.Transpose(Split(t), 1, 2), "returns"),                                                         // never merged back
+        };
+        foreach (var (forward, says) in cases)
+        {
+            var e = Assert.Throws<GraphRecordingException>(() => Record(x, forward));
+            Assert.Contains(says, e.Message);
+            Assert.Contains("the channels of [4, 6, 2, 2] split into 2 × 3 by a view", e.Message);
+            Assert.Contains("x.channel_shuffle(2)", e.Message);
+        }
+        // A view that moves channels into the positions is not followed.
+        var other = Assert.Throws<GraphRecordingException>(() => Record(x, t => Ops.Reshape(t, new long[] { 4, 3, 2, 4 })));
+        Assert.Contains("BayesGen cannot follow channels through it", other.Message);
     }
 
     [Fact]
