@@ -65,6 +65,7 @@ public abstract class BayesianConvolution : BayesianLayer
 
     public override Tensor forward(Tensor input)
     {
+        RequireInputUnits(input, 1);
         if (!IsTraining)
         {
             using var d0 = NewDisposeScope();

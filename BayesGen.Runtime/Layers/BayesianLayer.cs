@@ -118,6 +118,22 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     protected void ObserveInput(Tensor input, int axis) => inputSums?.Add(input, axis);
 
+    /// <summary>The layer's path in the network that holds it (<c>fc1</c>, <c>features.0</c>), once the network has found it.</summary>
+    public string? Path { get; internal set; }
+
+    /// <summary>
+    /// Refuses an input whose dimension <paramref name="axis"/> does not hold this layer's input units, naming the layer and
+    /// both sizes: LibTorch would fail inside the sampling with a broadcast error that names neither (sizes written as
+    /// numbers that do not fit what reaches the layer, <c>Linear(16 * 5 * 5, …)</c> after 4×4 maps).
+    /// </summary>
+    protected void RequireInputUnits(Tensor input, int axis)
+    {
+        if (axis >= 0 && axis < input.dim() && input.shape[axis] == InputUnits) return;
+        string what = Kind == LayerKind.Linear ? "input features (its last dimension)" : "input channels (dimension 1)";
+        throw new ArgumentException($"{Kind} layer '{Path ?? GetName()}' ({InputUnits} → {OutputUnits}) takes {InputUnits} {what}, but received a tensor of shape " +
+            $"[{string.Join(", ", input.shape)}]: the network's sizes do not fit together before this layer; correct the layer's input size or what forward gives it.", nameof(input));
+    }
+
     /// <summary>Reports this layer's application to the graph recorder (when one runs) and returns <paramref name="output"/>.</summary>
     protected Tensor Recorded(Tensor input, Tensor output)
     {

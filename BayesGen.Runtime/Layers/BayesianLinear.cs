@@ -53,6 +53,7 @@ public sealed class BayesianLinear : BayesianLayer
 
     public override Tensor forward(Tensor input)
     {
+        RequireInputUnits(input, (int)input.dim() - 1);
         if (!IsTraining)
         {
             using var d0 = NewDisposeScope();

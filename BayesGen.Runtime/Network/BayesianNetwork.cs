@@ -38,7 +38,11 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         foreach (var (name, module) in named_modules())
         {
             if (!seen.Add(module)) continue;   // a shared module counts once, under its first path
-            if (module is BayesianLayer layer) found.Add((name, layer));
+            if (module is BayesianLayer layer)
+            {
+                found.Add((name, layer));
+                layer.Path ??= name;
+            }
             else if (module is MaskedBatchNorm norm) foundNorms.Add((name, norm));
         }
         layers = found.ToArray();

@@ -47,6 +47,27 @@ public sealed class GeneratedModelTests : IDisposable
     }
 
     [Fact]
+    public void An_input_whose_sizes_do_not_fit_a_layer_is_refused_naming_the_layer_and_both_sizes()
+    {
+        using var model = new UserStyle.MnistStyleNet.Bayesian(new UserStyle.MnistStyleNet(), Seeded(1));
+        Assert.Equal("fc1", model.Layer("fc1").Path);
+        foreach (bool training in new[] { true, false })
+        {
+            model.train(training);
+            // 32×32 images: conv2's maps pool to 14×14, so fc1 receives 12·14·14 = 2,352 features where it takes 1,728.
+            using (var wide = randn(2, 1, 32, 32))
+            {
+                var e = Assert.Throws<ArgumentException>(() => model.forward(wide));
+                Assert.Contains("Linear layer 'fc1' (1728 → 32) takes 1728 input features (its last dimension), but received a tensor of shape [2, 2352]", e.Message);
+            }
+            // Three channels where conv1 takes one.
+            using var colour = randn(2, 3, 28, 28);
+            var c = Assert.Throws<ArgumentException>(() => model.forward(colour));
+            Assert.Contains("Conv2d layer 'conv1' (1 → 8) takes 1 input channels (dimension 1), but received a tensor of shape [2, 3, 28, 28]", c.Message);
+        }
+    }
+
+    [Fact]
     public void Generated_KL_is_the_sum_of_the_layer_KLs()
     {
         using var model = new ConvBnNet.Bayesian(new ConvBnNet(), Seeded(2));
