@@ -190,7 +190,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
 
     private void NotRecordable(SyntaxNode at, string what)
     {
-        if (conditionDepth > 0) return;
+        if (conditionDepth > 0 || trainingOnlyDepth > 0) return;
         result.Recordable = false;
         Report(DiagnosticDescriptors.NotRecordable, at, owner.Name, what, TensorOperations.Supported);
     }
@@ -607,15 +607,84 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
 
     private ExpressionSyntax Condition(ExpressionSyntax condition)
     {
-        CheckCondition(condition);
+        // `training && …` is false and `!training || …` true while the graph is recorded, whatever the data says.
+        if (!ImpliesTraining(condition) && !ExitsUnlessTraining(condition)) CheckCondition(condition);
         conditionDepth++;
         try { return (ExpressionSyntax)Visit(condition)!; }
         finally { conditionDepth--; }
     }
 
     public override SyntaxNode? VisitIfStatement(IfStatementSyntax node)
-        => node.WithCondition(Condition(node.Condition)).WithStatement((StatementSyntax)Visit(node.Statement)!)
-            .WithElse(node.Else is null ? null : (ElseClauseSyntax)Visit(node.Else)!);
+    {
+        var condition = Condition(node.Condition);
+        bool trainingOnly = ImpliesTraining(node.Condition);
+        StatementSyntax statement;
+        if (trainingOnly) trainingOnlyDepth++;
+        try { statement = (StatementSyntax)Visit(node.Statement)!; }
+        finally { if (trainingOnly) trainingOnlyDepth--; }
+        return node.WithCondition(condition).WithStatement(statement).WithElse(node.Else is null ? null : (ElseClauseSyntax)Visit(node.Else)!);
+    }
+
+    // ---- code that runs only while training -----------------------------------------------------------------
+
+    // The graph is recorded with the network in evaluation mode (BayesianNetwork.RecordGraph), so what runs only while
+    // training (stochastic depth's random mask, noise added to the input) never reaches it, and an operation there that
+    // BayesGen does not record is no reason for BG0010: the body of `if (training …)`, and what follows
+    // `if (!training || …) return …;` in the same block.
+    private int trainingOnlyDepth;
+
+    public override SyntaxNode? VisitBlock(BlockSyntax node)
+    {
+        var statements = new List<StatementSyntax>(node.Statements.Count);
+        int entered = 0;
+        try
+        {
+            foreach (var statement in node.Statements)
+            {
+                statements.Add((StatementSyntax)Visit(statement)!);
+                if (statement is IfStatementSyntax { Else: null } guard && ExitsUnlessTraining(guard.Condition) && AlwaysLeaves(guard.Statement))
+                {
+                    trainingOnlyDepth++;
+                    entered++;
+                }
+            }
+        }
+        finally { trainingOnlyDepth -= entered; }
+        return node.WithStatements(SyntaxFactory.List(statements));
+    }
+
+    /// <summary>Whether the expression is the module's <c>training</c> flag (<c>training</c>, <c>this.training</c>).</summary>
+    private bool IsTrainingFlag(ExpressionSyntax e)
+    {
+        while (e is ParenthesizedExpressionSyntax p) e = p.Expression;
+        if (e is not (IdentifierNameSyntax { Identifier.ValueText: "training" } or MemberAccessExpressionSyntax { Name.Identifier.ValueText: "training", Expression: ThisExpressionSyntax or BaseExpressionSyntax }))
+            return false;
+        return SymbolOf(e) is (IFieldSymbol or IPropertySymbol) and { ContainingType: { } owner } && KnownTypes.IsTorchSharp(owner);
+    }
+
+    /// <summary>Whether the condition can hold only while training: the flag, or a conjunction with it.</summary>
+    private bool ImpliesTraining(ExpressionSyntax condition)
+    {
+        while (condition is ParenthesizedExpressionSyntax p) condition = p.Expression;
+        return IsTrainingFlag(condition)
+            || condition is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction && (ImpliesTraining(conjunction.Left) || ImpliesTraining(conjunction.Right));
+    }
+
+    /// <summary>Whether the condition holds whenever the network is not training: <c>!training</c>, or a disjunction with it.</summary>
+    private bool ExitsUnlessTraining(ExpressionSyntax condition)
+    {
+        while (condition is ParenthesizedExpressionSyntax p) condition = p.Expression;
+        return condition is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } negation && IsTrainingFlag(negation.Operand)
+            || condition is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalOrExpression } disjunction && (ExitsUnlessTraining(disjunction.Left) || ExitsUnlessTraining(disjunction.Right));
+    }
+
+    /// <summary>Whether control never passes the statement: a return or a throw, alone or ending a block.</summary>
+    private static bool AlwaysLeaves(StatementSyntax statement) => statement switch
+    {
+        ReturnStatementSyntax or ThrowStatementSyntax => true,
+        BlockSyntax { Statements.Count: > 0 } block => AlwaysLeaves(block.Statements[block.Statements.Count - 1]),
+        _ => false,
+    };
 
     public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node)
         => node.WithCondition(Condition(node.Condition)).WithStatement((StatementSyntax)Visit(node.Statement)!);

@@ -299,3 +299,40 @@ public partial class BlockHelperNet : Module<Tensor, Tensor>
         public override Tensor forward(Tensor x) => x + Branch(x);
     }
 }
+
+/// <summary>
+/// Residual blocks with stochastic depth as timm writes it: while training, each example's branch is dropped with a
+/// random mask (<c>torch.rand</c>, <c>floor_</c>), which BayesGen does not record and need not: in evaluation, where the
+/// graph is recorded, the helper returns its input.
+/// </summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class StochasticDepthNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d stem = Conv2d(1, 8, 3, padding: 1);
+    private readonly ModuleList<Module<Tensor, Tensor>> blocks = new();
+    private readonly Linear head = Linear(8, 10);
+    private readonly double dropPath = 0.2;
+
+    public StochasticDepthNet() : base(nameof(StochasticDepthNet))
+    {
+        for (int i = 0; i < 2; i++)
+            blocks.append(Sequential(Conv2d(8, 8, 3, padding: 1, bias: false), BatchNorm2d(8), ReLU()));
+        RegisterComponents();
+    }
+
+    private Tensor DropPath(Tensor x)
+    {
+        if (!training || dropPath == 0) return x;
+        var keep = 1 - dropPath;
+        var mask = torch.rand(new long[] { x.shape[0], 1, 1, 1 }, dtype: x.dtype, device: x.device).add_(keep).floor_();
+        return x.div(keep) * mask;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(stem.forward(x));
+        foreach (var block in blocks) x = x + DropPath(block.forward(x));
+        return head.forward(x.mean(new long[] { 2, 3 }));
+    }
+}

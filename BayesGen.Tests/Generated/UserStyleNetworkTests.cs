@@ -63,6 +63,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["ShuffleNetV2Style"] = Of(() => new ShuffleNetV2Style(), (p, o) => new ShuffleNetV2Style.Bayesian(p, o), ShuffleNetV2Style.Compressed.From, ShuffleNetV2Style.Compressed.Load, 1, 12, 12),
         ["ShuffleNetV1Style"] = Of(() => new ShuffleNetV1Style(), (p, o) => new ShuffleNetV1Style.Bayesian(p, o), ShuffleNetV1Style.Compressed.From, ShuffleNetV1Style.Compressed.Load, 1, 12, 12),
         ["InceptionResidualNet"] = Of(() => new InceptionResidualNet(), (p, o) => new InceptionResidualNet.Bayesian(p, o), InceptionResidualNet.Compressed.From, InceptionResidualNet.Compressed.Load, 1, 12, 12),
+        ["StochasticDepthNet"] = Of(() => new StochasticDepthNet(), (p, o) => new StochasticDepthNet.Bayesian(p, o), StochasticDepthNet.Compressed.From, StochasticDepthNet.Compressed.Load, 1, 12, 12),
         ["SqueezeNetStyle"] = Of(() => new SqueezeNetStyle(), (p, o) => new SqueezeNetStyle.Bayesian(p, o), SqueezeNetStyle.Compressed.From, SqueezeNetStyle.Compressed.Load, 1, 16, 16),
         ["GatedConvNet"] = Of(() => new GatedConvNet(), (p, o) => new GatedConvNet.Bayesian(p, o), GatedConvNet.Compressed.From, GatedConvNet.Compressed.Load, 2, 12, 12),
         ["LinqBranchNet"] = Of(() => new LinqBranchNet(), (p, o) => new LinqBranchNet.Bayesian(p, o), LinqBranchNet.Compressed.From, LinqBranchNet.Compressed.Load, 1, 12, 12),
@@ -98,7 +99,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
         // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
-        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style", deployed.FoldableBatchNorms > 0);
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet", deployed.FoldableBatchNorms > 0);
         deployed.FoldBatchNorm = false;
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;

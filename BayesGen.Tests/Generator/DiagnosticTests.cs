@@ -299,6 +299,50 @@ public class DiagnosticTests
         """, checkGeneratedSources: false);
 
     [Fact]
+    public Task Operations_that_run_only_while_training_need_no_recording() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(4, 4);
+            private readonly Linear fc2 = Linear(4, 2);
+            public Net() : base("Net") => RegisterComponents();
+            private Tensor DropPath(Tensor x, double p)
+            {
+                if (!this.training || p == 0) return x;
+                var mask = torch.rand(new long[] { x.shape[0], 1 }).add_(1 - p).floor_();
+                return x.div(1 - p) * mask;
+            }
+            public override Tensor forward(Tensor x)
+            {
+                if (training && x.shape[0] > 1) x = x + torch.randn_like(x) * 0.1;
+                var h = fc1.forward(x);
+                if ((training)) { h = h.exp(); }
+                return fc2.forward(h + DropPath(h, 0.2));
+            }
+        }
+        """, checkGeneratedSources: false);
+
+    [Fact]
+    public Task Operations_outside_a_training_guard_are_still_BG0010() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(4, 4);
+            private readonly Linear fc2 = Linear(4, 2);
+            private readonly bool noisy = true;
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                if (!training) x = x * 2;   // no return: what follows runs in evaluation too
+                var h = {|BG0010:fc1.forward(x).exp()|};
+                if (training || noisy) h = {|BG0010:h.exp()|};
+                if (!training) { return fc2.forward(h); }
+                return fc2.forward(h.exp());
+            }
+        }
+        """, checkGeneratedSources: false);
+
+    [Fact]
     public Task BG0010_a_module_created_inside_forward() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
