@@ -63,11 +63,17 @@ public sealed class RoundedChannelsTests
         PruneWithLogAlpha(model.Layer("features.conv2d-2a"), new Dictionary<int, float> { [0] = 6, [2] = 1, [5] = 4, [6] = 2, [9] = 5 });
         using var masks = model.ComputeMasks(null, new MaskRules(RoundChannelsTo: 8));
         Assert.Equal(16, Bits(masks["features.conv2d-2a"].Output).Sum());   // 11 kept → 16
+        AssertDeployedAsMasked(model, masks, VggStyleNet.Compressed.From, 1, 28, 28);
+    }
+
+    /// <summary>The unrounded deployment of <paramref name="masks"/> computes what the masked model does, on random inputs.</summary>
+    private static void AssertDeployedAsMasked(BayesianNetwork model, NetworkMasks masks, Func<CompressedModel, CompressedNetwork> load, params long[] input)
+    {
         var result = NetworkCompression.Compress(model, masks);
-        using var deployed = VggStyleNet.Compressed.From(CompressedModel.From(model, result, quantized: false));
+        using var deployed = load(CompressedModel.From(model, result, quantized: false));
         model.ApplyMasks(masks);
         model.eval();
-        using var x = randn(new long[] { 5, 1, 28, 28 }, generator: new torch.Generator(3));
+        using var x = randn(new long[] { 5 }.Concat(input).ToArray(), generator: new torch.Generator(3));
         using var expected = model.forward(x);
         using var actual = deployed.forward(x);
         Assert.True((expected - actual).abs().max().item<float>() < 1e-4f);
@@ -88,14 +94,7 @@ public sealed class RoundedChannelsTests
         using var masks = model.ComputeMasks(null, new MaskRules(RoundChannelsTo: 4));
         Assert.Equal(Keeping(5, 0, 1, 2, 3, 4), Bits(masks["b1"].Output));
         Assert.Equal(Enumerable.Repeat(1, 12), Bits(masks["fc"].Input));
-        var result = NetworkCompression.Compress(model, masks);
-        using var deployed = Classic.InceptionResidualNet.Compressed.From(CompressedModel.From(model, result, quantized: false));
-        model.ApplyMasks(masks);
-        model.eval();
-        using var x = randn(new long[] { 5, 1, 12, 12 }, generator: new torch.Generator(3));
-        using var expected = model.forward(x);
-        using var actual = deployed.forward(x);
-        Assert.True((expected - actual).abs().max().item<float>() < 1e-4f);
+        AssertDeployedAsMasked(model, masks, Classic.InceptionResidualNet.Compressed.From, 1, 12, 12);
     }
 
     [Fact]
