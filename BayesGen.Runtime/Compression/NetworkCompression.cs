@@ -1,3 +1,4 @@
+using BayesGen.Torch;
 using BayesGen.Layers;
 using BayesGen.Priors;
 using TorchSharp;
@@ -242,7 +243,7 @@ public static class NetworkCompression
         // Over kernel positions a constant input channel contributes mean · Σ_kernel w.
         if (weights.dim() > 2) weights = weights.flatten(2).sum(2);
         var contribution = weights.to(ScalarType.Float64).matmul(tensor(removedMeans, dtype: ScalarType.Float64, device: weights.device)).to(ScalarType.Float32);
-        return (bias is null ? contribution : bias + contribution).contiguous();
+        return (bias is null ? contribution : bias.Plus(contribution)).contiguous();
     }
 
     /// <summary>

@@ -43,13 +43,23 @@ public static class ThresholdSearch
     /// <summary>The thresholds chosen, the error they give and the error of keeping everything, on the held-out data.</summary>
     public sealed record Result(IReadOnlyList<LayerChoice> Layers, double BaseErrorPct, double BoundPct, double ErrorPct, int Evaluations)
     {
+        /// <summary>
+        /// The choices the search held after each move it took, from keeping every group (step 0) to its answer (the last
+        /// step, <see cref="Layers"/>): each step prunes more than the one before. <see cref="SearchCheck"/> walks back
+        /// along it.
+        /// </summary>
+        public IReadOnlyList<IReadOnlyList<LayerChoice>> Path { get; init; } = [];
+
         /// <summary>The chosen thresholds, ready for compression.</summary>
-        public PruningThresholds Thresholds()
-        {
-            var t = new PruningThresholds();
-            foreach (var l in Layers) t.Set(l.Layer, l.Threshold);
-            return t;
-        }
+        public PruningThresholds Thresholds() => ThresholdsOf(Layers);
+    }
+
+    /// <summary>The thresholds of a set of layer choices, ready for compression.</summary>
+    public static PruningThresholds ThresholdsOf(IEnumerable<LayerChoice> layers)
+    {
+        var t = new PruningThresholds();
+        foreach (var l in layers) t.Set(l.Layer, l.Threshold);
+        return t;
     }
 
     /// <summary>
@@ -130,8 +140,15 @@ public static class ThresholdSearch
         }
         long Kept(int layer, int at) => KeptGroups(layers[layer], candidates[layer][at]);
 
+        IReadOnlyList<LayerChoice> ChoicesAt(int[] at) => Enumerable.Range(0, layers.Count).Select(i =>
+        {
+            double t = candidates[i][at[i]];
+            return new LayerChoice(layers[i].Layer, t, KeptGroups(layers[i], t), layers[i].Values.LongLength);
+        }).ToArray();
+
         double current = Evaluate(position);
         double baseError = current, bound = boundFor(baseError);
+        var path = new List<IReadOnlyList<LayerChoice>> { ChoicesAt(position) };
         var step = candidates.Select(c => Math.Max(1, (c.Length - 1) / FirstStepDivisor)).ToArray();
         var active = candidates.Select(c => c.Length > 1).ToArray();
         while (active.Any(a => a))
@@ -161,16 +178,11 @@ public static class ThresholdSearch
             current = bestError;
             if (position[best] == candidates[best].Length - 1) active[best] = false;
             else step[best] = Math.Max(1, Math.Min(step[best], (candidates[best].Length - 1 - position[best]) / 2 + 1));
-            onMove?.Invoke(new Progress(seen.Count, current, bound, Enumerable.Range(0, layers.Count).Select(i => Kept(i, position[i])).ToArray()));
+            path.Add(ChoicesAt(position));
+            onMove?.Invoke(new Progress(seen.Count, current, bound, path[^1].Select(c => c.KeptGroups).ToArray()));
         }
 
-        var choices = new List<LayerChoice>(layers.Count);
-        for (int i = 0; i < layers.Count; i++)
-        {
-            double t = candidates[i][position[i]];
-            choices.Add(new LayerChoice(layers[i].Layer, t, KeptGroups(layers[i], t), layers[i].Values.LongLength));
-        }
-        return new Result(choices, baseError, bound, Evaluate(position), seen.Count);
+        return new Result(path[^1], baseError, bound, Evaluate(position), seen.Count) { Path = path };
     }
 
     private static long KeptGroups(LayerStatistic layer, double threshold)

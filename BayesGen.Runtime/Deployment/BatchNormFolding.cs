@@ -49,7 +49,7 @@ internal static class BatchNormFolding
         Array.Fill(shape, 1L);
         shape[0] = -1;
         var foldedWeight = weight * scale.view(shape);
-        var foldedBias = ((bias is null ? -norm.running_mean! : bias - norm.running_mean!) * scale + norm.bias!);
+        var foldedBias = ((bias is null ? -norm.running_mean! : bias - norm.running_mean!) * scale).Plus(norm.bias!);
         var output = layer switch
         {
             Linear => nn.functional.linear(input, foldedWeight, foldedBias),

@@ -1,3 +1,4 @@
+using BayesGen.Torch;
 using BayesGen.Deployment;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -132,7 +133,7 @@ internal static class OpKernels
     /// <summary>a ∘ b element-wise, in place on <paramref name="a"/> or not.</summary>
     public static Tensor Binary(BinaryKind kind, Tensor a, Tensor b, bool inPlace) => kind switch
     {
-        BinaryKind.Add => inPlace ? a.add_(b) : a.add(b),
+        BinaryKind.Add => inPlace ? a.Plus_(b) : a.Plus(b),
         BinaryKind.Subtract => inPlace ? a.sub_(b) : a.sub(b),
         BinaryKind.Multiply => inPlace ? a.mul_(b) : a.mul(b),
         _ => inPlace ? a.div_(b) : a.div(b),
@@ -147,8 +148,8 @@ internal static class OpKernels
             // c − x, c / x: no in-place form keeps x's storage meaningfully; compute and copy when asked to.
             var result = op.Kind switch
             {
-                BinaryKind.Add => x.add(value),
-                BinaryKind.Subtract => x.neg().add_(value),
+                BinaryKind.Add => x.Plus(value),
+                BinaryKind.Subtract => x.neg().Plus_(value),
                 BinaryKind.Multiply => x.mul(value),
                 _ => x.reciprocal().mul_(value),
             };
@@ -156,7 +157,7 @@ internal static class OpKernels
         }
         return op.Kind switch
         {
-            BinaryKind.Add => inPlace ? x.add_(value) : x.add(value),
+            BinaryKind.Add => inPlace ? x.Plus_(value) : x.Plus(value),
             BinaryKind.Subtract => inPlace ? x.sub_(value) : x.sub(value),
             BinaryKind.Multiply => inPlace ? x.mul_(value) : x.mul(value),
             _ => inPlace ? x.div_(value) : x.div(value),

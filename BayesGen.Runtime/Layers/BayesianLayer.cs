@@ -151,7 +151,7 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
     public Tensor KL()
     {
         using var d = NewDisposeScope();
-        return (scale.KL() + WeightKL()).MoveToOuterDisposeScope();
+        return scale.KL().Plus(WeightKL()).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -162,7 +162,7 @@ public abstract class BayesianLayer : nn.Module<Tensor, Tensor>
         using var d = NewDisposeScope();
         var kl = GaussianKL.ToStandardNormal(weight_mu, weight_logvar);
         if (bias_mu is not null && bias_logvar is not null)
-            kl = kl + GaussianKL.ToStandardNormal(bias_mu, bias_logvar);
+            kl = kl.Plus(GaussianKL.ToStandardNormal(bias_mu, bias_logvar));
         return kl.MoveToOuterDisposeScope();
     }
 

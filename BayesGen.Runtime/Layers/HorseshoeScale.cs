@@ -92,8 +92,8 @@ public sealed class HorseshoeScale : GroupScale
     public (Tensor M, Tensor V) LogScaleMoments()
     {
         using var d = NewDisposeScope();
-        var m = (sa_mu + sb_mu + alpha_mu + beta_mu).MulScalar(0.5);
-        var v = (sa_logvar.exp() + sb_logvar.exp() + alpha_logvar.exp() + beta_logvar.exp()).MulScalar(0.25);
+        var m = sa_mu.Plus(sb_mu).Plus(alpha_mu).Plus(beta_mu).MulScalar(0.5);
+        var v = sa_logvar.exp().Plus(sb_logvar.exp()).Plus(alpha_logvar.exp()).Plus(beta_logvar.exp()).MulScalar(0.25);
         return (m.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 
@@ -124,9 +124,9 @@ public sealed class HorseshoeScale : GroupScale
     {
         using var d = NewDisposeScope();
         var kl = HorseshoeMath.KLLogNormalGamma(sa_mu, sa_logvar, LayerGammaScale).sum()
-               + HorseshoeMath.KLLogNormalInverseGamma(sb_mu, sb_logvar, 1.0).sum()
-               + HorseshoeMath.KLLogNormalGamma(alpha_mu, alpha_logvar, 1.0).sum()
-               + HorseshoeMath.KLLogNormalInverseGamma(beta_mu, beta_logvar, 1.0).sum();
+               .Plus(HorseshoeMath.KLLogNormalInverseGamma(sb_mu, sb_logvar, 1.0).sum())
+               .Plus(HorseshoeMath.KLLogNormalGamma(alpha_mu, alpha_logvar, 1.0).sum())
+               .Plus(HorseshoeMath.KLLogNormalInverseGamma(beta_mu, beta_logvar, 1.0).sum());
         return kl.MoveToOuterDisposeScope();
     }
 

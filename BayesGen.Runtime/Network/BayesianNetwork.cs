@@ -1,3 +1,4 @@
+using BayesGen.Torch;
 using BayesGen.Graph;
 using BayesGen.Compression;
 using BayesGen.Layers;
@@ -129,7 +130,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         foreach (var (_, layer) in BayesianLayers)
         {
             var kl = layer.KL();
-            total = total is null ? kl : total + kl;
+            total = total is null ? kl : total.Plus(kl);
         }
         return (total ?? zeros(1, device: parameters().FirstOrDefault()?.device).sum()).MoveToOuterDisposeScope();
     }
@@ -146,7 +147,7 @@ public abstract class BayesianNetwork : nn.Module<Tensor, Tensor>
         foreach (var (_, layer) in BayesianLayers)
         {
             var kl = layer.Scale.KL();
-            total = total is null ? kl : total + kl;
+            total = total is null ? kl : total.Plus(kl);
         }
         return (total ?? zeros(1, device: parameters().FirstOrDefault()?.device).sum()).MoveToOuterDisposeScope();
     }

@@ -17,7 +17,7 @@ public static class GaussianKL
     public static Tensor ToStandardNormal(Tensor mu, Tensor logVar)
     {
         using var scope = NewDisposeScope();
-        var kl = (logVar.exp() - logVar + mu.square()).SubScalar(1.0).sum().MulScalar(0.5);
+        var kl = (logVar.exp() - logVar).Plus(mu.square()).SubScalar(1.0).sum().MulScalar(0.5);
         return kl.MoveToOuterDisposeScope();
     }
 }

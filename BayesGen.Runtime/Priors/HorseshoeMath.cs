@@ -18,7 +18,7 @@ public static class HorseshoeMath
     public static Tensor KLLogNormalGamma(Tensor mu, Tensor logVar, double scale)
     {
         using var d = NewDisposeScope();
-        var kl = mu.add(logVar.exp().MulScalar(0.5)).exp().DivScalar(scale).sub(mu.add(logVar).AddScalar(1.0).AddScalar(Log2).MulScalar(0.5)).AddScalar(0.5 * Math.Log(scale));
+        var kl = mu.Plus(logVar.exp().MulScalar(0.5)).exp().DivScalar(scale).sub(mu.Plus(logVar).AddScalar(1.0).AddScalar(Log2).MulScalar(0.5)).AddScalar(0.5 * Math.Log(scale));
         return kl.MoveToOuterDisposeScope();
     }
 
@@ -52,8 +52,8 @@ public static class HorseshoeMath
     public static (Tensor Mean, Tensor Variance) LogNormalMoments(Tensor m, Tensor v)
     {
         using var d = NewDisposeScope();
-        var mean = m.add(v.MulScalar(0.5)).exp();
-        var variance = v.expm1() * m.MulScalar(2.0).add(v).exp();
+        var mean = m.Plus(v.MulScalar(0.5)).exp();
+        var variance = v.expm1() * m.MulScalar(2.0).Plus(v).exp();
         return (mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope());
     }
 }

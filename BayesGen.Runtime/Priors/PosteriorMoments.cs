@@ -1,3 +1,4 @@
+using BayesGen.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,7 +40,7 @@ public static class PosteriorMoments
         int rank = (int)mu.dim();
         var ez = AlongGroups(meanZ, layout, rank);
         var vz = AlongGroups(varianceZ, layout, rank);
-        return (ez.square() * variance + vz * (mu.square() + variance)).MoveToOuterDisposeScope();
+        return (ez.square() * variance).Plus(vz * mu.square().Plus(variance)).MoveToOuterDisposeScope();
     }
 }
 

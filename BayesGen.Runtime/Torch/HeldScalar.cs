@@ -17,11 +17,30 @@ namespace BayesGen.Torch;
 /// </remarks>
 public static class HeldScalar
 {
+    /// <summary>
+    /// The 1 every addition passes LibTorch as its <c>alpha</c>: TorchSharp's <c>t.add(u)</c> is <c>t.add(u, 1)</c> with
+    /// the 1 made on the fly, so even tensor + tensor is exposed. Held in a static field, it lives as long as the process;
+    /// LibTorch only reads it, so every thread may share it.
+    /// </summary>
+    private static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>t + u (the tensor <c>+</c> operator, with its alpha held).</summary>
+    public static Tensor Plus(this Tensor t, Tensor u) => t.add(u, One);
+
+    /// <summary>t += u, in place.</summary>
+    public static Tensor Plus_(this Tensor t, Tensor u) => t.add_(u, One);
+
+    /// <summary>t + s for a Scalar the caller holds.</summary>
+    public static Tensor Plus(this Tensor t, Scalar s) => t.add(s, One);
+
+    /// <summary>t += s, in place, for a Scalar the caller holds.</summary>
+    public static Tensor Plus_(this Tensor t, Scalar s) => t.add_(s, One);
+
     /// <summary>t + v.</summary>
-    public static Tensor AddScalar(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s); }
+    public static Tensor AddScalar(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s, One); }
 
     /// <summary>t += v, in place.</summary>
-    public static Tensor AddScalar_(this Tensor t, double v) { using var s = v.ToScalar(); return t.add_(s); }
+    public static Tensor AddScalar_(this Tensor t, double v) { using var s = v.ToScalar(); return t.add_(s, One); }
 
     /// <summary>t − v.</summary>
     public static Tensor SubScalar(this Tensor t, double v) { using var s = v.ToScalar(); return t.sub(s); }

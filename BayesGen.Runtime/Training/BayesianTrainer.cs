@@ -154,7 +154,7 @@ public sealed class BayesianTrainer
         var nll = options.Loss is { } loss ? loss(output, target) : nn.functional.cross_entropy(output, target);
         // The group-scale KL goes through autograd; the weight KL's gradient is added in closed form
         // (BayesianLayer.AddWeightKLGradient): the same gradient as differentiating nll + scale·KL.
-        var total = klScale == 0 ? nll : nll + model.ScaleKL().MulScalar(klScale);
+        var total = klScale == 0 ? nll : nll.Plus(model.ScaleKL().MulScalar(klScale));
         optimizer.ZeroGrad();
         total.backward();
         model.AddWeightKLGradients(klScale);

@@ -1,3 +1,4 @@
+using BayesGen.Torch;
 using System.Diagnostics;
 using BayesGen.Graph;
 using BayesGen.Layers;
@@ -64,7 +65,7 @@ public static class ConvolutionFloor
     {
         var x = Input(conv, shape, inputGradient);
         var (mean, variance) = conv.PreActivationMoments(x);
-        (mean.sum() + variance.sum()).backward();
+        mean.sum().Plus(variance.sum()).backward();
     }
 
     private static void PlainStep(BayesianConvolution conv, long[] shape, bool inputGradient)

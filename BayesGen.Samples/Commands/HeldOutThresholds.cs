@@ -33,29 +33,94 @@ public static class HeldOutThresholds
         foreach (var (name, layer) in model.BayesianLayers)
             layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
                 GroupCosts.Gain(model, name, goal.Objective)));
-        var measured = new Dictionary<string, double>(StringComparer.Ordinal);
-        double ErrorPct(PruningThresholds thresholds)
+        long checkCount = CheckImages(heldOut.Count, goal.CheckShare);
+        if (checkCount == 0)
+        {
+            var alone = new ErrorOn(model, heldOut, rules, means);
+            return new Searched(Search(layers, alone.ErrorPct, goal, onMove), alone.Measured, heldOut.Count);
+        }
+        var (searchImages, checkImages) = heldOut.SplitOff(checkCount, CheckSeed);
+        using (searchImages)
+        using (checkImages)
+        {
+            var onSearch = new ErrorOn(model, searchImages, rules, means);
+            var search = Search(layers, onSearch.ErrorPct, goal, onMove);
+            var onCheck = new ErrorOn(model, checkImages, rules, means);
+            var check = goal.MaxIncrease is double increase
+                ? SearchCheck.WithinErrorIncrease(search, onCheck.ErrorPct, increase)
+                : SearchCheck.WithinError(search, onCheck.ErrorPct, goal.TargetPct!.Value);
+            return new Searched(search, onSearch.Measured, searchImages.Count) { Check = check, CheckImages = checkImages.Count };
+        }
+    }
+
+    private static ThresholdSearch.Result Search(List<ThresholdSearch.LayerStatistic> layers, Func<PruningThresholds, double> errorPct, ThresholdGoal goal,
+        Action<ThresholdSearch.Progress>? onMove)
+        => goal.MaxIncrease is double increase
+            ? ThresholdSearch.WithinErrorIncrease(layers, errorPct, increase, onMove)
+            : ThresholdSearch.WithinError(layers, errorPct, goal.TargetPct!.Value, onMove);
+
+    /// <summary>
+    /// The seed that splits the held-out images into the search's and the check's. Fixed, so that a run compressed again
+    /// checks on the same images; the held-out images themselves are drawn with the run's seed.
+    /// </summary>
+    public const long CheckSeed = 20171204;
+
+    /// <summary>
+    /// How many of <paramref name="heldOut"/> images the check keeps apart at <paramref name="share"/> (0: none). Each side
+    /// keeps at least one image; a share that leaves either side empty is refused.
+    /// </summary>
+    public static long CheckImages(long heldOut, double share)
+    {
+        if (!(share >= 0 && share < 1)) throw new ArgumentOutOfRangeException(nameof(share), share, "The check's share of the held-out images must lie in [0, 1).");
+        if (share == 0) return 0;
+        long count = (long)Math.Round(heldOut * share, MidpointRounding.AwayFromZero);
+        return count >= 1 && count < heldOut ? count
+            : throw new ArgumentException($"--check-share {share:G4} of {heldOut:N0} held-out images leaves {(count < 1 ? "the check" : "the search")} no image; hold out more images (--holdout) or give --check-share 0.");
+    }
+
+    /// <summary>
+    /// The error of each candidate's network on one set of images, measured as it would be compressed (before rounding),
+    /// once per distinct network (<see cref="NetworkKey"/>).
+    /// </summary>
+    private sealed class ErrorOn(BayesianNetwork model, ImageDataset images, MaskRules rules, InputMeans? means)
+    {
+        private readonly Dictionary<string, double> measured = new(StringComparer.Ordinal);
+
+        /// <summary>How many distinct networks were measured.</summary>
+        public int Measured => measured.Count;
+
+        public double ErrorPct(PruningThresholds thresholds)
         {
             using var masks = model.ComputeMasks(thresholds, rules);
             var key = NetworkKey(masks);
             if (measured.TryGetValue(key, out var known)) return known;
             return measured[key] = Measure(masks, thresholds);
         }
-        double Measure(NetworkMasks masks, PruningThresholds thresholds)
+
+        private double Measure(NetworkMasks masks, PruningThresholds thresholds)
         {
             CompressionResult result;
             try { result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds, 0, means); }
             catch (InvalidOperationException) { return double.PositiveInfinity; }   // a layer would keep no unit
-            return CompressionStep.ErrorPercent(model, masks, result, quantized: false, heldOut);
+            return CompressionStep.ErrorPercent(model, masks, result, quantized: false, images);
         }
-        var search = goal.MaxIncrease is double increase
-            ? ThresholdSearch.WithinErrorIncrease(layers, ErrorPct, increase, onMove)
-            : ThresholdSearch.WithinError(layers, ErrorPct, goal.TargetPct!.Value, onMove);
-        return new Searched(search, measured.Count);
     }
 
-    /// <summary>A search's answer, and how many distinct networks it measured on the held-out images (at most its evaluations).</summary>
-    public sealed record Searched(ThresholdSearch.Result Result, int NetworksMeasured);
+    /// <summary>
+    /// A search's answer, how many distinct networks it measured (at most its evaluations) and on how many images; with a
+    /// check (<see cref="ThresholdGoal.CheckShare"/>), the step of its path the check images kept and how many they were.
+    /// </summary>
+    public sealed record Searched(ThresholdSearch.Result Result, int NetworksMeasured, long SearchImages)
+    {
+        public SearchCheck.Checked? Check { get; init; }
+        public long CheckImages { get; init; }
+
+        /// <summary>The chosen layers: the check's step where there is a check, else the search's answer.</summary>
+        public IReadOnlyList<ThresholdSearch.LayerChoice> Layers => Check?.Layers ?? Result.Layers;
+
+        /// <summary>The chosen thresholds, ready for compression.</summary>
+        public PruningThresholds Thresholds() => ThresholdSearch.ThresholdsOf(Layers);
+    }
 
     /// <summary>
     /// The network <paramref name="masks"/> leave, as text: every layer's kept inputs and outputs and every normalisation's
@@ -155,14 +220,19 @@ public static class HeldOutThresholds
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
         var most = goal.Objective == PruningObjective.Speed ? "the most multiply-adds removed (--prune-for speed)" : "the most pruning";
-        double standardError = StandardErrorPoints(result.BaseErrorPct, heldOutImages);
+        double standardError = StandardErrorPoints(result.BaseErrorPct, searched.SearchImages);
         var asked = goal.IsDefault ? " (by default; --threshold, or --holdout 0 when training, fixes them)" : "";
-        console.MarkupLine($"thresholds chosen on {heldOutImages:N0} held-out training images{asked}: {most} whose error stays {aim}; " +
+        var searchedOn = searched.Check is null ? $"{heldOutImages:N0} held-out training images"
+            : $"{searched.SearchImages:N0} of {heldOutImages:N0} held-out training images";
+        console.MarkupLine($"thresholds chosen on {searchedOn}{asked}: {most} whose error stays {aim}; " +
                            $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
                            $"{result.BaseErrorPct:F2} % to ±{standardError:F2} points, one standard error)");
-        if (CoarseMeasureWarning(standardError, Math.Max(0, result.BoundPct - result.BaseErrorPct)) is { } warning)
+        if (searched.Check is { } check) console.MarkupLine("  " + Markup.Escape(CheckLine(check, searched.CheckImages, goal)));
+        // The note is about the choice as a whole, which a check makes on every held-out image: it is measured on all of them.
+        double wholeError = searched.Check is null ? standardError : StandardErrorPoints(result.BaseErrorPct, heldOutImages);
+        if (CoarseMeasureWarning(wholeError, Math.Max(0, result.BoundPct - result.BaseErrorPct)) is { } warning)
             console.MarkupLine($"  [yellow]{Markup.Escape(warning)}[/]");
-        foreach (var l in result.Layers)
+        foreach (var l in searched.Layers)
         {
             var coupled = keptAfterCoupling is not null && keptAfterCoupling.TryGetValue(l.Layer, out var k) && k != l.KeptGroups
                 ? $" ({k} kept: {(k > l.KeptGroups ? "other layers writing the same channels keep the rest" : "layers it is joined to remove the rest")})" : "";
@@ -170,16 +240,31 @@ public static class HeldOutThresholds
         }
     }
 
+    /// <summary>What the check images said of the search's answer, as one line.</summary>
+    public static string CheckLine(SearchCheck.Checked check, long checkImages, ThresholdGoal goal)
+    {
+        var bound = goal.MaxIncrease is double d ? $"{check.BoundPct:F2} %, the unpruned {check.BaseErrorPct:F2} % + {d:G4}" : $"{check.BoundPct:G4} %";
+        var verdict = check.StepsBack == 0 ? "kept the search's answer"
+            : !check.WithinBound ? $"found no step of the search within the bound there and kept every group ({check.ErrorPct:F2} %)"
+            : $"walked back {check.StepsBack} of the search's {check.Search.Path.Count - 1} moves to the most pruned step within the bound there";
+        return $"checked on the other {checkImages:N0} (the search never saw them; bound {bound}): the choice errs on " +
+               $"{check.ErrorPct:F2} % there; the check {verdict} " +
+               $"(--check-share {goal.CheckShare:G4}; 0 turns the check off)";
+    }
+
     /// <summary>The choice as the report records it.</summary>
     public static ThresholdChoiceReport Report(Searched searched, ThresholdGoal goal, long heldOutImages)
     {
         var result = searched.Result;
         return new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
-            result.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray())
+            searched.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray())
         {
             NetworksMeasured = searched.NetworksMeasured,
             TargetErrorPct = goal.TargetPct,
-            StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, heldOutImages), 4),
+            StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, searched.SearchImages), 4),
+            SearchImages = searched.Check is null ? null : searched.SearchImages,
+            Check = searched.Check is { } c ? new ThresholdCheckReport(searched.CheckImages, c.BaseErrorPct, c.BoundPct, c.ErrorPct,
+                c.Search.Path.Count - 1, c.StepsBack, c.WithinBound) : null,
             PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
             ByDefault = goal.IsDefault ? true : null,
         };
@@ -198,7 +283,7 @@ public static class HeldOutThresholds
     {
         void Say(string line) => console.MarkupLine("  " + Markup.Escape(line));
         var searched = Choose(model, heldOut, goal, rules, means, ProgressPrinter(Say, ProgressInterval));
-        var thresholds = searched.Result.Thresholds();
+        var thresholds = searched.Thresholds();
         using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
         Print(console, searched, goal, heldOut.Count, KeptAfterCoupling(model, masks));
         var report = Report(searched, goal, heldOut.Count);

@@ -71,8 +71,22 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => "size",
     };
 
+    public Option<double> CheckShare { get; } = new("--check-share")
+    {
+        Description = "The share of the held-out images the threshold search does not see: its answer is checked on them, and where it breaks the bound there the choice walks back along the search's moves to the most pruned network within the bound on both (0: no check, the search measures on all).",
+        DefaultValueFactory = _ => DefaultCheckShare,
+        // The default parser would name the type (System.Double) to someone who typed a word.
+        CustomParser = r =>
+        {
+            if (double.TryParse(r.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var share)) return share;
+            r.AddError($"--check-share takes the share of the held-out images that checks the search, a number from 0 to 0.9, e.g. 0.5 (got '{r.Tokens[^1].Value}').");
+            return 0;
+        },
+    };
+
     public ModelOptions()
     {
+        CheckShare.Must(v => v >= 0 && v <= 0.9, "--check-share must lie between 0 (no check) and 0.9.");
         PruneFor.AcceptOnlyFromAmong("size", "speed");
         WithinPercent(TargetError, "--target-error must be a percentage between 0 and 100.");
         WithinPercent(MaxErrorIncrease, "--max-error-increase must be a number of percentage points between 0 and 100.");
@@ -113,7 +127,11 @@ public sealed class ModelOptions
         command.Options.Add(MaxErrorIncrease);
         command.Options.Add(TargetError);
         command.Options.Add(PruneFor);
+        command.Options.Add(CheckShare);
     }
+
+    /// <summary>The share of the held-out images kept apart to check the search's answer when <c>--check-share</c> is not given.</summary>
+    public const double DefaultCheckShare = 0;
 
     /// <summary>
     /// The bound of the held-out search when nothing else chooses the thresholds (no <c>--threshold</c>, no goal) and the
@@ -137,7 +155,7 @@ public sealed class ModelOptions
             throw new ArgumentException("Give --max-error-increase (points above the unpruned error) or --target-error (an error to stay under), not both.");
         if (ThresholdsGiven(parse))
             throw new ArgumentException($"{(increase is not null ? "--max-error-increase" : "--target-error")} chooses every layer's threshold; leave out --threshold, or drop it to give thresholds yourself.");
-        return new ThresholdGoal(increase, target, Objective(parse));
+        return new ThresholdGoal(increase, target, Objective(parse)) { CheckShare = parse.GetValue(CheckShare) };
     }
 
     /// <summary>
@@ -149,12 +167,17 @@ public sealed class ModelOptions
     {
         if (RequestedGoal(parse) is { } requested) return requested;
         if (heldOutImages && !ThresholdsGiven(parse))
-            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true };
+            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true, CheckShare = parse.GetValue(CheckShare) };
+        if (CheckShareGivenIn(parse))
+            throw new ArgumentException("--check-share checks the held-out search's answer, and nothing is searched here " +
+                                        (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : "(the run holds no training images out): train with --holdout N, or drop --check-share."));
         if (parse.GetResult(PruneFor) is { Implicit: false })
             throw new ArgumentException("--prune-for chooses what the held-out search removes first, and nothing is searched here " +
                                         (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : "(the run holds no training images out): train with --holdout N, or drop --prune-for."));
         return null;
     }
+
+    private bool CheckShareGivenIn(ParseResult parse) => parse.GetResult(CheckShare) is { Implicit: false };
 
     private PruningObjective Objective(ParseResult parse) => parse.GetValue(PruneFor) == "speed" ? PruningObjective.Speed : PruningObjective.Size;
 
@@ -199,6 +222,12 @@ public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct, Pruni
 {
     /// <summary>Whether nobody asked for it: the default search of a run with held-out images and no <c>--threshold</c>.</summary>
     public bool IsDefault { get; init; }
+
+    /// <summary>
+    /// The share of the held-out images kept apart from the search to check its answer (<see cref="SearchCheck"/>); 0: the
+    /// search measures on all of them and nothing checks it.
+    /// </summary>
+    public double CheckShare { get; init; }
 
     /// <summary>The option that set it, for messages.</summary>
     public string Option => MaxIncrease is not null ? "--max-error-increase" : "--target-error";

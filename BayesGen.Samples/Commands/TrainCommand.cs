@@ -105,6 +105,7 @@ public static class TrainCommand
             var (loaded, test, dataset) = data.Load(parse, System.Console.Out, entry);
             using var __ = test;
             var (heldOutCount, goal, resumed) = HoldOut(parse, model, holdoutGiven, loaded.Count, Path.Combine(outDir, "checkpoint.bgck"), parse.GetValue(resume));
+            if (goal is not null) HeldOutThresholds.CheckImages(heldOutCount, goal.CheckShare);   // a check split that cannot be made is refused before training
             var (train, heldOut) = heldOutCount > 0 ? SplitOff(loaded, heldOutCount, parse.GetValue(seed)) : (loaded, null);
             using var _ = train;
             using var ___ = heldOut;

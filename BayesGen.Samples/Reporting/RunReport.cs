@@ -152,6 +152,10 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public string? PruneFor { get; init; }
     /// <summary>True when nobody asked for the search: the default of a run with held-out images and no --threshold (null: it was asked for, or an older report).</summary>
     public bool? ByDefault { get; init; }
+    /// <summary>How many of the held-out images the search measured on when a share was kept apart to check it (null: it searched on all).</summary>
+    public long? SearchImages { get; init; }
+    /// <summary>The check of the search's answer on held-out images it never saw (<c>--check-share</c>); null without one. <c>Layers</c> is what it kept.</summary>
+    public ThresholdCheckReport? Check { get; init; }
     /// <summary>"mean", "none" or "mean except" some layers, when compensation was chosen on the held-out images too (null: the user chose it).</summary>
     public string? Compensation { get; init; }
     /// <summary>Held-out error of the compressed network with removed inputs compensated by their means.</summary>
@@ -169,6 +173,13 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     /// <summary>Held-out error of the compressed network with the extra bits.</summary>
     public double? RoundedWithExtraBitsErrorPct { get; init; }
 }
+
+/// <summary>
+/// The check of a held-out search's answer on held-out images the search never saw: how many, their error with every group
+/// kept, the bound that follows, the kept step's error there, the search's moves, how many of them the check undid, and
+/// whether the kept step is within the bound (false only when no step was, and every group was kept).
+/// </summary>
+public sealed record ThresholdCheckReport(long Images, double BaseErrorPct, double BoundPct, double ErrorPct, int SearchMoves, int MovesUndone, bool WithinBound);
 
 /// <summary>One layer's threshold chosen on held-out data.</summary>
 public sealed record ThresholdChoiceLayer(string Name, double Threshold, long KeptGroups, long Groups);

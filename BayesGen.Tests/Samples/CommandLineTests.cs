@@ -239,6 +239,33 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal("speed", speed.PruneFor);
         Assert.Equal(choice.Layers, speed.Layers);
 
+        // A share of the held-out images kept apart from the search checks its answer: the search's images and the check's
+        // are printed and recorded, the check's bound is its own unpruned error plus the increase, and what is kept is a
+        // step of the search's path within that bound. Compressed again, the same split gives the same choice.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--check-share", "0.4");
+        Assert.True(code == 0, output);
+        var checkedChoice = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        var check = checkedChoice.ThresholdChoice!.Check!;
+        var checkWords = string.Join(' ', output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("thresholds chosen on 600 of 1,000 held-out training images", checkWords);
+        Assert.Contains($"checked on the other 400 (the search never saw them; bound {check.BoundPct:F2} %", checkWords);
+        Assert.Equal(600, checkedChoice.ThresholdChoice.SearchImages);
+        Assert.Equal(400, check.Images);
+        Assert.Equal(check.BaseErrorPct + 0.5, check.BoundPct, 9);
+        Assert.True(check.WithinBound && check.ErrorPct <= check.BoundPct, $"{check.ErrorPct} > {check.BoundPct}");
+        Assert.InRange(check.MovesUndone, 0, check.SearchMoves);
+        Assert.Equal(checkedChoice.ThresholdChoice.Layers.Select(l => l.Threshold), checkedChoice.Layers.Select(l => l.Threshold));
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--check-share", "0.4");
+        Assert.True(code == 0, output);
+        Assert.Equal(checkedChoice.ThresholdChoice.Layers,
+            BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!.Layers);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--check-share", "0.5", "--threshold", "*=-3");
+        Assert.Equal(2, code);
+        Assert.Contains("--check-share checks the held-out search's answer", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--check-share", "0.95");
+        Assert.Equal(2, code);
+        Assert.Contains("--check-share must lie between 0 (no check) and 0.9", output);
+
         // A later compression that keeps other groups rewrites every figure of the report, the multiply-adds too (they once
         // stayed those of the first compression): thresholds above every log α keep the whole network.
         Assert.True(sized.KeptMultiplyAdds < 266_200, $"{sized.KeptMultiplyAdds}");

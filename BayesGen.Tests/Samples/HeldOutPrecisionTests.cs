@@ -29,6 +29,21 @@ public sealed class HeldOutPrecisionTests
         if (warning is not null) Assert.Contains($"±{standardError:F2} points, more than twice the {allowed:F2} allowed", warning);
     }
 
+    [Theory]
+    [InlineData(5000, 0.5, 2500)]
+    [InlineData(5000, 0.0, 0)]     // no check
+    [InlineData(1000, 0.4, 400)]
+    [InlineData(3, 0.5, 2)]        // 1.5 rounds away from zero: the check gets 2, the search 1
+    public void The_check_keeps_its_share_of_the_held_out_images(long heldOut, double share, long expected)
+        => Assert.Equal(expected, HeldOutThresholds.CheckImages(heldOut, share));
+
+    [Theory]
+    [InlineData(3, 0.1, "leaves the check no image")]
+    [InlineData(2, 0.9, "leaves the search no image")]     // 1.8 rounds to 2: all of them
+    [InlineData(1, 0.5, "leaves the search no image")]     // one image cannot be split
+    public void A_check_share_given_that_leaves_a_side_empty_is_refused(long heldOut, double share, string message)
+        => Assert.Contains(message, Assert.Throws<ArgumentException>(() => HeldOutThresholds.CheckImages(heldOut, share)).Message);
+
     [Fact]
     public void An_error_measured_on_no_images_is_refused()
         => Assert.Throws<ArgumentOutOfRangeException>(() => HeldOutThresholds.StandardErrorPoints(1, 0));

@@ -1,3 +1,4 @@
+using TorchSharp;
 using BayesGen.Tests.Support;
 using BayesGen.Torch;
 using static TorchSharp.torch;
@@ -30,6 +31,13 @@ public sealed class HeldScalarTests
         Assert.Equal(new[] { 5.0, 4.0, 5.0 }, V(t.clone().AddScaled_(a, 2)));         // t + 2·a
         Assert.Equal(new[] { 2.0, 4.0, 4.5 }, V(t.clone().AddQuotient_(a, b, 2)));    // t + 2·a/b
         Assert.Equal(new[] { 7.0, 7.0, 7.0 }, V(t.clone().FillScalar_(7)));
+        Assert.Equal(new[] { 3.0, 1.0, 4.5 }, V(t.Plus(a)));                            // t + a, its alpha held
+        Assert.Equal(new[] { 3.0, 1.0, 4.5 }, V(t.clone().Plus_(a)));
+        using (var half = 0.5.ToScalar())
+        {
+            Assert.Equal(new[] { 1.5, -1.5, 4.5 }, V(t.Plus(half)));
+            Assert.Equal(new[] { 1.5, -1.5, 4.5 }, V(t.clone().Plus_(half)));
+        }
         using var c = t.clone();
         c.AddScalar_(1).MulScalar_(2).SubScalar_(4).DivScalar_(2).AddProduct_(a, b, 1);   // ((t+1)·2−4)/2 + a·b
         Assert.Equal(new[] { 8.0, 0.0, 4.0 }, V(c));
@@ -50,7 +58,12 @@ public sealed class HeldScalarTests
             for (int i = 0; watch.Elapsed < TimeSpan.FromSeconds(3); i++)
             {
                 using var r = t.AddProduct(a, b, 0.5);   // 1 + 0.5·2·3 = 4
-                if (i % 1000 == 0) Assert.Equal(4f, r[i % 256].item<float>());
+                using var sum = a.Plus(b);                // the alpha of tensor + tensor, held too: 5
+                if (i % 1000 == 0)
+                {
+                    Assert.Equal(4f, r[i % 256].item<float>());
+                    Assert.Equal(5f, sum[i % 256].item<float>());
+                }
             }
         }
         finally
