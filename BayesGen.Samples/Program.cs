@@ -18,10 +18,11 @@ root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 
-var parse = root.Parse(args);
-if (parse.Errors.Count > 0) return ErrorPolicy.ReportParseErrors(parse);
 try
 {
+    // Parsing runs the options' validators: one that fails unexpectedly is reported as a defect, not left unhandled.
+    var parse = root.Parse(args);
+    if (parse.Errors.Count > 0) return ErrorPolicy.ReportParseErrors(parse);
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e)

@@ -24,13 +24,33 @@ public static class ErrorPolicy
     public static int ReportParseErrors(ParseResult parse)
     {
         foreach (var error in parse.Errors)
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(Readable(error.Message))}");
         var names = new List<string>();
         for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
             if (result.Command is not RootCommand) names.Insert(0, result.Command.Name);
         var path = string.Join(" ", names.Prepend("bayesgen"));
         AnsiConsole.MarkupLine($"run '{Markup.Escape(path)} --help' for the options.");
         return UserError;
+    }
+
+    /// <summary>
+    /// A parse error in the user's words: the parser names the .NET type it wanted ("as expected type
+    /// 'System.Nullable`1[System.Double]'"), which tells someone who typed a word nothing; say what the option takes.
+    /// Other messages pass unchanged.
+    /// </summary>
+    public static string Readable(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message,
+            @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?:System\.Nullable`1\[)?System\.(?<type>\w+)\]?'\.?$");
+        if (!m.Success) return message;
+        var what = m.Groups["type"].Value switch
+        {
+            "Int32" or "Int64" or "UInt32" or "UInt64" or "Int16" => "a whole number",
+            "Double" or "Single" or "Decimal" => "a number",
+            "Boolean" => "true or false",
+            _ => null,
+        };
+        return what is null ? message : $"{m.Groups["option"].Value} takes {what} (got '{m.Groups["value"].Value}').";
     }
 
     /// <summary>Prints <paramref name="e"/> as one line and returns the exit code for it.</summary>

@@ -188,10 +188,7 @@ public sealed class ModelOptions
     public MeasuredChoices.What Measured(ParseResult parse) => new(ChoosesCompensation(parse), parse.GetValue(Bits) == "auto");
 
     private static void WithinPercent(Option<double?> option, string error)
-        => option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 100)) r.AddError(error);
-        });
+        => option.Must(v => v is not double d || (d >= 0 && d <= 100), error);   // a word is the parser's error (it once crashed here)
 
     /// <summary>The coupling rule and channel rounding the options name.</summary>
     public MaskRules MaskRules(ParseResult parse) => new(CouplingRule(parse), parse.GetValue(RoundChannels));

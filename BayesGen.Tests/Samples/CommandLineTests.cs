@@ -68,6 +68,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--max-error-increase", "-1", "between 0 and 100")]
     [InlineData("--holdout", "-5", "--holdout cannot be negative")]
     [InlineData("--holdout", "many", "--holdout takes a whole number of training images, e.g. 5000 (got 'many')")]
+    [InlineData("--max-error-increase", "abc", "--max-error-increase takes a number (got 'abc')")]   // crashed in the option's own check once
+    [InlineData("--target-error", "low", "--target-error takes a number (got 'low')")]
+    [InlineData("--epochs", "ten", "--epochs takes a whole number (got 'ten')")]
     public void Bad_threshold_choice_arguments_are_rejected_before_any_work(string option, string value, string message)
     {
         var (code, output) = Run("train", option, value, "--out", dir);

@@ -52,8 +52,8 @@ public static class CommandLineCases
 
         var rows = new Row[]
         {
-            new("seed that does not parse", Expectation.Refused, "Cannot parse argument 'abc' for option '--seed'", true, _ => ["train", "--seed", "abc"]),
-            new("epochs that do not parse", Expectation.Refused, "Cannot parse argument 'abc' for option '--epochs'", false, _ => ["train", "--epochs", "abc"]),
+            new("seed that does not parse", Expectation.Refused, "--seed takes a whole number (got 'abc')", true, _ => ["train", "--seed", "abc"]),
+            new("epochs that do not parse", Expectation.Refused, "--epochs takes a whole number (got 'abc')", false, _ => ["train", "--epochs", "abc"]),
             new("zero epochs", Expectation.Refused, "--epochs must be at least 1", false, _ => ["train", "--epochs", "0"]),
             new("negative epochs", Expectation.Refused, "--epochs must be at least 1", false, _ => ["train", "--epochs", "-5"]),
             new("zero learning rate", Expectation.Refused, "--lr must be a finite number above 0", false, _ => ["train", "--lr", "0"]),
@@ -133,6 +133,8 @@ public static class CommandLineCases
             new("train: --prune-for with thresholds given", Expectation.Refused, "drop one of the two", false, d => ["train", "--prune-for", "speed", "--threshold", "fc1=-3", "--out", d]),
             new("train: resumed with a bound, the run trained on every image", Expectation.Refused, "the run being resumed trained on every training image", false,
                 _ => ["train", "--resume", "--out", Run("r7"), "--model", seed.Model, "--prior", seed.Prior, "--epochs", "2", "--train-subset", "512", "--max-error-increase", "0.1"]),
+            new("train: --max-error-increase that is a word", Expectation.Refused, "--max-error-increase takes a number (got 'abc')", false, d => ["train", "--max-error-increase", "abc", "--out", d]),
+            new("train: --target-error that is a word", Expectation.Refused, "--target-error takes a number (got 'low')", false, d => ["train", "--target-error", "low", "--out", d]),
             new("train: --check-share of 1", Expectation.Refused, "--check-share must lie between 0 (no check) and 0.9", false, d => ["train", "--check-share", "1", "--out", d]),
             new("train: --check-share that is not a number", Expectation.Refused, "--check-share takes the share of the held-out images that checks the search", false, d => ["train", "--check-share", "half", "--out", d]),
             new("train: --check-share with thresholds given", Expectation.Refused, "--check-share checks the held-out search's answer", false, d => ["train", "--check-share", "0.5", "--threshold", "fc1=-3", "--out", d]),
