@@ -40,8 +40,7 @@ public static class SearchCheck
     /// </summary>
     public static Checked WithinErrorIncrease(ThresholdSearch.Result searched, Func<PruningThresholds, double> errorPct, double maxIncrease)
     {
-        if (!(maxIncrease >= 0) || double.IsInfinity(maxIncrease))
-            throw new ArgumentOutOfRangeException(nameof(maxIncrease), maxIncrease, "The allowed error increase must be a finite number of points ≥ 0.");
+        ThresholdSearch.RequireIncrease(maxIncrease);
         return WalkBack(searched, errorPct, unpruned => unpruned + maxIncrease);
     }
 
@@ -51,8 +50,7 @@ public static class SearchCheck
     /// </summary>
     public static Checked WithinError(ThresholdSearch.Result searched, Func<PruningThresholds, double> errorPct, double targetPct)
     {
-        if (!(targetPct >= 0 && targetPct <= 100))
-            throw new ArgumentOutOfRangeException(nameof(targetPct), targetPct, "The target error must be a percentage between 0 and 100.");
+        ThresholdSearch.RequireTarget(targetPct);
         return WalkBack(searched, errorPct, _ => targetPct);
     }
 

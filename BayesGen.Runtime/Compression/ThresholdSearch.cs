@@ -98,8 +98,7 @@ public static class ThresholdSearch
     public static Result WithinErrorIncrease(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double maxIncrease,
         Action<Progress>? onMove = null)
     {
-        if (!(maxIncrease >= 0) || double.IsInfinity(maxIncrease))
-            throw new ArgumentOutOfRangeException(nameof(maxIncrease), maxIncrease, "The allowed error increase must be a finite number of points ≥ 0.");
+        RequireIncrease(maxIncrease);
         return Search(layers, errorPct, unpruned => unpruned + maxIncrease, onMove);
     }
 
@@ -110,11 +109,24 @@ public static class ThresholdSearch
     public static Result WithinError(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double targetPct,
         Action<Progress>? onMove = null)
     {
-        if (!(targetPct >= 0 && targetPct <= 100))
-            throw new ArgumentOutOfRangeException(nameof(targetPct), targetPct, "The target error must be a percentage between 0 and 100.");
+        RequireTarget(targetPct);
         return Search(layers, errorPct, unpruned => unpruned <= targetPct ? targetPct
             : throw new ArgumentException($"The unpruned network already errs on {unpruned:F2} % of the held-out images, above the target of {targetPct:G4} %: nothing can be pruned within it. Aim higher, or train longer."),
             onMove);
+    }
+
+    /// <summary>Refuses an allowed error increase that is not a finite number of points ≥ 0.</summary>
+    internal static void RequireIncrease(double maxIncrease)
+    {
+        if (!(maxIncrease >= 0) || double.IsInfinity(maxIncrease))
+            throw new ArgumentOutOfRangeException(nameof(maxIncrease), maxIncrease, "The allowed error increase must be a finite number of points ≥ 0.");
+    }
+
+    /// <summary>Refuses a target error that is not a percentage.</summary>
+    internal static void RequireTarget(double targetPct)
+    {
+        if (!(targetPct >= 0 && targetPct <= 100))
+            throw new ArgumentOutOfRangeException(nameof(targetPct), targetPct, "The target error must be a percentage between 0 and 100.");
     }
 
     private static Result Search(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, Func<double, double> boundFor,

@@ -168,16 +168,18 @@ public sealed class ModelOptions
         if (RequestedGoal(parse) is { } requested) return requested;
         if (heldOutImages && !ThresholdsGiven(parse))
             return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true, CheckShare = parse.GetValue(CheckShare) };
-        if (CheckShareGivenIn(parse))
-            throw new ArgumentException("--check-share checks the held-out search's answer, and nothing is searched here " +
-                                        (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : "(the run holds no training images out): train with --holdout N, or drop --check-share."));
-        if (parse.GetResult(PruneFor) is { Implicit: false })
-            throw new ArgumentException("--prune-for chooses what the held-out search removes first, and nothing is searched here " +
-                                        (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : "(the run holds no training images out): train with --holdout N, or drop --prune-for."));
+        if (parse.GetResult(CheckShare) is { Implicit: false }) throw NothingSearched(parse, "--check-share checks the held-out search's answer");
+        if (parse.GetResult(PruneFor) is { Implicit: false }) throw NothingSearched(parse, "--prune-for chooses what the held-out search removes first");
         return null;
     }
 
-    private bool CheckShareGivenIn(ParseResult parse) => parse.GetResult(CheckShare) is { Implicit: false };
+    /// <summary>The refusal of an option that only means something to the held-out search, given where nothing is searched.</summary>
+    private ArgumentException NothingSearched(ParseResult parse, string optionDoes)
+    {
+        var option = optionDoes.Split(' ')[0];
+        return new ArgumentException($"{optionDoes}, and nothing is searched here " +
+                                     (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : $"(the run holds no training images out): train with --holdout N, or drop {option}."));
+    }
 
     private PruningObjective Objective(ParseResult parse) => parse.GetValue(PruneFor) == "speed" ? PruningObjective.Speed : PruningObjective.Size;
 
