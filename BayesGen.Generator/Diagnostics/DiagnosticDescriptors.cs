@@ -107,8 +107,8 @@ internal static class DiagnosticDescriptors
         "BayesGen cannot tell at compile time which module '{0}' holds; the Bayesian model converts whatever it holds when it is built, and an unsupported module is an error then (initialise it with a layer factory such as Conv2d(...), or declare its layer type, to have it checked now)",
         DiagnosticSeverity.Info);
 
-    public static readonly DiagnosticDescriptor DataDependentControlFlow = Make("BG0026", "Control flow depends on tensor values",
-        "{0}.forward decides '{1}' from tensor values, so the recorded graph follows the path one sample input takes (decide from settings instead of data)",
+    public static readonly DiagnosticDescriptor DataDependentControlFlow = Make("BG0026", "Control flow depends on tensor values or shapes",
+        "{0}.forward decides '{1}' from {2}, so the recorded graph follows the path one sample input takes ({3})",
         DiagnosticSeverity.Warning);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)

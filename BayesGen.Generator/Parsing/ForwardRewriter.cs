@@ -22,6 +22,7 @@ internal sealed class ForwardResult
     public List<string> Helpers { get; } = new();
 
     internal HashSet<IMethodSymbol> Carried { get; } = new(SymbolEqualityComparer.Default);
+    internal HashSet<string> RefusedCollections { get; } = new();
     internal Queue<IMethodSymbol> Pending { get; } = new();
 }
 
@@ -130,6 +131,21 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         return method.Body is { } body
             ? header + "\n" + Reindent((BlockSyntax)Visit(body)!)
             : $"{header}\n    => {((ExpressionSyntax)Visit(method.ExpressionBody!.Expression)!).ToString().Trim()};";
+    }
+
+    /// <summary>
+    /// A local function of forward or of a helper (<c>Tensor Stage(Conv2d conv, Tensor t) =&gt; …</c>) is carried with the
+    /// body it is declared in and rewritten like it; a parameter typed as a particular layer becomes a
+    /// <c>Module&lt;Tensor, Tensor&gt;</c>, as a helper method's does.
+    /// </summary>
+    public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
+    {
+        var visited = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
+        if (model.GetDeclaredSymbol(node, cancellationToken) is not IMethodSymbol symbol) return visited;
+        var parameters = visited.ParameterList.Parameters.Select((p, i) => BecomesTensorModule(symbol.Parameters[i].Type)
+            ? p.WithType(SyntaxFactory.ParseTypeName(TensorModule).WithTrailingTrivia(SyntaxFactory.Space))
+            : p);
+        return visited.WithParameterList(visited.ParameterList.WithParameters(SyntaxFactory.SeparatedList(parameters, visited.ParameterList.Parameters.GetSeparators())));
     }
 
     /// <summary>
@@ -252,6 +268,8 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             case IMethodSymbol helper when IsHelper(helper):
                 Carry(helper);
                 return node;
+            case IMethodSymbol { MethodKind: MethodKind.LocalFunction }:
+                return node;   // declared in the body being carried, and rewritten with it (VisitLocalFunctionStatement)
             case IFieldSymbol or IPropertySymbol or IMethodSymbol or IEventSymbol when symbol.IsStatic:
                 return Accessible(symbol, node) ? Text($"{Qualified(symbol.ContainingType)}.{node.Identifier.Text}", node) : node;
             case IFieldSymbol or IPropertySymbol:
@@ -294,6 +312,14 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
         {
             Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name,
                 "it is a tensor the network holds; BayesGen makes layers Bayesian and records parameter-free operations (put the tensor in a layer, or compute it in forward)");
+            return;
+        }
+        if (KnownTypes.IsPlainModuleCollection(type))
+        {
+            if (!result.RefusedCollections.Add(symbol.Name)) return;   // once, on the first use
+            // Copied as a value, the counterpart would call the plain layers themselves: not Bayesian, not trained, not pruned.
+            Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name,
+                $"it holds layers in a {type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}, which neither TorchSharp's RegisterComponents nor BayesGen looks into (hold them in a ModuleList<Module<Tensor, Tensor>>, or a Sequential)");
             return;
         }
         result.Members[symbol.Name] = symbol;
@@ -705,8 +731,35 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
     private void CheckCondition(ExpressionSyntax condition)
     {
         if (model.GetOperation(condition, cancellationToken) is not { } op) return;
-        if (op.DescendantsAndSelf().Any(o => KnownTypes.IsTensor(o.Type)))
-            Report(DiagnosticDescriptors.DataDependentControlFlow, condition, owner.Name, condition.ToString());
+        if (!op.DescendantsAndSelf().Any(o => KnownTypes.IsTensor(o.Type))) return;
+        if (ReadsOnlyShapes(op))
+            Report(DiagnosticDescriptors.DataDependentControlFlow, condition, owner.Name, condition.ToString(), "the shape of a tensor",
+                "the compressed model always takes the path of the example it was recorded on ([InputShape], or the first batch): give it inputs of that shape, or shape them before the network");
+        else
+            Report(DiagnosticDescriptors.DataDependentControlFlow, condition, owner.Name, condition.ToString(), "tensor values", "decide from settings instead of data");
+    }
+
+    /// <summary>Tensor members that describe a tensor rather than read its values.</summary>
+    private static readonly HashSet<string> ShapeMembers = new() { "dim", "size", "shape", "ndim", "Dimensions", "numel", "NumberOfElements", "dtype", "device", "device_type" };
+
+    /// <summary>Whether every tensor in <paramref name="condition"/> is only asked for its shape (<c>x.dim() == 3</c>, <c>x.shape[1] == 1</c>).</summary>
+    private static bool ReadsOnlyShapes(IOperation condition)
+    {
+        foreach (var o in condition.DescendantsAndSelf())
+        {
+            if (!KnownTypes.IsTensor(o.Type)) continue;
+            var parent = o.Parent;
+            while (parent is IArgumentOperation or IConversionOperation) parent = parent.Parent;
+            if (parent is not null && KnownTypes.IsTensor(parent.Type)) continue;   // part of a tensor expression: judged where that ends
+            bool described = parent switch
+            {
+                IInvocationOperation call => call.Instance is { } i && i.DescendantsAndSelf().Contains(o) && ShapeMembers.Contains(call.TargetMethod.Name),
+                IPropertyReferenceOperation property => property.Instance is { } i && i.DescendantsAndSelf().Contains(o) && ShapeMembers.Contains(property.Property.Name),
+                _ => false,
+            };
+            if (!described) return false;
+        }
+        return true;
     }
 
     // ---- layout -------------------------------------------------------------------------------------------

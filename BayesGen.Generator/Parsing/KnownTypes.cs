@@ -104,6 +104,22 @@ internal static class KnownTypes
         _ => IsTensor(type),
     };
 
+    /// <summary>
+    /// Whether <paramref name="type"/> is a plain collection (an array, a tuple, a System.Collections.Generic type) with
+    /// modules in it: neither TorchSharp's RegisterComponents nor BayesGen looks into one, unlike ModuleList or Sequential.
+    /// </summary>
+    public static bool IsPlainModuleCollection(ITypeSymbol? type) => !IsModule(type) && HoldsModules(type);
+
+    private static bool HoldsModules(ITypeSymbol? type) => type switch
+    {
+        null => false,
+        IArrayTypeSymbol array => HoldsModules(array.ElementType),
+        INamedTypeSymbol { IsTupleType: true } tuple => tuple.TupleElements.Any(e => HoldsModules(e.Type)),
+        INamedTypeSymbol { IsGenericType: true } generic when generic.ContainingNamespace?.ToDisplayString() is "System.Collections.Generic"
+            => generic.TypeArguments.Any(HoldsModules),
+        _ => IsModule(type),
+    };
+
     public static bool IsFunctional(ITypeSymbol? type) => IsTorchNested(type, "torch", "nn", "functional");
 
     /// <summary>A TorchSharp Parameter (a tensor a module trains).</summary>

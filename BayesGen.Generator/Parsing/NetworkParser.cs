@@ -54,7 +54,8 @@ internal static class NetworkParser
             mayHoldLayers |= reading.MayHoldLayers;
             cancellationToken.ThrowIfCancellationRequested();
         }
-        if (!mayHoldLayers)
+        // Layers forward reaches only through a member it cannot have (BG0015: a List of layers) are that one mistake.
+        if (!mayHoldLayers && !diagnostics.Any(d => d.Id == DiagnosticDescriptors.MemberNotCopyable.Id))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBayesianLayer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
         CheckReservedNames(type, root.Model, diagnostics);
 

@@ -150,7 +150,7 @@ internal sealed class StaticShapes
         switch (name)
         {
             case "relu" or "relu6" or "leaky_relu" or "elu" or "gelu" or "silu" or "softplus" or "hardswish" or "hardsigmoid" or "hardtanh" or "mish"
-                or "tanh" or "sigmoid" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle" or "selu" or "celu":
+                or "tanh" or "sigmoid" or "clamp" or "clip" or "clamp_min" or "clamp_max" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle" or "selu" or "celu":
                 return x;
             case "flatten":
                 return Flatten(x, Constants.Long(Constants.Argument(call, "start_dim")) ?? 0, Constants.Long(Constants.Argument(call, "end_dim")) ?? -1);

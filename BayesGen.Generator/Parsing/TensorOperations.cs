@@ -21,7 +21,7 @@ internal static class TensorOperations
 
     /// <summary>The operations, for messages.</summary>
     public const string Supported =
-        "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid (and their in-place forms), glu, " +
+        "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid, clamp, clamp_min, clamp_max, clip (and their in-place forms), glu, " +
         "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, flatten, view, reshape, permute, " +
         "transpose, squeeze, unsqueeze, contiguous, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
         "add, sub, mul, div, mean, sum and amax over dimensions";
@@ -82,6 +82,15 @@ internal static class TensorOperations
 
         switch (baseName)
         {
+            case "clamp" or "clip" or "clamp_min" or "clamp_max":
+            {
+                // hardtanh with the bounds given; a bound not given is the largest float (LibTorch refuses a bound no float can hold), which clamps no finite value.
+                if (x is null) return Unknown(out reason, name);
+                if (a.IsTensor("min", "max")) return Refuse(out reason, $"{name} with tensor bounds");
+                string low = a.Get("min") is null or "null" ? "-(double)global::System.Single.MaxValue" : a.Number("min")!;
+                string high = a.Get("max") is null or "null" ? "(double)global::System.Single.MaxValue" : a.Number("max")!;
+                return $"{Ops}.Activation({x}, {Activation}.Hardtanh, {low}, {high}, inplace: {Bool(inPlace)})";
+            }
             case "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" when !onTensor:
             {
                 string dropoutKind = baseName switch { "alpha_dropout" => "Alpha", "dropout" => "Element", _ => "Channel" };

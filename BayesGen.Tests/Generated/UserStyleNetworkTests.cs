@@ -2,6 +2,7 @@ using BayesGen.Compression;
 using BayesGen.Deployment;
 using BayesGen.Layers;
 using BayesGen.Tests.Generated.Classic;
+using BayesGen.Tests.Generated.Everyday;
 using BayesGen.Tests.Generated.UserStyle;
 using BayesGen.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
@@ -71,6 +72,13 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["ConcatPoolNet"] = Of(() => new ConcatPoolNet(), (p, o) => new ConcatPoolNet.Bayesian(p, o), ConcatPoolNet.Compressed.From, ConcatPoolNet.Compressed.Load, 1, 12, 12),
         ["SignalMaxPoolNet"] = Of(() => new SignalMaxPoolNet(), (p, o) => new SignalMaxPoolNet.Bayesian(p, o), SignalMaxPoolNet.Compressed.From, SignalMaxPoolNet.Compressed.Load, 2, 32),
         ["RangeSliceNet"] = Of(() => new RangeSliceNet(), (p, o) => new RangeSliceNet.Bayesian(p, o), RangeSliceNet.Compressed.From, RangeSliceNet.Compressed.Load, 1, 12, 12),
+        ["NamedArgumentsNet"] = Of(() => new NamedArgumentsNet(), (p, o) => new NamedArgumentsNet.Bayesian(p, o), NamedArgumentsNet.Compressed.From, NamedArgumentsNet.Compressed.Load, 1, 28, 28),
+        ["DeviceAwareNet"] = Of(() => new DeviceAwareNet("mnist", 10), (p, o) => new DeviceAwareNet.Bayesian(p, o), DeviceAwareNet.Compressed.From, DeviceAwareNet.Compressed.Load, 1, 28, 28),
+        ["AutoEncoderMlp"] = Of(() => new AutoEncoderMlp(), (p, o) => new AutoEncoderMlp.Bayesian(p, o), AutoEncoderMlp.Compressed.From, AutoEncoderMlp.Compressed.Load, 64),
+        ["ConvBlockFactoryNet"] = Of(() => new ConvBlockFactoryNet(), (p, o) => new ConvBlockFactoryNet.Bayesian(p, o), ConvBlockFactoryNet.Compressed.From, ConvBlockFactoryNet.Compressed.Load, 1, 16, 16),
+        ["CollectionExpressionNet"] = Of(() => new CollectionExpressionNet(), (p, o) => new CollectionExpressionNet.Bayesian(p, o), CollectionExpressionNet.Compressed.From, CollectionExpressionNet.Compressed.Load, 3, 12, 12),
+        ["LocalFunctionNet"] = Of(() => new LocalFunctionNet(), (p, o) => new LocalFunctionNet.Bayesian(p, o), LocalFunctionNet.Compressed.From, LocalFunctionNet.Compressed.Load, 2, 16, 16),
+        ["ShapeCheckNet"] = Of(() => new ShapeCheckNet(), (p, o) => new ShapeCheckNet.Bayesian(p, o), ShapeCheckNet.Compressed.From, ShapeCheckNet.Compressed.Load, 1, 28, 28),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);
@@ -99,7 +107,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
         // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
-        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet", deployed.FoldableBatchNorms > 0);
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet" or "NamedArgumentsNet" or "ConvBlockFactoryNet" or "LocalFunctionNet", deployed.FoldableBatchNorms > 0);
         deployed.FoldBatchNorm = false;
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;

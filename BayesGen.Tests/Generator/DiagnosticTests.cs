@@ -503,6 +503,64 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // Copied as a value, the list would hand the counterpart the plain layers: untrained, never Bayesian. Once per member.
+    public Task BG0015_layers_held_in_a_plain_collection() => Expect("""
+        [GroupNJ]
+        [InputShape(6)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly System.Collections.Generic.List<Module<Tensor, Tensor>> hidden = new();
+            private readonly Linear[] heads = { Linear(8, 2) };
+            private readonly int[] sizes = { 6, 8 };
+            public Net() : base("Net")
+            {
+                for (int i = 0; i + 1 < sizes.Length; i++) { hidden.Add(Linear(sizes[i], sizes[i + 1])); register_module($"fc{i}", hidden[i]); }
+                register_module("head", heads[0]);
+            }
+            public override Tensor forward(Tensor x)
+            {
+                for (int i = 0; i < {|BG0015:hidden|}.Count; i++) x = functional.relu(hidden[i].forward(x));
+                return {|BG0015:heads|}[0].forward(x);
+            }
+        }
+        """);
+
+    [Fact]   // clamp with number bounds is recorded (hardtanh with those bounds); with tensor bounds it is not.
+    public Task BG0010_clamp_with_tensor_bounds_but_not_with_numbers() => Expect("""
+        [GroupNJ]
+        [InputShape(6)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(6, 8);
+            private readonly Linear fc2 = Linear(8, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                var h = fc1.forward(x).clamp(0, 6).clamp_min(0.5).clamp_max(5).clip(-1, 1);
+                h = {|BG0010:h.clamp(h.mean(new long[] { 1 }, keepdim: true), h)|};
+                return fc2.forward(h);
+            }
+        }
+        """);
+
+    [Fact]   // A local function is carried with forward; its layer-typed parameter takes the Bayesian counterpart.
+    public Task Local_functions_in_forward_are_carried_without_a_diagnostic() => Expect("""
+        [GroupNJ]
+        [InputShape(6)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(6, 8);
+            private readonly Linear fc2 = Linear(8, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                Tensor Hidden(Linear layer, Tensor t) => functional.relu(layer.forward(t));
+                static Tensor Twice(Tensor t) => t * 2;
+                return fc2.forward(Twice(Hidden(fc1, x)));
+            }
+        }
+        """);
+
     [Fact]   // A lambda written in forward is rewritten with it; a delegate held in a field has its body elsewhere.
     public Task BG0010_call_through_a_delegate_field_but_not_a_local_lambda() => Expect("""
         [GroupNJ]
@@ -678,6 +736,32 @@ public class DiagnosticTests
             }
         }
         """);
+
+    [Fact]   // A decision from a shape is still a path the graph fixes; the message says shape, not values.
+    public void BG0026_control_flow_that_depends_on_a_shape_says_so()
+    {
+        var (_, diagnostics, _) = GeneratorHarness.Run(GeneratorHarness.Compile(Sources.Usings + """
+            [GroupNJ]
+            [InputShape(4)]
+            public partial class Net : Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = Linear(4, 4);
+                private readonly Linear fc2 = Linear(4, 2);
+                public Net() : base("Net") => RegisterComponents();
+                public override Tensor forward(Tensor x)
+                {
+                    if (x.dim() == 1) x = x.unsqueeze(0);
+                    if (x.shape[1] == 4 && x.sum().item<float>() > 0) x = functional.relu(x);
+                    return fc2.forward(fc1.forward(x));
+                }
+            }
+            """));
+        var messages = diagnostics.Where(d => d.Id == "BG0026").OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, messages.Length);
+        Assert.Contains("decides 'x.dim() == 1' from the shape of a tensor", messages[0]);
+        Assert.Contains("give it inputs of that shape", messages[0]);
+        Assert.Contains("from tensor values", messages[1]);
+    }
 
     [Fact]
     public Task Diagnostics_can_be_suppressed_with_pragma() => Expect("""
