@@ -22,7 +22,7 @@ internal sealed class ForwardResult
     public List<string> Helpers { get; } = new();
 
     internal HashSet<IMethodSymbol> Carried { get; } = new(SymbolEqualityComparer.Default);
-    internal HashSet<string> RefusedCollections { get; } = new();
+    internal HashSet<string> RefusedHolders { get; } = new();
     internal Queue<IMethodSymbol> Pending { get; } = new();
 }
 
@@ -314,12 +314,12 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
                 "it is a tensor the network holds; BayesGen makes layers Bayesian and records parameter-free operations (put the tensor in a layer, or compute it in forward)");
             return;
         }
-        if (KnownTypes.IsPlainModuleCollection(type))
+        if (KnownTypes.IsPlainModuleHolder(type))
         {
-            if (!result.RefusedCollections.Add(symbol.Name)) return;   // once, on the first use
+            if (!result.RefusedHolders.Add(symbol.Name)) return;   // once, on the first use
             // Copied as a value, the counterpart would call the plain layers themselves: not Bayesian, not trained, not pruned.
             Report(DiagnosticDescriptors.MemberNotCopyable, at, owner.Name, symbol.Name,
-                $"it holds layers in a {type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}, which neither TorchSharp's RegisterComponents nor BayesGen looks into (hold them in a ModuleList<Module<Tensor, Tensor>>, or a Sequential)");
+                $"it holds layers in a {type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}, which neither TorchSharp's RegisterComponents nor BayesGen looks into (hold them in fields of the network or of a block, a ModuleList<Module<Tensor, Tensor>>, or a Sequential)");
             return;
         }
         result.Members[symbol.Name] = symbol;

@@ -105,18 +105,26 @@ internal static class KnownTypes
     };
 
     /// <summary>
-    /// Whether <paramref name="type"/> is a plain collection (an array, a tuple, a System.Collections.Generic type) with
-    /// modules in it: neither TorchSharp's RegisterComponents nor BayesGen looks into one, unlike ModuleList or Sequential.
+    /// Whether <paramref name="type"/> is not a module but holds modules: a plain collection (an array, a tuple, a
+    /// System.Collections.Generic type) or a class or struct of the user's with module fields. Neither TorchSharp's
+    /// RegisterComponents nor BayesGen looks into one, unlike a ModuleList, a Sequential or a block.
     /// </summary>
-    public static bool IsPlainModuleCollection(ITypeSymbol? type) => !IsModule(type) && HoldsModules(type);
+    public static bool IsPlainModuleHolder(ITypeSymbol? type) => !IsModule(type) && HoldsModules(type, depth: 0);
 
-    private static bool HoldsModules(ITypeSymbol? type) => type switch
+    private static bool HoldsModules(ITypeSymbol? type, int depth) => depth <= 3 && type switch
     {
         null => false,
-        IArrayTypeSymbol array => HoldsModules(array.ElementType),
-        INamedTypeSymbol { IsTupleType: true } tuple => tuple.TupleElements.Any(e => HoldsModules(e.Type)),
+        IArrayTypeSymbol array => HoldsModules(array.ElementType, depth + 1),
+        INamedTypeSymbol { IsTupleType: true } tuple => tuple.TupleElements.Any(e => HoldsModules(e.Type, depth + 1)),
         INamedTypeSymbol { IsGenericType: true } generic when generic.ContainingNamespace?.ToDisplayString() is "System.Collections.Generic"
-            => generic.TypeArguments.Any(HoldsModules),
+            => generic.TypeArguments.Any(t => HoldsModules(t, depth + 1)),
+        INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named when !IsModule(named) && named.Locations.Any(l => l.IsInSource)
+            => named.GetMembers().Any(m => !m.IsStatic && m switch
+            {
+                IFieldSymbol f => HoldsModules(f.Type, depth + 1),
+                IPropertySymbol p => HoldsModules(p.Type, depth + 1),
+                _ => false,
+            }),
         _ => IsModule(type),
     };
 

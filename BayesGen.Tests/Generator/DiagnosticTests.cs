@@ -504,23 +504,28 @@ public class DiagnosticTests
         """);
 
     [Fact]   // Copied as a value, the list would hand the counterpart the plain layers: untrained, never Bayesian. Once per member.
-    public Task BG0015_layers_held_in_a_plain_collection() => Expect("""
+    public Task BG0015_layers_held_in_a_plain_collection_or_a_class_that_is_not_a_module() => Expect("""
+        public sealed class Extras { public Linear Skip { get; } = Linear(6, 2); }
+
         [GroupNJ]
         [InputShape(6)]
         public partial class Net : Module<Tensor, Tensor>
         {
             private readonly System.Collections.Generic.List<Module<Tensor, Tensor>> hidden = new();
             private readonly Linear[] heads = { Linear(8, 2) };
+            private readonly Extras extras = new();
             private readonly int[] sizes = { 6, 8 };
             public Net() : base("Net")
             {
                 for (int i = 0; i + 1 < sizes.Length; i++) { hidden.Add(Linear(sizes[i], sizes[i + 1])); register_module($"fc{i}", hidden[i]); }
                 register_module("head", heads[0]);
+                register_module("skip", extras.Skip);
             }
             public override Tensor forward(Tensor x)
             {
+                var skip = {|BG0015:extras|}.Skip.forward(x);
                 for (int i = 0; i < {|BG0015:hidden|}.Count; i++) x = functional.relu(hidden[i].forward(x));
-                return {|BG0015:heads|}[0].forward(x);
+                return {|BG0015:heads|}[0].forward(x) + skip;
             }
         }
         """);
