@@ -23,7 +23,7 @@ internal static class TensorOperations
     public const string Supported =
         "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid, clamp, clamp_min, clamp_max, clip (and their in-place forms), glu, " +
         "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, flatten, view, reshape, permute, " +
-        "transpose, squeeze, unsqueeze, contiguous, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
+        "transpose, squeeze, unsqueeze, contiguous, to_type, to, @float and the other changes of type or device, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
         "add, sub, mul, div, mean, sum and amax over dimensions";
 
     private static readonly Dictionary<string, string> ActivationKinds = new()
@@ -142,6 +142,13 @@ internal static class TensorOperations
                 return x is null || a.Get("dim") is not { } ud ? Unknown(out reason, name) : $"{Ops}.Unsqueeze({x}, {ud})";
             case "squeeze":
                 return x is null ? Unknown(out reason, name) : $"{Ops}.Squeeze({x}, {a.Get("dim") ?? "null"})";
+            case "to_type" or "type" or "to" or "float" or "double" or "half" or "bfloat16" or "cpu" or "cuda" when onTensor && KnownTypes.IsTensor(call.Type):
+            {
+                // Re-issued inside a lambda with its own arguments, named, so the receiver is computed once.
+                var given = call.Arguments.Where(g => g.ArgumentKind != ArgumentKind.DefaultValue && g.Parameter is not null)
+                    .Select(g => $"{g.Parameter!.Name}: {a.Get(g.Parameter.Name)}");
+                return $"{Ops}.Converted({x}, __converted => __converted.@{name}({string.Join(", ", given)}))";
+            }
             case "contiguous" when onTensor:
                 return $"{Ops}.Contiguous({x})";
             case "alias" when onTensor:

@@ -301,6 +301,19 @@ public static class Ops
         return axes.Contains(0) ? Failed(result, "forward reduces over the batch dimension.") : Recorded(op, result, x);
     }
 
+    /// <summary>
+    /// A change of type or device (<c>to_type</c>, <c>to</c>, <c>@float()</c>, <c>cpu()</c>): the same values. The graph
+    /// replays one element type throughout, so a conversion to another type than the recorded input's cannot be recorded;
+    /// one to the same type (a byte image made float while training, the float example while recording) is the identity.
+    /// </summary>
+    public static Tensor Converted(Tensor x, Func<Tensor, Tensor> convert)
+    {
+        var result = convert(x);
+        return result.dtype == x.dtype
+            ? Same(x, result)
+            : Failed(result, $"forward converts its {x.dtype} values to {result.dtype}; the recorded graph runs in one type (convert the data before the network, or record it with an input of that type).");
+    }
+
     /// <summary><c>contiguous()</c>: the same values.</summary>
     public static Tensor Contiguous(Tensor x) => Same(x, x.contiguous());
 

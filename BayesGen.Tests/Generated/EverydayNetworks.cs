@@ -9,7 +9,7 @@ using F = TorchSharp.torch.nn.functional;
 // order), TorchSharp's examples' constructor taking a name, a class count and a device, an autoencoder of two
 // Sequentials, Sequentials from a static factory, a residual written `x += skip`, C# collection expressions, a local
 // function in forward that takes a layer, clamp, dilated and rectangular kernels, BatchNorm without affine parameters,
-// Padding.Valid and pooling modules made with named arguments.
+// Padding.Valid and pooling modules made with named arguments, conversions of type and device in forward.
 namespace BayesGen.Tests.Generated.Everyday;
 
 /// <summary>Every layer made with named arguments, one Linear with them in reverse order; torch.flatten(x, start_dim: 1), F.dropout with the training flag.</summary>
@@ -164,5 +164,22 @@ public partial class ShapeCheckNet : Module<Tensor, Tensor>
         x = pool.call(F.relu(conv.call(x)));
         x = gap.call(x).view(x.size(0), -1);
         return fc.call(x);
+    }
+}
+
+/// <summary>Conversions in forward as users write them for byte images: to_type, to(ScalarType), @float(), then a scale.</summary>
+[GroupNJ]
+[InputShape(1, 28, 28)]
+public partial class ConvertingNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv = Conv2d(1, 6, 5, stride: 2);
+    private readonly Linear fc = Linear(6 * 12 * 12, 10);
+
+    public ConvertingNet() : base(nameof(ConvertingNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = x.to_type(ScalarType.Float32).to(float32).@float() / 255;
+        return fc.call(F.relu(conv.call(x)).flatten(1).cpu());
     }
 }

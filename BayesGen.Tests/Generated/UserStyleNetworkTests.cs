@@ -79,6 +79,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["CollectionExpressionNet"] = Of(() => new CollectionExpressionNet(), (p, o) => new CollectionExpressionNet.Bayesian(p, o), CollectionExpressionNet.Compressed.From, CollectionExpressionNet.Compressed.Load, 3, 12, 12),
         ["LocalFunctionNet"] = Of(() => new LocalFunctionNet(), (p, o) => new LocalFunctionNet.Bayesian(p, o), LocalFunctionNet.Compressed.From, LocalFunctionNet.Compressed.Load, 2, 16, 16),
         ["ShapeCheckNet"] = Of(() => new ShapeCheckNet(), (p, o) => new ShapeCheckNet.Bayesian(p, o), ShapeCheckNet.Compressed.From, ShapeCheckNet.Compressed.Load, 1, 28, 28),
+        ["ConvertingNet"] = Of(() => new ConvertingNet(), (p, o) => new ConvertingNet.Bayesian(p, o), ConvertingNet.Compressed.From, ConvertingNet.Compressed.Load, 1, 28, 28),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);
