@@ -183,3 +183,54 @@ public partial class ConvertingNet : Module<Tensor, Tensor>
         return fc.call(F.relu(conv.call(x)).flatten(1).cpu());
     }
 }
+
+/// <summary>A torchvision-style basic block whose shortcut is called with ?. and ?? and tested with is not null; BatchNorm with its own eps and momentum.</summary>
+public sealed class Basic : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> conv1, conv2;
+    private readonly Module<Tensor, Tensor> bn1, bn2;
+    private readonly Module<Tensor, Tensor>? downsample;
+
+    public Basic(long cin, long cout, long stride) : base(nameof(Basic))
+    {
+        conv1 = Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false);
+        bn1 = BatchNorm2d(cout, eps: 1e-3, momentum: 0.01);
+        conv2 = Conv2d(cout, cout, 3, padding: 1, bias: false);
+        bn2 = BatchNorm2d(cout);
+        if (stride != 1 || cin != cout) downsample = Sequential(Conv2d(cin, cout, 1, stride: stride, bias: false), BatchNorm2d(cout));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var identity = downsample?.call(x) ?? x;
+        var y = F.relu(bn1.call(conv1.call(x)));
+        y = bn2.call(conv2.call(y));
+        y = y + (downsample is not null ? identity : x);
+        return F.relu(y);
+    }
+}
+
+/// <summary>Stages in a ModuleList of a block type, iterated with foreach.</summary>
+[Horseshoe(1e-3)]
+[InputShape(3, 16, 16)]
+public partial class NullConditionalResNet : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> stem = Sequential(Conv2d(3, 8, 3, padding: 1, bias: false), BatchNorm2d(8), ReLU());
+    private readonly ModuleList<Basic> stages = new();
+    private readonly Linear fc = Linear(16, 5);
+
+    public NullConditionalResNet() : base(nameof(NullConditionalResNet))
+    {
+        stages.Add(new Basic(8, 8, 1));
+        stages.Add(new Basic(8, 16, 2));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = stem.call(x);
+        foreach (var stage in stages) x = stage.call(x);
+        return fc.call(F.adaptive_avg_pool2d(x, 1).flatten(1));
+    }
+}

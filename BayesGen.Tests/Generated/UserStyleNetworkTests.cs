@@ -80,6 +80,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["LocalFunctionNet"] = Of(() => new LocalFunctionNet(), (p, o) => new LocalFunctionNet.Bayesian(p, o), LocalFunctionNet.Compressed.From, LocalFunctionNet.Compressed.Load, 2, 16, 16),
         ["ShapeCheckNet"] = Of(() => new ShapeCheckNet(), (p, o) => new ShapeCheckNet.Bayesian(p, o), ShapeCheckNet.Compressed.From, ShapeCheckNet.Compressed.Load, 1, 28, 28),
         ["ConvertingNet"] = Of(() => new ConvertingNet(), (p, o) => new ConvertingNet.Bayesian(p, o), ConvertingNet.Compressed.From, ConvertingNet.Compressed.Load, 1, 28, 28),
+        ["NullConditionalResNet"] = Of(() => new NullConditionalResNet(), (p, o) => new NullConditionalResNet.Bayesian(p, o), NullConditionalResNet.Compressed.From, NullConditionalResNet.Compressed.Load, 3, 16, 16),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);
@@ -108,7 +109,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
         // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
-        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet" or "NamedArgumentsNet" or "ConvBlockFactoryNet" or "LocalFunctionNet", deployed.FoldableBatchNorms > 0);
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet" or "NamedArgumentsNet" or "ConvBlockFactoryNet" or "LocalFunctionNet" or "NullConditionalResNet", deployed.FoldableBatchNorms > 0);
         deployed.FoldBatchNorm = false;
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;
