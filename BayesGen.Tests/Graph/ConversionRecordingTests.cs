@@ -2,25 +2,13 @@ using BayesGen.Graph;
 using BayesGen.Tracing;
 using TorchSharp;
 using static TorchSharp.torch;
+using static BayesGen.Tests.Support.GraphRecording;
 
 namespace BayesGen.Tests.Graph;
 
 /// <summary>Changes of type or device in forward (<c>to_type</c>, <c>to</c>, <c>@float()</c>): what they compute and record.</summary>
 public class ConversionRecordingTests
 {
-    private sealed class Holder : nn.Module<Tensor, Tensor>
-    {
-        public Holder() : base(nameof(Holder)) { }
-        public override Tensor forward(Tensor x) => x;
-    }
-
-    private static NetworkGraph Record(Tensor input, Func<Tensor, Tensor> forward)
-    {
-        using var root = new Holder();
-        using var tracer = GraphTracer.Begin(root, input);
-        return tracer.Finish(forward(input));
-    }
-
     [Fact]
     public void A_conversion_to_the_recorded_type_is_the_same_values_and_records_nothing_of_its_own()
     {

@@ -2,6 +2,7 @@ using BayesGen.Graph;
 using BayesGen.Tracing;
 using TorchSharp;
 using static TorchSharp.torch;
+using static BayesGen.Tests.Support.GraphRecording;
 
 namespace BayesGen.Tests.Graph;
 
@@ -11,19 +12,6 @@ namespace BayesGen.Tests.Graph;
 /// </summary>
 public class SplitRecordingTests
 {
-    private sealed class Holder : nn.Module<Tensor, Tensor>
-    {
-        public Holder() : base(nameof(Holder)) { }
-        public override Tensor forward(Tensor x) => x;
-    }
-
-    private static NetworkGraph Record(Tensor input, Func<Tensor, Tensor> forward)
-    {
-        using var root = new Holder();
-        using var tracer = GraphTracer.Begin(root, input);
-        return tracer.Finish(forward(input));
-    }
-
     [Fact]
     public void Chunk_records_each_piece_as_the_slice_it_is()
     {
