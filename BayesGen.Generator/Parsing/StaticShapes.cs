@@ -390,6 +390,8 @@ internal sealed class StaticShapes
     {
         var argument = factory.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter && a.ArgumentKind != ArgumentKind.DefaultValue)
                        ?? factory.Arguments.FirstOrDefault(a => a.ArgumentKind != ArgumentKind.DefaultValue);
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeMismatch, LocationInfo.From(argument?.Syntax ?? factory.Syntax), label, expects, but));
+        // On the value itself (5 in in_channels: 5), the smallest piece to edit.
+        var at = argument?.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax written ? written.Expression : argument?.Syntax ?? factory.Syntax;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeMismatch, LocationInfo.From(at), label, expects, but));
     }
 }

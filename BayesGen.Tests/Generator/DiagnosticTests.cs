@@ -185,6 +185,20 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]   // Sizes are read by parameter name, not position: on the argument that is wrong, wherever it is written.
+    public Task BG0009_with_named_arguments_in_another_order() => Expect("""
+        [GroupNJ]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Conv2d c1 = Conv2d(out_channels: 4, in_channels: 1, kernel_size: 3);
+            private readonly Conv2d c2 = Conv2d(kernel_size: 3, out_channels: 6, in_channels: {|BG0009:5|});
+            private readonly Linear fc1 = Linear(outputSize: 3, inputSize: 6);
+            private readonly Linear fc2 = Linear(outputSize: 2, inputSize: {|BG0009:4|});
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => fc2.forward(fc1.forward(c2.forward(c1.forward(x)).mean(new long[] { 2, 3 })));
+        }
+        """);
+
     [Fact]
     public Task BG0009_conv_channels_and_BatchNorm_do_not_chain() => Expect("""
         [GroupNJ]
