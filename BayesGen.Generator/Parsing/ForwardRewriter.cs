@@ -115,14 +115,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
     private string CarryOver(MethodDeclarationSyntax method)
     {
         var symbol = model.GetDeclaredSymbol(method, cancellationToken)!;
-        var parameters = method.ParameterList.Parameters.Select((p, i) =>
-        {
-            var type = symbol.Parameters[i].Type;
-            var visited = (ParameterSyntax)Visit(p.WithAttributeLists(default))!;
-            return BecomesTensorModule(type)
-                ? visited.WithType(SyntaxFactory.ParseTypeName(TensorModule).WithTrailingTrivia(SyntaxFactory.Space))
-                : visited;
-        });
+        var parameters = method.ParameterList.Parameters.Select((p, i) => AsCopied((ParameterSyntax)Visit(p.WithAttributeLists(default))!, symbol.Parameters[i].Type));
         var returnType = ((TypeSyntax)Visit(method.ReturnType)!).WithoutTrivia();
         var typeParameters = method.TypeParameterList?.ToString() ?? "";
         var constraints = string.Concat(method.ConstraintClauses.Select(c => " " + ((TypeParameterConstraintClauseSyntax)Visit(c)!).WithoutTrivia()));
@@ -142,9 +135,7 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
     {
         var visited = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
         if (model.GetDeclaredSymbol(node, cancellationToken) is not IMethodSymbol symbol) return visited;
-        var parameters = visited.ParameterList.Parameters.Select((p, i) => BecomesTensorModule(symbol.Parameters[i].Type)
-            ? p.WithType(SyntaxFactory.ParseTypeName(TensorModule).WithTrailingTrivia(SyntaxFactory.Space))
-            : p);
+        var parameters = visited.ParameterList.Parameters.Select((p, i) => AsCopied(p, symbol.Parameters[i].Type));
         return visited.WithParameterList(visited.ParameterList.WithParameters(SyntaxFactory.SeparatedList(parameters, visited.ParameterList.Parameters.GetSeparators())));
     }
 
@@ -171,6 +162,10 @@ internal sealed class ForwardRewriter : CSharpSyntaxRewriter
             }
         return false;
     }
+
+    /// <summary>A parameter as the copy declares it: typed Module&lt;Tensor, Tensor&gt; where the original names a particular layer or block type.</summary>
+    private static ParameterSyntax AsCopied(ParameterSyntax parameter, ITypeSymbol type)
+        => BecomesTensorModule(type) ? parameter.WithType(SyntaxFactory.ParseTypeName(TensorModule).WithTrailingTrivia(SyntaxFactory.Space)) : parameter;
 
     /// <summary>Whether a parameter of this type is declared Module&lt;Tensor, Tensor&gt; in the copy: a particular layer or block type.</summary>
     private static bool BecomesTensorModule(ITypeSymbol type) => KnownTypes.IsModule(type) && KnownTypes.RoleOf(type) is not (null or ModuleRole.Container);

@@ -143,7 +143,7 @@ internal sealed class StaticShapes
             return MemberOf(Constants.Unwrap(receiver)) is { } member ? Module(member, input) : null;
         }
         if (method.Name is "MoveToOuterDisposeScope" or "DetachFromDisposeScope" or "contiguous" or "alias" or "clone" or "detach"
-            or "to_type" or "type" or "to" or "float" or "double" or "half" or "bfloat16" or "cpu" or "cuda")
+            || TensorOperations.IsConversion(method.Name))
             return call.Instance is { } self ? Eval(self) : null;
         bool onTensor = call.Instance is not null && KnownTypes.IsTensor(call.Instance.Type);
         var x = onTensor ? Eval(call.Instance!) : Constants.Argument(call, "input", "x", "left") is { } a ? Eval(a) : null;

@@ -26,6 +26,10 @@ internal static class TensorOperations
         "transpose, squeeze, unsqueeze, contiguous, to_type, to, @float and the other changes of type or device, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
         "add, sub, mul, div, mean, sum and amax over dimensions";
 
+    /// <summary>Tensor methods that change a tensor's type or device, not its values or shape.</summary>
+    public static bool IsConversion(string method)
+        => method is "to_type" or "type" or "to" or "float" or "double" or "half" or "bfloat16" or "cpu" or "cuda";
+
     private static readonly Dictionary<string, string> ActivationKinds = new()
     {
         ["relu"] = "Relu", ["relu6"] = "Hardtanh", ["leaky_relu"] = "LeakyRelu", ["elu"] = "Elu", ["gelu"] = "Gelu", ["silu"] = "Silu",
@@ -142,7 +146,7 @@ internal static class TensorOperations
                 return x is null || a.Get("dim") is not { } ud ? Unknown(out reason, name) : $"{Ops}.Unsqueeze({x}, {ud})";
             case "squeeze":
                 return x is null ? Unknown(out reason, name) : $"{Ops}.Squeeze({x}, {a.Get("dim") ?? "null"})";
-            case "to_type" or "type" or "to" or "float" or "double" or "half" or "bfloat16" or "cpu" or "cuda" when onTensor && KnownTypes.IsTensor(call.Type):
+            case var conversion when onTensor && IsConversion(conversion) && KnownTypes.IsTensor(call.Type):
             {
                 // Re-issued inside a lambda with its own arguments, named, so the receiver is computed once.
                 var given = call.Arguments.Where(g => g.ArgumentKind != ArgumentKind.DefaultValue && g.Parameter is not null)
