@@ -166,6 +166,8 @@ internal sealed class StaticShapes
                     ? Join(x, Eval(other), call) : x;
             case "cat" or "concat" or "concatenate":
                 return Concat(call);
+            case "pad" or "interpolate" or "upsample" or "upsample_nearest" or "upsample_bilinear" when !onTensor:
+                return ChannelsOnly(x);
             default:
                 return null;
         }
@@ -221,10 +223,19 @@ internal sealed class StaticShapes
                 return Flatten(x, Constants.Long(Constants.Argument(factory, "start_dim", "startDim")) ?? 1, Constants.Long(Constants.Argument(factory, "end_dim", "endDim")) ?? -1);
             case "Sequential":
                 return Sequential(factory, x, label);
+            case "ZeroPad2d" or "ConstantPad1d" or "ConstantPad2d" or "ReflectionPad1d" or "ReflectionPad2d" or "ReplicationPad1d" or "ReplicationPad2d" or "Upsample":
+                return ChannelsOnly(x);
             default:
                 return null;
         }
     }
+
+    /// <summary>
+    /// After padding or resizing: the channels and the rank stay, the positions change (followed no further; the
+    /// run-time conversion checks them).
+    /// </summary>
+    private static Shape? ChannelsOnly(Shape? x)
+        => x?.Dims is { Length: > 1 } dims ? new Shape(new[] { dims[0] }.Concat(Enumerable.Repeat((long?)null, dims.Length - 1)).ToArray(), null) : null;
 
     private Shape? Sequential(IInvocationOperation factory, Shape? x, string label)
     {

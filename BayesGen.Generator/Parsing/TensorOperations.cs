@@ -24,7 +24,7 @@ internal static class TensorOperations
         "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid, clamp, clamp_min, clamp_max, clip (and their in-place forms), glu, " +
         "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, flatten, view, reshape, permute, " +
         "transpose, squeeze, unsqueeze, contiguous, to_type, to, @float and the other changes of type or device, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
-        "add, sub, mul, div, mean, sum and amax over dimensions";
+        "add, sub, mul, div, mean, sum and amax over dimensions, pad, interpolate, upsample, upsample_nearest, upsample_bilinear";
 
     /// <summary>Tensor methods that change a tensor's type or device, not its values or shape.</summary>
     public static bool IsConversion(string method)
@@ -116,6 +116,31 @@ internal static class TensorOperations
                 if (x is null || size is null) return Unknown(out reason, name);
                 string pool = baseName.Contains("max") ? "AdaptiveMaxPool" : "AdaptiveAvgPool";
                 return $"{Ops}.{pool}({x}, {(baseName.EndsWith("1d", System.StringComparison.Ordinal) ? 1 : 2)}, {SizeList(size)}!)";
+            }
+            case "pad" when !onTensor:
+            {
+                var pads = a.Get("pad");
+                if (x is null || pads is null) return Unknown(out reason, name);
+                if (a.IsSpan("pad")) pads = $"({pads}).ToArray()";
+                return $"{Ops}.Pad({x}, {pads}, {a.Get("mode") ?? "global::TorchSharp.PaddingModes.Constant"}, {a.Number("value") ?? "0d"})";
+            }
+            case "interpolate" when !onTensor:
+            {
+                if (a.IsExplicit("antialias") && a.Get("antialias") != "false") return Refuse(out reason, "interpolate with antialiasing");
+                if (x is null) return Unknown(out reason, name);
+                return $"{Ops}.Interpolate({x}, {a.Get("size") ?? "null"}, {a.Get("scale_factor") ?? "null"}, {a.Get("mode") ?? "global::TorchSharp.torch.InterpolationMode.Nearest"}, " +
+                       $"{a.Get("align_corners") ?? "null"}, {a.Get("recompute_scale_factor") ?? "false"})";
+            }
+            case "upsample" or "upsample_nearest" or "upsample_bilinear" when !onTensor:
+            {
+                if (x is null) return Unknown(out reason, name);
+                string mode = baseName switch
+                {
+                    "upsample" => a.Get("mode") ?? "global::TorchSharp.torch.UpsampleMode.Nearest",
+                    "upsample_nearest" => "global::TorchSharp.torch.UpsampleMode.Nearest",
+                    _ => "global::TorchSharp.torch.UpsampleMode.Bilinear",
+                };
+                return $"{Ops}.Upsample({x}, {a.Get("size") ?? "null"}, {a.Get("scale_factor") ?? "null"}, {mode}, {a.Get("align_corners") ?? "false"})";
             }
             case "glu":
                 return x is null ? Unknown(out reason, name) : $"{Ops}.Glu({x}, {a.Get("dim") ?? "-1L"})";

@@ -502,8 +502,13 @@ public sealed class ChannelSpaces
                 }
                 case ActivationOp or DropoutOp or ScalarOp:
                     return x;
-                case PoolOp or AdaptivePoolOp:
+                case PoolOp or AdaptivePoolOp or ResizeOp:
                     if (x is { Axis: 1 }) return x;
+                    Pin(x);
+                    return null;
+                case PadOp pad:
+                    // Padding acts on positions; the units it keeps apart are those of an axis it does not pad.
+                    if (x is { } padded && !pad.IsPadded(padded.Axis, Shape(node.Inputs[0]).Length)) return x;
                     Pin(x);
                     return null;
                 case FlattenOp f:

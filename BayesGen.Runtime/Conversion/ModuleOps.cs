@@ -14,7 +14,8 @@ internal static class ModuleOps
     /// <summary>The modules this table knows, for messages.</summary>
     public const string Supported =
         "ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, " +
-        "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU";
+        "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU, " +
+        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample";
 
     /// <summary>
     /// The operation <paramref name="module"/> computes and whether it works in place; (null, false) for
@@ -56,6 +57,11 @@ internal static class ModuleOps
         SELU m => (new ActivationOp(ActivationKind.Selu), m.inplace),
         CELU m => (new ActivationOp(ActivationKind.Celu, m.alpha), m.inplace),
         GLU m => (new GluSpec(m.dim), false),
+        ZeroPad2d or ConstantPad1d or ConstantPad2d => (new PadOp(((PadBase)module).padding, PadMode.Constant, ((PadBase)module).value), false),
+        ReflectionPad1d or ReflectionPad2d => (new PadOp(((PadBase)module).padding, PadMode.Reflect), false),
+        ReplicationPad1d or ReplicationPad2d => (new PadOp(((PadBase)module).padding, PadMode.Replicate), false),
+        Upsample m => (new UpsampleSpec(m.size.IsEmpty ? null : m.size.ToArray(), m.scale_factor.IsEmpty ? null : m.scale_factor.ToArray(), m.mode,
+            m.align_corners, m.recompute_scale_factor ?? false), false),
         _ => null,
     };
 
@@ -96,4 +102,10 @@ internal sealed record GluSpec(long Dim) : GraphOp
 internal sealed record FlattenSpec(long Start, long End) : GraphOp
 {
     public override string Name => "flatten";
+}
+
+/// <summary>An Upsample module's settings as written, resolved to a <see cref="ResizeOp"/> against the input when it runs.</summary>
+internal sealed record UpsampleSpec(long[]? Size, double[]? Scale, UpsampleMode Mode, bool? AlignCorners, bool RecomputeScale) : GraphOp
+{
+    public override string Name => "upsample";
 }

@@ -35,6 +35,10 @@ public sealed class OpModule : nn.Module<Tensor, Tensor>
                 return Ops.Flatten(input, f.Start, f.End);
             case GluSpec g:
                 return Ops.Glu(input, g.Dim);
+            case PadOp p:
+                return Ops.Pad(input, p.Pads, OpKernels.TorchPadding(p.Mode), p.Value);   // checks the rank it pads
+            case UpsampleSpec u:
+                return Ops.Upsample(input, u.Size, u.Scale, u.Mode, u.AlignCorners, u.RecomputeScale);
             case ChannelShuffleOp c:
                 return Ops.ChannelShuffle(input, c.Groups);   // a clear error when the channels do not divide
             case ActivationOp a when InPlace:

@@ -25,13 +25,17 @@ internal static class ArtifactManifest
     /// <summary>Largest window (kernel, stride, padding) a manifest may name.</summary>
     internal const long MaxWindow = 4096;
 
+    /// <summary>Largest resize factor a manifest may name.</summary>
+    internal const double MaxScale = 64;
+
     internal sealed record GatherDto(int Axis, long Of, string? Kept);
 
     internal sealed record NodeDto(string? Op, int[]? Inputs = null, GatherDto?[]? Gathers = null, string? Layer = null,
         double? Alpha = null, double? Beta = null, string? DropoutKind = null, double? P = null,
         long[]? Kernel = null, long[]? Stride = null, long[]? Padding = null, bool? CeilMode = null, bool? CountIncludePad = null,
         long[]? OutputSize = null, int? Start = null, int? End = null, int? Dim = null, int[]? Dims = null, bool? KeepDim = null,
-        string? Kind = null, double? Value = null, bool? ScalarFirst = null, long? Offset = null, long? Length = null, long? Groups = null, long[]? Indices = null);
+        string? Kind = null, double? Value = null, bool? ScalarFirst = null, long? Offset = null, long? Length = null, long? Groups = null, long[]? Indices = null,
+        double[]? Scale = null, bool? AlignCorners = null);
 
     internal sealed record GeometryDto(long[]? Kernel, long[]? Stride, long[]? Padding, long[]? Dilation, long Groups);
 
@@ -82,6 +86,8 @@ internal static class ArtifactManifest
             SliceOp sl => dto with { Dim = sl.Dim, Offset = sl.Start, Length = sl.Length },
             ChannelShuffleOp cs => dto with { Groups = cs.Groups },
             GatherOp g => dto with { Dim = g.Dim, Indices = g.Indices },
+            PadOp p => dto with { Kind = p.Mode.ToString(), Padding = p.Pads, Value = p.Mode == PadMode.Constant ? p.Value : null },
+            ResizeOp r => dto with { Kind = r.Mode.ToString(), OutputSize = r.Size, Scale = r.Scale, AlignCorners = r.Mode == ResizeMode.Linear ? r.AlignCorners : null },
             _ => throw new NotSupportedException($"Operation '{node.Op.Name}' cannot be written."),
         };
     }
@@ -142,6 +148,22 @@ internal static class ArtifactManifest
                 return new ChannelShuffleOp(d.Groups is long groups && groups >= 1 ? groups : throw Bad($"{where} needs a number of groups of 1 or more"));
             case "gather":
                 return new GatherOp(Dim(d.Dim, where), d.Indices is { Length: > 0 } indices && indices.All(i => i >= 0) ? indices : throw Bad($"{where} needs indices of 0 or more"));
+            case "pad":
+            {
+                var mode = Enum<PadMode>(d.Kind, where);
+                var pads = d.Padding is { Length: 2 or 4 } given ? Sizes(given, given.Length, 0, where, "padding") : throw Bad($"{where} needs 2 or 4 paddings");
+                return new PadOp(pads, mode, mode == PadMode.Constant && d.Value is not null ? Finite(d.Value, where, "value") : 0);
+            }
+            case "upsample":
+            {
+                var mode = Enum<ResizeMode>(d.Kind, where);
+                if ((d.OutputSize is null) == (d.Scale is null)) throw Bad($"{where} needs an output size or a scale, not both");
+                var size = d.OutputSize is { Length: 1 or 2 } o ? Sizes(o, o.Length, 1, where, "output size") : d.OutputSize is null ? null : throw Bad($"{where} needs 1 or 2 output sizes");
+                var scale = d.Scale is null ? null
+                    : d.Scale is { Length: 1 or 2 } sc && sc.All(v => double.IsFinite(v) && v > 0 && v <= MaxScale) ? sc
+                    : throw Bad($"{where} needs 1 or 2 scales above 0 and at most {MaxScale}");
+                return new ResizeOp(mode, d.AlignCorners ?? false, size, scale);
+            }
             case "mean" or "sum" or "amax":
                 return new ReduceOp(op switch { "mean" => ReduceKind.Mean, "amax" => ReduceKind.Max, _ => ReduceKind.Sum },
                     d.Dims is { Length: > 0 and <= 8 } r && r.All(x => x >= 1 && x <= 8) ? r : throw Bad($"{where} needs dimensions from 1 to 8"), d.KeepDim ?? false);

@@ -19,7 +19,7 @@ public static class OnnxExport
 
     private const int IrVersion = 8;
     private const int FloatType = 1, Int64Type = 7;
-    private const int AttributeFloat = 1, AttributeInt = 2, AttributeInts = 7;
+    private const int AttributeFloat = 1, AttributeInt = 2, AttributeString = 3, AttributeInts = 7;
 
     /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
     public static void Save(CompressedModel model, string path) => IO.AtomicFile.WriteAllBytes(path, Export(model));
@@ -177,6 +177,8 @@ public static class OnnxExport
                 }
                 case GatherOp g:
                     return Add("Gather", new[] { x, Constant($"n{index}_indices", new long[] { g.Indices.Length }, g.Indices) }, "gather", Attribute("axis", g.Dim));
+                case PadOp p: return Pad(p, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
+                case ResizeOp r: return Resize(r, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
                 default:
                     throw new NotSupportedException($"ONNX export does not handle '{op.Name}'.");
             }
@@ -281,6 +283,45 @@ public static class OnnxExport
             return Add(max ? "MaxPool" : "AveragePool", new[] { x }, a.Name, Attribute("kernel_shape", kernel), Attribute("strides", kernel));
         }
 
+        /// <summary>ONNX's Pad takes every dimension's (begin…, end…); PyTorch's pads are (before, after) pairs from the last dimension.</summary>
+        private string Pad(PadOp p, string x, int index, int rank)
+        {
+            var pads = new long[2 * rank];
+            for (int k = 0; k < p.Dimensions; k++)
+            {
+                pads[rank - 1 - k] = p.Pads[2 * k];
+                pads[2 * rank - 1 - k] = p.Pads[2 * k + 1];
+            }
+            var inputs = new List<string> { x, Constant($"n{index}_pads", new long[] { pads.Length }, pads) };
+            if (p.Mode == PadMode.Constant) inputs.Add(Constant($"n{index}_value", Array.Empty<long>(), new[] { (float)p.Value }));
+            string mode = p.Mode switch { PadMode.Reflect => "reflect", PadMode.Replicate => "edge", _ => "constant" };
+            return Add("Pad", inputs.ToArray(), "pad", Attribute("mode", mode));
+        }
+
+        /// <summary>
+        /// Resize with PyTorch's position mapping: nearest is "asymmetric" with "floor", linear "pytorch_half_pixel" (or
+        /// "align_corners"). A scale goes in as the scales input; an output size as the sizes input, whose batch and channel
+        /// entries are read from the input's own shape (the batch is symbolic).
+        /// </summary>
+        private string Resize(ResizeOp r, string x, int index, int rank)
+        {
+            var attributes = r.Mode == ResizeMode.Nearest
+                ? new[] { Attribute("mode", "nearest"), Attribute("coordinate_transformation_mode", "asymmetric"), Attribute("nearest_mode", "floor") }
+                : new[] { Attribute("mode", "linear"), Attribute("coordinate_transformation_mode", r.AlignCorners ? "align_corners" : "pytorch_half_pixel") };
+            if (r.Scale is not null)
+            {
+                var scales = new[] { 1f, 1f }.Concat(r.Scale.Select(v => (float)v)).ToArray();
+                return Add("Resize", new[] { x, "", Constant($"n{index}_scales", new long[] { rank }, scales) }, "upsample", attributes);
+            }
+            var shape = Add("Shape", new[] { x }, "upsample");
+            var leading = Add("Slice", new[]
+            {
+                shape, Constant($"n{index}_from", new long[] { 1 }, new long[] { 0 }), Constant($"n{index}_to", new long[] { 1 }, new long[] { 2 }),
+            }, "upsample");
+            var sizes = Add("Concat", new[] { leading, Constant($"n{index}_sizes", new long[] { r.Size!.Length }, r.Size) }, "upsample", Attribute("axis", 0));
+            return Add("Resize", new[] { x, "", "", sizes }, "upsample", attributes);
+        }
+
         private string Reshape(string x, long[] shape)
         {
             var target = new long[] { 0 }.Concat(shape.Skip(1)).ToArray();   // 0 keeps the (symbolic) batch
@@ -343,6 +384,8 @@ public static class OnnxExport
     private static ProtoWriter Attribute(string name, float value) => new ProtoWriter().String(1, name).Float(2, value).Int(20, AttributeFloat);
 
     private static ProtoWriter Attribute(string name, long[] values) => new ProtoWriter().String(1, name).Ints(8, values).Int(20, AttributeInts);
+
+    private static ProtoWriter Attribute(string name, string value) => new ProtoWriter().String(1, name).String(4, value).Int(20, AttributeString);
 
     /// <summary>A float tensor value (−1 for the symbolic batch dimension).</summary>
     private static ProtoWriter ValueInfo(string name, long[] shape)

@@ -35,6 +35,8 @@ internal static class OpKernels
         SliceOp s => inputs[0].narrow(s.Dim, s.Start, s.Length),
         ChannelShuffleOp c => ChannelShuffle(inputs[0], c.Groups),
         GatherOp g => Gather(inputs[0], g),
+        PadOp p => Pad(p, inputs[0]),
+        ResizeOp r => Resize(r, inputs[0]),
         _ => throw new NotSupportedException($"'{op.Name}' is not a parameter-free operation; its module computes it."),
     };
 
@@ -56,6 +58,20 @@ internal static class OpKernels
         (_, 1) => F.adaptive_avg_pool1d(x, p.OutputSize[0]),
         _ => F.adaptive_avg_pool2d(x, p.OutputSize),
     };
+
+    /// <summary>Padding as LibTorch's <c>pad</c> computes it.</summary>
+    public static Tensor Pad(PadOp p, Tensor x)
+        => F.pad(x, p.Pads, TorchPadding(p.Mode), p.Value);
+
+    /// <summary>TorchSharp's name for a padding mode.</summary>
+    public static PaddingModes TorchPadding(PadMode mode) => mode switch { PadMode.Reflect => PaddingModes.Reflect, PadMode.Replicate => PaddingModes.Replicate, _ => PaddingModes.Constant };
+
+    /// <summary>Resizing as LibTorch's <c>interpolate</c> computes it (the scale, when given, maps positions).</summary>
+    public static Tensor Resize(ResizeOp r, Tensor x)
+    {
+        var mode = r.Mode == ResizeMode.Nearest ? InterpolationMode.Nearest : r.Dimensions == 1 ? InterpolationMode.Linear : InterpolationMode.Bilinear;
+        return F.interpolate(x, r.Size, r.Scale, mode, r.Mode == ResizeMode.Nearest ? null : r.AlignCorners);
+    }
 
     private static Tensor Gather(Tensor x, GatherOp g)
     {

@@ -57,6 +57,87 @@ public static class Ops
     }
 
     /// <summary>
+    /// <c>pad(x, pads, mode, value)</c> and the padding modules: (before, after) pairs from the last dimension backwards.
+    /// Padding that reaches the channels or the batch, or pads circularly or by a negative amount (a crop), is computed
+    /// but cannot be recorded.
+    /// </summary>
+    public static Tensor Pad(Tensor x, long[] pads, PaddingModes mode = PaddingModes.Constant, double value = 0)
+    {
+        int rank = (int)x.dim();
+        string? refusal = mode == PaddingModes.Circular ? "pads circularly, which BayesGen does not deploy (use reflect, replicate or a constant)"
+            : pads.Length is not (2 or 4) || pads.Length / 2 > rank - 2 ? $"pads {pads.Length / 2} dimension(s) of [{string.Join(", ", x.shape)}]; BayesGen follows padding of the last one or two dimensions after the channels"
+            : pads.Any(p => p < 0) ? $"pads by a negative amount ({string.Join(", ", pads)}), which crops; use narrow or a slice"
+            : null;
+        if (refusal is not null) return Failed(nn.functional.pad(x, pads, mode, value), "forward " + refusal + ".");
+        var op = new PadOp(pads, mode switch { PaddingModes.Reflect => PadMode.Reflect, PaddingModes.Replicate => PadMode.Replicate, _ => PadMode.Constant },
+            mode == PaddingModes.Zeros ? 0 : value);
+        return Recorded(op, OpKernels.Pad(op, x), x);
+    }
+
+    /// <summary><c>pad(x, (left, right))</c>.</summary>
+    public static Tensor Pad(Tensor x, (long, long) pads, PaddingModes mode = PaddingModes.Constant, double value = 0)
+        => Pad(x, new[] { pads.Item1, pads.Item2 }, mode, value);
+
+    /// <summary><c>pad(x, (left, right, top, bottom))</c>.</summary>
+    public static Tensor Pad(Tensor x, (long, long, long, long) pads, PaddingModes mode = PaddingModes.Constant, double value = 0)
+        => Pad(x, new[] { pads.Item1, pads.Item2, pads.Item3, pads.Item4 }, mode, value);
+
+    /// <summary>
+    /// <c>pad(x, n)</c>: every side of the dimensions TorchSharp pads for a single size, read from what it computes (the
+    /// trailing dimensions that grow by 2n), so that the record is what TorchSharp does.
+    /// </summary>
+    public static Tensor Pad(Tensor x, long pad, PaddingModes mode = PaddingModes.Constant, double value = 0)
+    {
+        using var padded = nn.functional.pad(x, pad, mode, value);
+        int grown = 0;
+        for (int d = (int)x.dim() - 1; d >= 0 && padded.shape[d] == x.shape[d] + 2 * pad; d--) grown++;
+        return Pad(x, Enumerable.Repeat(pad, 2 * Math.Max(1, pad == 0 ? Math.Min(2, (int)x.dim() - 2) : grown)).ToArray(), mode, value);
+    }
+
+    /// <summary>
+    /// <c>interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor)</c> and the <c>Upsample</c>
+    /// module, over the one or two dimensions after the channels. Nearest, linear and bilinear are recorded; with
+    /// <paramref name="recomputeScale"/> PyTorch maps positions by the sizes, so the output size is recorded.
+    /// </summary>
+    public static Tensor Interpolate(Tensor x, long[]? size = null, double[]? scale = null, InterpolationMode mode = InterpolationMode.Nearest,
+        bool? alignCorners = null, bool recomputeScale = false)
+    {
+        var result = nn.functional.interpolate(x, size, scale, mode, alignCorners, recomputeScale);
+        var tracer = GraphTracer.Current;
+        if (tracer is null) return result;
+        int dims = (int)x.dim() - 2;
+        ResizeMode? kind = (mode, dims) switch
+        {
+            (InterpolationMode.Nearest, 1 or 2) => ResizeMode.Nearest,
+            (InterpolationMode.Linear, 1) or (InterpolationMode.Bilinear, 2) => ResizeMode.Linear,
+            _ => null,
+        };
+        if (kind is null)
+        {
+            tracer.Fail($"forward interpolates [{string.Join(", ", x.shape)}] with {mode}; BayesGen records nearest, linear (one dimension) and bilinear (two dimensions) resizing.");
+            return result;
+        }
+        var outputSize = result.shape.Skip(2).ToArray();
+        var op = size is not null || recomputeScale
+            ? new ResizeOp(kind.Value, alignCorners ?? false, outputSize, null)
+            : new ResizeOp(kind.Value, alignCorners ?? false, null, scale!.Length == 1 ? Enumerable.Repeat(scale[0], dims).ToArray() : scale);
+        tracer.Record(op, result, x);
+        return result;
+    }
+
+    /// <summary><c>upsample(x, size, scale_factor, mode, align_corners)</c> and the <c>Upsample</c> module.</summary>
+    public static Tensor Upsample(Tensor x, long[]? size = null, double[]? scale = null, UpsampleMode mode = UpsampleMode.Nearest,
+        bool? alignCorners = null, bool recomputeScale = false)
+        => Interpolate(x, size, scale, mode switch
+        {
+            UpsampleMode.Linear => InterpolationMode.Linear,
+            UpsampleMode.Bilinear => InterpolationMode.Bilinear,
+            UpsampleMode.Bicubic => InterpolationMode.Bicubic,
+            UpsampleMode.Trilinear => InterpolationMode.Trilinear,
+            _ => InterpolationMode.Nearest,
+        }, mode == UpsampleMode.Nearest ? null : alignCorners, recomputeScale);
+
+    /// <summary>
     /// <c>glu(x, dim)</c>: the first half of dimension <paramref name="dim"/> times the sigmoid of the second, recorded as
     /// the two slices, the sigmoid and the product it is.
     /// </summary>

@@ -201,6 +201,43 @@ public sealed class ArtifactFormatTests
     }
 
     [Fact]
+    public void Padding_and_resizing_round_trip_and_damaged_ones_are_refused_by_name()
+    {
+        using var model = new Generated.Resampling.StyleTransferNet.Bayesian(new Generated.Resampling.StyleTransferNet(), Support.BayesianSetup.Seeded(5));
+        model.eval();
+        using var masks = model.ComputeMasks();
+        var compressed = CompressedModel.From(model, NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled));
+        using var stream = new MemoryStream();
+        ArtifactFormat.Write(compressed, stream);
+        var bytes = stream.ToArray();
+        var read = Read(bytes);
+        Assert.Equal(compressed.Graph.Nodes.Select(n => n.Op), read.Graph.Nodes.Select(n => n.Op));
+        Assert.Equal(new[] { BayesGen.Graph.PadMode.Reflect, BayesGen.Graph.PadMode.Constant, BayesGen.Graph.PadMode.Replicate, BayesGen.Graph.PadMode.Constant },
+            read.Graph.Nodes.Select(n => n.Op).OfType<BayesGen.Graph.PadOp>().Select(p => p.Mode));
+        Assert.Equal(0.5, read.Graph.Nodes.Select(n => n.Op).OfType<BayesGen.Graph.PadOp>().Last().Value);
+        Assert.Equal(new[] { 2.0, 2.0 }, Assert.Single(read.Graph.Nodes.Select(n => n.Op).OfType<BayesGen.Graph.ResizeOp>()).Scale);
+
+        foreach (var (edit, expected) in new (Func<string, string>, string)[]
+        {
+            (m => m.Replace("\"kind\":\"Reflect\"", "\"kind\":\"Circular\""), "unknown PadMode 'Circular'"),
+            (m => new Regex("\"padding\":\\[2,2,2,2\\]").Replace(m, "\"padding\":[16,16,2,2]", 1), "reflection needs each pad below the size it reflects"),
+            (m => new Regex("\"padding\":\\[2,2,2,2\\]").Replace(m, "\"padding\":[2,2,2]", 1), "needs 2 or 4 paddings"),
+            (m => m.Replace("\"scale\":[2,2]", "\"scale\":[-2,2]"), "needs 1 or 2 scales above 0"),
+            (m => m.Replace("\"scale\":[2,2]", "\"scale\":[2,2],\"output_size\":[4,4]"), "an output size or a scale, not both"),
+            (m => m.Replace("\"scale\":[2,2]", "\"scale\":[0.01,0.01]"), "leaves nothing of an input"),
+        })
+        {
+            var damaged = WithManifest(bytes, m =>
+            {
+                var changed = edit(m);
+                Assert.NotEqual(m, changed);
+                return changed;
+            });
+            Assert.Contains(expected, Assert.Throws<InvalidDataException>(() => Read(damaged)).Message);
+        }
+    }
+
+    [Fact]
     public void Absurd_dimensions_fail_before_any_large_allocation()
     {
         var bytes = WithManifest(Sample.Value.Bytes, manifest => manifest.Replace("\"weight_shape\":[10,", "\"weight_shape\":[16000000,"));

@@ -234,3 +234,60 @@ public partial class NullConditionalResNet : Module<Tensor, Tensor>
         return fc.call(F.adaptive_avg_pool2d(x, 1).flatten(1));
     }
 }
+
+/// <summary>An encoder that is itself an annotated network, reused as the body of a classifier (a pretrained encoder's usual shape).</summary>
+[GroupNJ]
+[InputShape(16)]
+public partial class EncoderNet : Module<Tensor, Tensor>
+{
+    private readonly Linear fc1 = Linear(16, 12);
+    private readonly Linear fc2 = Linear(12, 8);
+
+    public EncoderNet() : base(nameof(EncoderNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x) => F.relu(fc2.call(F.relu(fc1.call(x))));
+}
+
+/// <summary>A classifier holding an annotated network as its encoder: the encoder's layers are Bayesian too, under its member's name.</summary>
+[GroupNJ]
+[InputShape(16)]
+public partial class EncoderClassifier : Module<Tensor, Tensor>
+{
+    private readonly EncoderNet encoder = new();
+    private readonly Linear head = Linear(8, 3);
+
+    public EncoderClassifier() : base(nameof(EncoderClassifier)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x) => head.call(encoder.call(x));
+}
+
+/// <summary>Features from a List of modules made in a loop and passed to Sequential as an array; forward in its own dispose scope.</summary>
+[GroupNJ]
+[InputShape(1, 12, 12)]
+public partial class ListBuiltNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential features;
+    private readonly Module<Tensor, Tensor> classifier;
+
+    public ListBuiltNet(int width = 8) : base(nameof(ListBuiltNet))
+    {
+        var layers = new List<Module<Tensor, Tensor>>();
+        int cin = 1;
+        foreach (var cout in new[] { width, width * 2 })
+        {
+            layers.Add(Conv2d(cin, cout, 3, padding: 1));
+            layers.Add(ReLU(inplace: true));
+            layers.Add(MaxPool2d(2));
+            cin = cout;
+        }
+        features = Sequential(layers.ToArray());
+        classifier = Sequential(Flatten(), Dropout(p: 0.5), Linear(width * 2 * 3 * 3, 10));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        return classifier.call(features.call(x)).MoveToOuterDisposeScope();
+    }
+}

@@ -3,6 +3,7 @@ using BayesGen.Deployment;
 using BayesGen.Layers;
 using BayesGen.Tests.Generated.Classic;
 using BayesGen.Tests.Generated.Everyday;
+using BayesGen.Tests.Generated.Resampling;
 using BayesGen.Tests.Generated.UserStyle;
 using BayesGen.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
@@ -81,6 +82,11 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["ShapeCheckNet"] = Of(() => new ShapeCheckNet(), (p, o) => new ShapeCheckNet.Bayesian(p, o), ShapeCheckNet.Compressed.From, ShapeCheckNet.Compressed.Load, 1, 28, 28),
         ["ConvertingNet"] = Of(() => new ConvertingNet(), (p, o) => new ConvertingNet.Bayesian(p, o), ConvertingNet.Compressed.From, ConvertingNet.Compressed.Load, 1, 28, 28),
         ["NullConditionalResNet"] = Of(() => new NullConditionalResNet(), (p, o) => new NullConditionalResNet.Bayesian(p, o), NullConditionalResNet.Compressed.From, NullConditionalResNet.Compressed.Load, 3, 16, 16),
+        ["EncoderClassifier"] = Of(() => new EncoderClassifier(), (p, o) => new EncoderClassifier.Bayesian(p, o), EncoderClassifier.Compressed.From, EncoderClassifier.Compressed.Load, 16),
+        ["ListBuiltNet"] = Of(() => new ListBuiltNet(), (p, o) => new ListBuiltNet.Bayesian(p, o), ListBuiltNet.Compressed.From, ListBuiltNet.Compressed.Load, 1, 12, 12),
+        ["UNetStyleNet"] = Of(() => new UNetStyleNet(), (p, o) => new UNetStyleNet.Bayesian(p, o), UNetStyleNet.Compressed.From, UNetStyleNet.Compressed.Load, 1, 16, 16),
+        ["StyleTransferNet"] = Of(() => new StyleTransferNet(), (p, o) => new StyleTransferNet.Bayesian(p, o), StyleTransferNet.Compressed.From, StyleTransferNet.Compressed.Load, 3, 16, 16),
+        ["SignalResamplingNet"] = Of(() => new SignalResamplingNet(), (p, o) => new SignalResamplingNet.Bayesian(p, o), SignalResamplingNet.Compressed.From, SignalResamplingNet.Compressed.Load, 2, 32),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);
@@ -109,7 +115,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         using var actual = deployed.forward(x);
         AssertClose(expected, actual, name);
         // BatchNorms after a layer are folded into its weights by default; unfolded, the same outputs.
-        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet" or "NamedArgumentsNet" or "ConvBlockFactoryNet" or "LocalFunctionNet" or "NullConditionalResNet", deployed.FoldableBatchNorms > 0);
+        Assert.Equal(name is "VggStyleNet" or "M5StyleNet" or "ResNetStyleNet" or "MobileNetStyleNet" or "BottleneckResNet" or "InvertedResidualNet" or "TupleListNet" or "TupleArgsNet" or "ShuffleNetV2Style" or "ShuffleNetV1Style" or "StochasticDepthNet" or "NamedArgumentsNet" or "ConvBlockFactoryNet" or "LocalFunctionNet" or "NullConditionalResNet" or "UNetStyleNet", deployed.FoldableBatchNorms > 0);
         deployed.FoldBatchNorm = false;
         using (var unfolded = deployed.forward(x)) AssertClose(expected, unfolded, name + " (BatchNorm not folded)");
         deployed.FoldBatchNorm = true;

@@ -313,6 +313,30 @@ public class DiagnosticTests
         """, checkGeneratedSources: false);
 
     [Fact]
+    public Task Padding_and_resizing_are_recorded_and_antialiasing_or_other_modules_are_not() => Expect("""
+        [GroupNJ]
+        [InputShape(2, 8, 8)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Module<Tensor, Tensor> pad = ReflectionPad2d(1);
+            private readonly Conv2d conv = Conv2d(2, 4, 3);
+            private readonly Upsample up = Upsample(scale_factor: new[] { 2.0, 2.0 }, mode: UpsampleMode.Bilinear);
+            private readonly Sequential tail = Sequential(ZeroPad2d((0, 1, 0, 1)), Conv2d(4, 4, 2), ReplicationPad2d(1));
+            private readonly Module<Tensor, Tensor> act = {|BG0007:PReLU(4)|};
+            private readonly Linear fc = Linear(4, 2);
+            public Net() : base("Net") => RegisterComponents();
+            public override Tensor forward(Tensor x)
+            {
+                x = tail.call(up.call(conv.call(pad.call(x))));
+                x = nn.functional.pad(x, new long[] { 1, 1 }, PaddingModes.Constant, 0.5);
+                x = nn.functional.interpolate(x, size: new long[] { 8, 8 }, mode: InterpolationMode.Nearest);
+                x = {|BG0010:nn.functional.interpolate(x, scale_factor: new[] { 0.5, 0.5 }, mode: InterpolationMode.Bilinear, antialias: true)|};
+                return fc.call(act.call(x).mean(new long[] { 2, 3 }));
+            }
+        }
+        """, checkGeneratedSources: false);
+
+    [Fact]
     public Task Operations_that_run_only_while_training_need_no_recording() => Expect("""
         [GroupNJ]
         public partial class Net : Module<Tensor, Tensor>
