@@ -151,7 +151,7 @@ internal sealed class StaticShapes
         switch (name)
         {
             case "relu" or "relu6" or "leaky_relu" or "elu" or "gelu" or "silu" or "softplus" or "hardswish" or "hardsigmoid" or "hardtanh" or "mish"
-                or "tanh" or "sigmoid" or "clamp" or "clip" or "clamp_min" or "clamp_max" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle" or "selu" or "celu":
+                or "tanh" or "sigmoid" or "clamp" or "clip" or "clamp_min" or "clamp_max" or "dropout" or "dropout1d" or "dropout2d" or "alpha_dropout" or "softmax" or "log_softmax" or "channel_shuffle" or "selu" or "celu" or "local_response_norm":
                 return x;
             case "flatten":
                 return Flatten(x, Constants.Long(Constants.Argument(call, "start_dim")) ?? 0, Constants.Long(Constants.Argument(call, "end_dim")) ?? -1);
@@ -211,7 +211,8 @@ internal sealed class StaticShapes
                 return x;
             }
             case "ReLU" or "ReLU6" or "LeakyReLU" or "ELU" or "GELU" or "SiLU" or "Softplus" or "Hardswish" or "Hardsigmoid" or "Hardtanh" or "Mish"
-                or "Tanh" or "Sigmoid" or "Dropout" or "Dropout1d" or "Dropout2d" or "AlphaDropout" or "Identity" or "Softmax" or "LogSoftmax" or "ChannelShuffle" or "SELU" or "CELU":
+                or "Tanh" or "Sigmoid" or "Dropout" or "Dropout1d" or "Dropout2d" or "AlphaDropout" or "Identity" or "Softmax" or "LogSoftmax" or "ChannelShuffle" or "SELU" or "CELU"
+                or "LocalResponseNorm" or "Softmax2d":
                 return x;
             case "MaxPool1d" or "AvgPool1d":
                 return Pool(x, factory, 1);

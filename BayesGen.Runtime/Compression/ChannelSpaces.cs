@@ -521,6 +521,10 @@ public sealed class ChannelSpaces
                     return (sx.Space, sx.Axis - (q.Dim < sx.Axis ? 1 : 0));
                 case PermuteOp p:
                     return x is { } px ? (px.Space, Array.IndexOf(p.Dims, px.Axis)) : null;
+                case LocalResponseNormOp:
+                    // Each channel is divided by its neighbours' energy: the channels' units cannot go one by one.
+                    Pin(x);
+                    return x;
                 case SoftmaxOp sm:
                     if (x is { } smx && sm.Dim == smx.Axis) Pin(x);
                     return x;

@@ -15,7 +15,7 @@ internal static class ModuleOps
     public const string Supported =
         "ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, " +
         "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU, " +
-        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample";
+        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample, LocalResponseNorm, Softmax2d";
 
     /// <summary>
     /// The operation <paramref name="module"/> computes and whether it works in place; (null, false) for
@@ -60,6 +60,8 @@ internal static class ModuleOps
         ZeroPad2d or ConstantPad1d or ConstantPad2d => (new PadOp(((PadBase)module).padding, PadMode.Constant, ((PadBase)module).value), false),
         ReflectionPad1d or ReflectionPad2d => (new PadOp(((PadBase)module).padding, PadMode.Reflect), false),
         ReplicationPad1d or ReplicationPad2d => (new PadOp(((PadBase)module).padding, PadMode.Replicate), false),
+        LocalResponseNorm m => (new LocalResponseNormOp(m.size, m.alpha, m.beta, m.k), false),
+        Softmax2d => (new SoftmaxSpec(-3), false),
         Upsample m => (new UpsampleSpec(m.size.IsEmpty ? null : m.size.ToArray(), m.scale_factor.IsEmpty ? null : m.scale_factor.ToArray(), m.mode,
             m.align_corners, m.recompute_scale_factor ?? false), false),
         _ => null,
@@ -108,4 +110,10 @@ internal sealed record FlattenSpec(long Start, long End) : GraphOp
 internal sealed record UpsampleSpec(long[]? Size, double[]? Scale, UpsampleMode Mode, bool? AlignCorners, bool RecomputeScale) : GraphOp
 {
     public override string Name => "upsample";
+}
+
+/// <summary>A softmax over a dimension counted from the end (Softmax2d: the channels, −3), resolved against the input when it runs.</summary>
+internal sealed record SoftmaxSpec(long Dim) : GraphOp
+{
+    public override string Name => "softmax";
 }

@@ -37,6 +37,10 @@ public sealed class OpModule : nn.Module<Tensor, Tensor>
                 return Ops.Glu(input, g.Dim);
             case PadOp p:
                 return Ops.Pad(input, p.Pads, OpKernels.TorchPadding(p.Mode), p.Value);   // checks the rank it pads
+            case SoftmaxSpec s:
+                return Ops.Softmax(input, s.Dim, log: false);
+            case LocalResponseNormOp l:
+                return Ops.LocalResponseNorm(input, l.Size, l.Alpha, l.Beta, l.K);   // checks the rank
             case UpsampleSpec u:
                 return Ops.Upsample(input, u.Size, u.Scale, u.Mode, u.AlignCorners, u.RecomputeScale);
             case ChannelShuffleOp c:

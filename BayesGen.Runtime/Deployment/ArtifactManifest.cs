@@ -87,6 +87,7 @@ internal static class ArtifactManifest
             ChannelShuffleOp cs => dto with { Groups = cs.Groups },
             GatherOp g => dto with { Dim = g.Dim, Indices = g.Indices },
             PadOp p => dto with { Kind = p.Mode.ToString(), Padding = p.Pads, Value = p.Mode == PadMode.Constant ? p.Value : null },
+            LocalResponseNormOp l => dto with { Length = l.Size, Alpha = l.Alpha, Beta = l.Beta, Value = l.K },
             ResizeOp r => dto with { Kind = r.Mode.ToString(), OutputSize = r.Size, Scale = r.Scale, AlignCorners = r.Mode == ResizeMode.Linear ? r.AlignCorners : null },
             _ => throw new NotSupportedException($"Operation '{node.Op.Name}' cannot be written."),
         };
@@ -153,6 +154,13 @@ internal static class ArtifactManifest
                 var mode = Enum<PadMode>(d.Kind, where);
                 var pads = d.Padding is { Length: 2 or 4 } given ? Sizes(given, given.Length, 0, where, "padding") : throw Bad($"{where} needs 2 or 4 paddings");
                 return new PadOp(pads, mode, mode == PadMode.Constant && d.Value is not null ? Finite(d.Value, where, "value") : 0);
+            }
+            case "local_response_norm":
+            {
+                long size = d.Length is long n && n >= 1 && n <= MaxWindow ? n : throw Bad($"{where} needs a window of 1 to {MaxWindow} channels");
+                double beta = Finite(d.Beta, where, "beta"), k = Finite(d.Value, where, "k");
+                if (k <= 0 && beta != 0) throw Bad($"{where} needs k above 0 (it is raised to the power β)");
+                return new LocalResponseNormOp(size, Finite(d.Alpha, where, "alpha"), beta, k);
             }
             case "upsample":
             {

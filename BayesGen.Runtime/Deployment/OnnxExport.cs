@@ -178,6 +178,8 @@ public static class OnnxExport
                 case GatherOp g:
                     return Add("Gather", new[] { x, Constant($"n{index}_indices", new long[] { g.Indices.Length }, g.Indices) }, "gather", Attribute("axis", g.Dim));
                 case PadOp p: return Pad(p, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
+                case LocalResponseNormOp l:
+                    return LocalResponseNorm(l, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
                 case ResizeOp r: return Resize(r, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
                 default:
                     throw new NotSupportedException($"ONNX export does not handle '{op.Name}'.");
@@ -320,6 +322,28 @@ public static class OnnxExport
             }, "upsample");
             var sizes = Add("Concat", new[] { leading, Constant($"n{index}_sizes", new long[] { r.Size!.Length }, r.Size) }, "upsample", Attribute("axis", 0));
             return Add("Resize", new[] { x, "", "", sizes }, "upsample", attributes);
+        }
+
+        /// <summary>
+        /// LRN as PyTorch computes it: the squares, with a leading axis added so that the channels are a pooled dimension,
+        /// padded with ⌊size / 2⌋ zeros before and ⌊(size − 1) / 2⌋ after (ONNX's own LRN centres even windows the other
+        /// way), averaged over windows of size channels, then x / (k + α · mean)^β.
+        /// </summary>
+        private string LocalResponseNorm(LocalResponseNormOp l, string x, int index, int rank)
+        {
+            var squares = Add("Mul", new[] { x, x }, "lrn");
+            var lifted = Add("Unsqueeze", new[] { squares, Constant($"n{index}_axes", new long[] { 1 }, new long[] { 1 }) }, "lrn");
+            var pads = new long[2 * (rank + 1)];
+            pads[2] = l.Size / 2;
+            pads[rank + 1 + 2] = (l.Size - 1) / 2;
+            var padded = Add("Pad", new[] { lifted, Constant($"n{index}_pads", new long[] { pads.Length }, pads) }, "lrn", Attribute("mode", "constant"));
+            var window = new long[rank - 1];
+            Array.Fill(window, 1);
+            window[0] = l.Size;
+            var pooled = Add("AveragePool", new[] { padded }, "lrn", Attribute("kernel_shape", window), Attribute("strides", Enumerable.Repeat(1L, rank - 1).ToArray()));
+            var mean = Add("Squeeze", new[] { pooled, Constant($"n{index}_squeeze", new long[] { 1 }, new long[] { 1 }) }, "lrn");
+            var scaled = Add("Add", new[] { Add("Mul", new[] { mean, Scalar("alpha", l.Alpha) }, "lrn"), Scalar("k", l.K) }, "lrn");
+            return Add("Div", new[] { x, Add("Pow", new[] { scaled, Scalar("beta", l.Beta) }, "lrn") }, "lrn");
         }
 
         private string Reshape(string x, long[] shape)

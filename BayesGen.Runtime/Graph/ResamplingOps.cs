@@ -113,3 +113,24 @@ public enum ResizeMode
     /// <summary>Linear on one dimension, bilinear on two.</summary>
     Linear = 1,
 }
+
+/// <summary>
+/// Local response normalisation across channels (AlexNet's and GoogLeNet's original LRN): each value divided by
+/// (k + α · mean of the squares of the <see cref="Size"/> neighbouring channels)^β, the mean over a window that
+/// starts ⌊size / 2⌋ channels before and ends ⌊(size − 1) / 2⌋ after, zeros beyond the ends, as PyTorch computes it.
+/// It mixes the channels, so their units are kept whole.
+/// </summary>
+public sealed record LocalResponseNormOp(long Size, double Alpha = 1e-4, double Beta = 0.75, double K = 1) : GraphOp
+{
+    public override string Name => "local_response_norm";
+
+    public override string Describe() => $"local_response_norm({Size}, α {Alpha:G6}, β {Beta:G6}, k {K:G6})";
+
+    public override long[] InferShape(IReadOnlyList<long[]> inputs)
+    {
+        var x = Single(inputs, Name);
+        if (x.Length < 3) throw Mismatch($"{Describe()} needs channels and positions, not [{string.Join(", ", x)}].");
+        if (Size < 1) throw Mismatch($"{Describe()} needs a window of at least one channel.");
+        return x;
+    }
+}

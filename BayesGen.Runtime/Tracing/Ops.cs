@@ -137,6 +137,15 @@ public static class Ops
             _ => InterpolationMode.Nearest,
         }, mode == UpsampleMode.Nearest ? null : alignCorners, recomputeScale);
 
+    /// <summary><c>local_response_norm(x, size, alpha, beta, k)</c> and the <c>LocalResponseNorm</c> module, across the channels.</summary>
+    public static Tensor LocalResponseNorm(Tensor x, long size, double alpha = 1e-4, double beta = 0.75, double k = 1)
+    {
+        var op = new LocalResponseNormOp(size, alpha, beta, k);
+        if (x.dim() < 3)
+            return Failed(nn.functional.local_response_norm(x, size, alpha, beta, k), $"forward normalises [{string.Join(", ", x.shape)}] across channels without positions; BayesGen records local response normalisation of [N, C, …] with positions.");
+        return Recorded(op, OpKernels.Run(op, new[] { x }, training: false), x);
+    }
+
     /// <summary>
     /// <c>glu(x, dim)</c>: the first half of dimension <paramref name="dim"/> times the sigmoid of the second, recorded as
     /// the two slices, the sigmoid and the product it is.

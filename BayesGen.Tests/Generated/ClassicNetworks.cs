@@ -7,7 +7,8 @@ using F = TorchSharp.torch.nn.functional;
 
 // PyTorch's classic architectures as a .NET user ports them from torchvision: bottleneck blocks with a
 // nullable downsample, inverted residuals with a flag, dense blocks that concatenate in a loop over a
-// ModuleList, and a functional-style LeNet. Each is changed only by `partial` and a prior attribute.
+// ModuleList, a functional-style LeNet, the original AlexNet's and GoogLeNet's local response normalisation, and a
+// segmentation head ending in Softmax2d. Each is changed only by `partial` and a prior attribute.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>torchvision's Bottleneck: 1×1 reduce, 3×3, 1×1 expand (×4), a downsample that may be null, out += identity, forward by ForwardImpl.</summary>
@@ -198,4 +199,47 @@ public partial class FunctionalNet : Module<Tensor, Tensor>
         x = F.relu(fc2.forward(x));
         return F.log_softmax(fc3.forward(x), dim: 1);
     }
+}
+
+/// <summary>
+/// The original AlexNet's and GoogLeNet's stem, small: convolution, ReLU, max pooling and local response normalisation
+/// (the module after conv1, F.local_response_norm after conv2); the normalised channels are kept whole.
+/// </summary>
+[GroupNJ]
+[InputShape(3, 24, 24)]
+public partial class LrnStemNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential stem = Sequential(
+        ("conv1", Conv2d(3, 12, 5, stride: 2, padding: 2)), ("relu1", ReLU(inplace: true)),
+        ("pool1", MaxPool2d(3, stride: 2, padding: 1)), ("lrn1", LocalResponseNorm(5, alpha: 1e-4, beta: 0.75, k: 2)));
+    private readonly Conv2d reduce = Conv2d(12, 8, 1);
+    private readonly Conv2d conv2 = Conv2d(8, 16, 3, padding: 1);
+    private readonly Linear fc1 = Linear(16 * 3 * 3, 24);
+    private readonly Linear fc2 = Linear(24, 5);
+
+    public LrnStemNet() : base(nameof(LrnStemNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = stem.call(x);
+        x = F.relu(conv2.call(F.relu(reduce.call(x))));
+        x = F.max_pool2d(F.local_response_norm(x, size: 4, alpha: 2e-4), 2);
+        x = F.dropout(F.relu(fc1.call(x.flatten(1))), 0.5, training);
+        return fc2.call(x);
+    }
+}
+
+/// <summary>A segmentation head: per-pixel class probabilities over the channels with Softmax2d.</summary>
+[Horseshoe(1e-3)]
+[InputShape(2, 10, 10)]
+public partial class SegmentationHeadNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1 = Conv2d(2, 12, 3, padding: 1);
+    private readonly Conv2d conv2 = Conv2d(12, 12, 3, padding: 1);
+    private readonly Conv2d classes = Conv2d(12, 4, 1);
+    private readonly Softmax2d probabilities = Softmax2d();
+
+    public SegmentationHeadNet() : base(nameof(SegmentationHeadNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x) => probabilities.call(classes.call(F.relu(conv2.call(F.relu(conv1.call(x))))));
 }

@@ -59,7 +59,7 @@ public partial class StyleTransferNet : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>1-D: ConstantPad1d, an asymmetric ReplicationPad1d, F.pad with reflection, a linear Upsample to a size with aligned corners and a linear interpolate.</summary>
+/// <summary>1-D: ConstantPad1d, local response normalisation, an asymmetric ReplicationPad1d, F.pad with reflection, a linear Upsample to a size with aligned corners and a linear interpolate.</summary>
 [GroupNJ]
 [InputShape(2, 32)]
 public partial class SignalResamplingNet : Module<Tensor, Tensor>
@@ -76,7 +76,7 @@ public partial class SignalResamplingNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        x = F.relu(conv1.call(pad1.call(x)));
+        x = F.local_response_norm(F.relu(conv1.call(pad1.call(x))), 3);
         x = F.relu(conv2.call(pad2.call(x)));
         x = F.relu(conv3.call(F.pad(x, (1, 1), PaddingModes.Reflect)));
         x = F.interpolate(stretch.call(x), size: new long[] { 32 }, mode: InterpolationMode.Linear);

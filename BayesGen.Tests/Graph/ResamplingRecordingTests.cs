@@ -13,7 +13,8 @@ using F = TorchSharp.torch.nn.functional;
 namespace BayesGen.Tests.Graph;
 
 /// <summary>
-/// Padding and resizing (the padding modules, <c>Upsample</c>, <c>pad</c>, <c>interpolate</c>): the Bayesian model's
+/// Padding and resizing (the padding modules, <c>Upsample</c>, <c>pad</c>, <c>interpolate</c>), local response
+/// normalisation and Softmax2d: the Bayesian model's
 /// counterpart of each module computes exactly what TorchSharp's module computes, the recorded operation replays it,
 /// the shape it infers is the one LibTorch produces, and what cannot be deployed is refused by name.
 /// </summary>
@@ -36,6 +37,9 @@ public class ResamplingRecordingTests
         ["Upsample ×1.5×2 bilinear"] = (() => nn.Upsample(scale_factor: new[] { 1.5, 2.0 }, mode: UpsampleMode.Bilinear, align_corners: false), new long[] { 2, 3, 4, 5 }),
         ["Upsample ×2 bilinear, corners"] = (() => nn.Upsample(scale_factor: new[] { 2.0, 2.0 }, mode: UpsampleMode.Bilinear, align_corners: true), new long[] { 2, 3, 4, 5 }),
         ["Upsample ×2.5 bilinear, recomputed"] = (() => nn.Upsample(scale_factor: new[] { 2.5, 2.5 }, mode: UpsampleMode.Bilinear, align_corners: false, recompute_scale_factor: true), new long[] { 2, 3, 3, 5 }),
+        ["LocalResponseNorm(5)"] = (() => nn.LocalResponseNorm(5, alpha: 1e-3, beta: 0.75, k: 2), new long[] { 2, 7, 5, 6 }),
+        ["LocalResponseNorm(4) on 1-D"] = (() => nn.LocalResponseNorm(4), new long[] { 2, 6, 9 }),
+        ["Softmax2d"] = (() => nn.Softmax2d(), new long[] { 2, 3, 5, 6 }),
         ["Upsample to 11 linear, corners"] = (() => nn.Upsample(size: new long[] { 11 }, mode: UpsampleMode.Linear, align_corners: true), new long[] { 2, 3, 7 }),
     };
 
@@ -148,6 +152,29 @@ public class ResamplingRecordingTests
         Assert.True(tokenSpaces.IsPinned(tokenSpaces.UnitsOf(1)!.Value.Space));
         Assert.All(tokenSpaces.KeptAt(1)!, Assert.True);
         Assert.Null(tokenSpaces.UnitsOf(2));
+    }
+
+    [Fact]
+    public void Local_response_normalisation_keeps_the_channels_it_mixes()
+    {
+        var layers = new Dictionary<string, LayerUnits>
+        {
+            ["conv"] = new(LayerKind.Conv2d, 3, 4, 1, new[] { true, false, true, false }),
+            ["fc"] = new(LayerKind.Linear, 4, 2, 1, Enumerable.Repeat(true, 4).ToArray()),
+        };
+        var graph = new NetworkGraph(new GraphNode[]
+        {
+            new(new InputOp(), Array.Empty<int>(), new long[] { 1, 3, 5, 5 }),
+            new(new LayerOp("conv"), new[] { 0 }, new long[] { 1, 4, 5, 5 }),
+            new(new LocalResponseNormOp(3), new[] { 1 }, new long[] { 1, 4, 5, 5 }),
+            new(new AdaptivePoolOp(new long[] { 1, 1 }), new[] { 2 }, new long[] { 1, 4, 1, 1 }),
+            new(new FlattenOp(1, 3), new[] { 3 }, new long[] { 1, 4 }),
+            new(new LayerOp("fc"), new[] { 4 }, new long[] { 1, 2 }),
+        }, 5);
+        var spaces = ChannelSpaces.Analyze(graph, layers);
+        Assert.True(spaces.IsPinned(spaces.UnitsOf(1)!.Value.Space));
+        Assert.All(spaces.KeptAt(2)!, Assert.True);
+        Assert.All(spaces.LayerInputKept(5, layers["fc"]), Assert.True);
     }
 
     [Theory]
