@@ -88,7 +88,9 @@ public static class Ops
     /// </summary>
     public static Tensor Pad(Tensor x, long pad, PaddingModes mode = PaddingModes.Constant, double value = 0)
     {
-        using var padded = nn.functional.pad(x, pad, mode, value);
+        var padded = nn.functional.pad(x, pad, mode, value);
+        if (GraphTracer.Current is null) return padded;
+        using var _ = padded;
         int grown = 0;
         for (int d = (int)x.dim() - 1; d >= 0 && padded.shape[d] == x.shape[d] + 2 * pad; d--) grown++;
         return Pad(x, Enumerable.Repeat(pad, 2 * Math.Max(1, pad == 0 ? Math.Min(2, (int)x.dim() - 2) : grown)).ToArray(), mode, value);
