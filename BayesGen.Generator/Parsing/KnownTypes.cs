@@ -43,7 +43,7 @@ internal static class KnownTypes
         ["ZeroPad2d"] = ModuleRole.Function, ["ConstantPad1d"] = ModuleRole.Function, ["ConstantPad2d"] = ModuleRole.Function,
         ["ReflectionPad1d"] = ModuleRole.Function, ["ReflectionPad2d"] = ModuleRole.Function, ["ReplicationPad1d"] = ModuleRole.Function,
         ["ReplicationPad2d"] = ModuleRole.Function, ["Upsample"] = ModuleRole.Function,
-        ["LocalResponseNorm"] = ModuleRole.Function, ["Softmax2d"] = ModuleRole.Function,
+        ["LocalResponseNorm"] = ModuleRole.Function, ["Softmax2d"] = ModuleRole.Function, ["PixelShuffle"] = ModuleRole.Function,
     };
 
     /// <summary>The supported module types, for messages.</summary>
@@ -51,7 +51,7 @@ internal static class KnownTypes
         "Linear, Conv1d and Conv2d (made Bayesian), BatchNorm1d, BatchNorm2d, Sequential, ModuleList, ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, " +
         "Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, AlphaDropout, Identity, MaxPool1d, MaxPool2d, " +
         "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU, " +
-        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample, LocalResponseNorm, Softmax2d, and your own Module<Tensor, Tensor> blocks";
+        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample, LocalResponseNorm, Softmax2d, PixelShuffle, and your own Module<Tensor, Tensor> blocks";
 
     /// <summary>Whether the namespace of <paramref name="symbol"/> is exactly the dotted <paramref name="name"/>.</summary>
     public static bool InNamespace(ISymbol symbol, string name)

@@ -24,7 +24,7 @@ internal static class TensorOperations
         "relu, relu6, leaky_relu, elu, gelu, silu, softplus, hardswish, hardsigmoid, hardtanh, mish, selu, celu, tanh, sigmoid, clamp, clamp_min, clamp_max, clip (and their in-place forms), glu, " +
         "dropout, dropout1d, dropout2d, alpha_dropout, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, flatten, view, reshape, permute, " +
         "transpose, squeeze, unsqueeze, contiguous, to_type, to, @float and the other changes of type or device, softmax, log_softmax, cat, chunk, split, narrow, channel_shuffle, +, −, ·, / (between tensors or with a number), " +
-        "add, sub, mul, div, mean, sum and amax over dimensions, pad, interpolate, upsample, upsample_nearest, upsample_bilinear, local_response_norm";
+        "add, sub, mul, div, mean, sum and amax over dimensions, pad, interpolate, upsample, upsample_nearest, upsample_bilinear, local_response_norm, pixel_shuffle";
 
     /// <summary>Tensor methods that change a tensor's type or device, not its values or shape.</summary>
     public static bool IsConversion(string method)
@@ -123,6 +123,12 @@ internal static class TensorOperations
                 if (x is null || pads is null) return Unknown(out reason, name);
                 if (a.IsSpan("pad")) pads = $"({pads}).ToArray()";
                 return $"{Ops}.Pad({x}, {pads}, {a.Get("mode") ?? "global::TorchSharp.PaddingModes.Constant"}, {a.Number("value") ?? "0d"})";
+            }
+            case "pixel_shuffle" when !onTensor:
+            {
+                var factor = a.Get("upscale_factor");
+                if (x is null || factor is null) return Unknown(out reason, name);
+                return $"{Ops}.PixelShuffle({x}, {factor})";
             }
             case "local_response_norm" when !onTensor:
             {

@@ -521,6 +521,10 @@ public sealed class ChannelSpaces
                     return (sx.Space, sx.Axis - (q.Dim < sx.Axis ? 1 : 0));
                 case PermuteOp p:
                     return x is { } px ? (px.Space, Array.IndexOf(p.Dims, px.Axis)) : null;
+                case PixelShuffleOp:
+                    // Its input channels become positions of its output: kept whole, and the output's channels are new.
+                    Pin(x);
+                    return null;
                 case LocalResponseNormOp:
                     // Each channel is divided by its neighbours' energy: the channels' units cannot go one by one.
                     Pin(x);

@@ -15,7 +15,7 @@ internal static class ModuleOps
     public const string Supported =
         "ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Softplus, Hardswish, Hardsigmoid, Hardtanh, Mish, Tanh, Sigmoid, Dropout, Dropout1d, Dropout2d, " +
         "AlphaDropout, Identity, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, Flatten, Softmax, LogSoftmax, ChannelShuffle, SELU, CELU, GLU, " +
-        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample, LocalResponseNorm, Softmax2d";
+        "ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample, LocalResponseNorm, Softmax2d, PixelShuffle";
 
     /// <summary>
     /// The operation <paramref name="module"/> computes and whether it works in place; (null, false) for
@@ -62,6 +62,7 @@ internal static class ModuleOps
         ReplicationPad1d or ReplicationPad2d => (new PadOp(((PadBase)module).padding, PadMode.Replicate), false),
         LocalResponseNorm m => (new LocalResponseNormOp(m.size, m.alpha, m.beta, m.k), false),
         Softmax2d => (new SoftmaxSpec(-3), false),
+        PixelShuffle m => (new PixelShuffleOp(m.upscale_factor), false),
         Upsample m => (new UpsampleSpec(m.size.IsEmpty ? null : m.size.ToArray(), m.scale_factor.IsEmpty ? null : m.scale_factor.ToArray(), m.mode,
             m.align_corners, m.recompute_scale_factor ?? false), false),
         _ => null,

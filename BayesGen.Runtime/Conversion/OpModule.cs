@@ -39,6 +39,8 @@ public sealed class OpModule : nn.Module<Tensor, Tensor>
                 return Ops.Pad(input, p.Pads, OpKernels.TorchPadding(p.Mode), p.Value);   // checks the rank it pads
             case SoftmaxSpec s:
                 return Ops.Softmax(input, s.Dim, log: false);
+            case PixelShuffleOp p:
+                return Ops.PixelShuffle(input, p.Factor);
             case LocalResponseNormOp l:
                 return Ops.LocalResponseNorm(input, l.Size, l.Alpha, l.Beta, l.K);   // checks the rank
             case UpsampleSpec u:

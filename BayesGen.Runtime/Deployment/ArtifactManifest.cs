@@ -35,7 +35,7 @@ internal static class ArtifactManifest
         long[]? Kernel = null, long[]? Stride = null, long[]? Padding = null, bool? CeilMode = null, bool? CountIncludePad = null,
         long[]? OutputSize = null, int? Start = null, int? End = null, int? Dim = null, int[]? Dims = null, bool? KeepDim = null,
         string? Kind = null, double? Value = null, bool? ScalarFirst = null, long? Offset = null, long? Length = null, long? Groups = null, long[]? Indices = null,
-        double[]? Scale = null, bool? AlignCorners = null);
+        double[]? Scale = null, bool? AlignCorners = null, long? Factor = null);
 
     internal sealed record GeometryDto(long[]? Kernel, long[]? Stride, long[]? Padding, long[]? Dilation, long Groups);
 
@@ -87,6 +87,7 @@ internal static class ArtifactManifest
             ChannelShuffleOp cs => dto with { Groups = cs.Groups },
             GatherOp g => dto with { Dim = g.Dim, Indices = g.Indices },
             PadOp p => dto with { Kind = p.Mode.ToString(), Padding = p.Pads, Value = p.Mode == PadMode.Constant ? p.Value : null },
+            PixelShuffleOp p => dto with { Factor = p.Factor },
             LocalResponseNormOp l => dto with { Length = l.Size, Alpha = l.Alpha, Beta = l.Beta, Value = l.K },
             ResizeOp r => dto with { Kind = r.Mode.ToString(), OutputSize = r.Size, Scale = r.Scale, AlignCorners = r.Mode == ResizeMode.Linear ? r.AlignCorners : null },
             _ => throw new NotSupportedException($"Operation '{node.Op.Name}' cannot be written."),
@@ -155,6 +156,8 @@ internal static class ArtifactManifest
                 var pads = d.Padding is { Length: 2 or 4 } given ? Sizes(given, given.Length, 0, where, "padding") : throw Bad($"{where} needs 2 or 4 paddings");
                 return new PadOp(pads, mode, mode == PadMode.Constant && d.Value is not null ? Finite(d.Value, where, "value") : 0);
             }
+            case "pixel_shuffle":
+                return new PixelShuffleOp(d.Factor is long factor && factor >= 1 && factor <= 64 ? factor : throw Bad($"{where} needs an upscale factor from 1 to 64"));
             case "local_response_norm":
             {
                 long size = d.Length is long n && n >= 1 && n <= MaxWindow ? n : throw Bad($"{where} needs a window of 1 to {MaxWindow} channels");

@@ -178,6 +178,8 @@ public static class OnnxExport
                 case GatherOp g:
                     return Add("Gather", new[] { x, Constant($"n{index}_indices", new long[] { g.Indices.Length }, g.Indices) }, "gather", Attribute("axis", g.Dim));
                 case PadOp p: return Pad(p, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
+                case PixelShuffleOp p:
+                    return Add("DepthToSpace", new[] { x }, "pixel_shuffle", Attribute("blocksize", p.Factor), Attribute("mode", "CRD"));   // CRD is PyTorch's order
                 case LocalResponseNormOp l:
                     return LocalResponseNorm(l, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);
                 case ResizeOp r: return Resize(r, x, index, model.Shapes[model.Graph.Nodes[index].Inputs[0]].Length);

@@ -37,6 +37,7 @@ internal static class OpKernels
         GatherOp g => Gather(inputs[0], g),
         PadOp p => Pad(p, inputs[0]),
         ResizeOp r => Resize(r, inputs[0]),
+        PixelShuffleOp p => F.pixel_shuffle(inputs[0], p.Factor),
         LocalResponseNormOp l => F.local_response_norm(inputs[0], l.Size, l.Alpha, l.Beta, l.K),
         _ => throw new NotSupportedException($"'{op.Name}' is not a parameter-free operation; its module computes it."),
     };

@@ -134,3 +134,23 @@ public sealed record LocalResponseNormOp(long Size, double Alpha = 1e-4, double 
         return x;
     }
 }
+
+/// <summary>
+/// Sub-pixel upscaling (<c>pixel_shuffle</c>, ESPCN's last step): [N, C·r², H, W] → [N, C, H·r, W·r], input channel
+/// c·r² + i·r + j becoming position (i, j) of output channel c's r × r blocks. Its input channels are positions of
+/// its output, so they are kept whole.
+/// </summary>
+public sealed record PixelShuffleOp(long Factor) : GraphOp
+{
+    public override string Name => "pixel_shuffle";
+
+    public override string Describe() => $"pixel_shuffle({Factor})";
+
+    public override long[] InferShape(IReadOnlyList<long[]> inputs)
+    {
+        var x = Single(inputs, Name);
+        if (Factor < 1 || x.Length != 4 || x[1] % (Factor * Factor) != 0)
+            throw Mismatch($"{Describe()} needs [N, C, H, W] with C a multiple of {Factor}², not [{string.Join(", ", x)}].");
+        return new[] { x[0], x[1] / (Factor * Factor), x[2] * Factor, x[3] * Factor };
+    }
+}

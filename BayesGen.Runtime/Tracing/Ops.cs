@@ -139,6 +139,15 @@ public static class Ops
             _ => InterpolationMode.Nearest,
         }, mode == UpsampleMode.Nearest ? null : alignCorners, recomputeScale);
 
+    /// <summary><c>pixel_shuffle(x, r)</c> and the <c>PixelShuffle</c> module: [N, C·r², H, W] → [N, C, H·r, W·r].</summary>
+    public static Tensor PixelShuffle(Tensor x, long factor)
+    {
+        var op = new PixelShuffleOp(factor);
+        if (x.dim() != 4)
+            return Failed(nn.functional.pixel_shuffle(x, factor), $"forward shuffles pixels of [{string.Join(", ", x.shape)}]; BayesGen records pixel_shuffle of [N, C, H, W].");
+        return Recorded(op, OpKernels.Run(op, new[] { x }, training: false), x);
+    }
+
     /// <summary><c>local_response_norm(x, size, alpha, beta, k)</c> and the <c>LocalResponseNorm</c> module, across the channels.</summary>
     public static Tensor LocalResponseNorm(Tensor x, long size, double alpha = 1e-4, double beta = 0.75, double k = 1)
     {

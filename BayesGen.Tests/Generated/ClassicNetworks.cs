@@ -8,7 +8,7 @@ using F = TorchSharp.torch.nn.functional;
 // PyTorch's classic architectures as a .NET user ports them from torchvision: bottleneck blocks with a
 // nullable downsample, inverted residuals with a flag, dense blocks that concatenate in a loop over a
 // ModuleList, a functional-style LeNet, the original AlexNet's and GoogLeNet's local response normalisation, and a
-// segmentation head ending in Softmax2d. Each is changed only by `partial` and a prior attribute.
+// segmentation head ending in Softmax2d, and ESPCN's sub-pixel super-resolution. Each is changed only by `partial` and a prior attribute.
 namespace BayesGen.Tests.Generated.Classic;
 
 /// <summary>torchvision's Bottleneck: 1×1 reduce, 3×3, 1×1 expand (×4), a downsample that may be null, out += identity, forward by ForwardImpl.</summary>
@@ -242,4 +242,27 @@ public partial class SegmentationHeadNet : Module<Tensor, Tensor>
     public SegmentationHeadNet() : base(nameof(SegmentationHeadNet)) => RegisterComponents();
 
     public override Tensor forward(Tensor x) => probabilities.call(classes.call(F.relu(conv2.call(F.relu(conv1.call(x))))));
+}
+
+/// <summary>ESPCN (PyTorch's super-resolution example), small: four convolutions, the last giving r² channels per output channel, then PixelShuffle(r).</summary>
+[GroupNJ]
+[InputShape(1, 8, 8)]
+public partial class SuperResolutionNet : Module<Tensor, Tensor>
+{
+    private const int Upscale = 2;
+    private readonly Conv2d conv1 = Conv2d(1, 16, 5, padding: 2);
+    private readonly Conv2d conv2 = Conv2d(16, 16, 3, padding: 1);
+    private readonly Conv2d conv3 = Conv2d(16, 8, 3, padding: 1);
+    private readonly Conv2d conv4 = Conv2d(8, Upscale * Upscale, 3, padding: 1);
+    private readonly PixelShuffle shuffle = PixelShuffle(Upscale);
+
+    public SuperResolutionNet() : base(nameof(SuperResolutionNet)) => RegisterComponents();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = F.relu(conv1.call(x));
+        x = F.relu(conv2.call(x));
+        x = F.relu(conv3.call(x));
+        return shuffle.call(conv4.call(x)) + 0.5 * F.pixel_shuffle(conv4.call(x), Upscale);
+    }
 }

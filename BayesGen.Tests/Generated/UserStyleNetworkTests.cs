@@ -86,6 +86,7 @@ public sealed class UserStyleNetworkTests : IDisposable
         ["ListBuiltNet"] = Of(() => new ListBuiltNet(), (p, o) => new ListBuiltNet.Bayesian(p, o), ListBuiltNet.Compressed.From, ListBuiltNet.Compressed.Load, 1, 12, 12),
         ["LrnStemNet"] = Of(() => new LrnStemNet(), (p, o) => new LrnStemNet.Bayesian(p, o), LrnStemNet.Compressed.From, LrnStemNet.Compressed.Load, 3, 24, 24),
         ["SegmentationHeadNet"] = Of(() => new SegmentationHeadNet(), (p, o) => new SegmentationHeadNet.Bayesian(p, o), SegmentationHeadNet.Compressed.From, SegmentationHeadNet.Compressed.Load, 2, 10, 10),
+        ["SuperResolutionNet"] = Of(() => new SuperResolutionNet(), (p, o) => new SuperResolutionNet.Bayesian(p, o), SuperResolutionNet.Compressed.From, SuperResolutionNet.Compressed.Load, 1, 8, 8),
         ["UNetStyleNet"] = Of(() => new UNetStyleNet(), (p, o) => new UNetStyleNet.Bayesian(p, o), UNetStyleNet.Compressed.From, UNetStyleNet.Compressed.Load, 1, 16, 16),
         ["StyleTransferNet"] = Of(() => new StyleTransferNet(), (p, o) => new StyleTransferNet.Bayesian(p, o), StyleTransferNet.Compressed.From, StyleTransferNet.Compressed.Load, 3, 16, 16),
         ["SignalResamplingNet"] = Of(() => new SignalResamplingNet(), (p, o) => new SignalResamplingNet.Bayesian(p, o), SignalResamplingNet.Compressed.From, SignalResamplingNet.Compressed.Load, 2, 32),

@@ -14,7 +14,7 @@ namespace BayesGen.Tests.Graph;
 
 /// <summary>
 /// Padding and resizing (the padding modules, <c>Upsample</c>, <c>pad</c>, <c>interpolate</c>), local response
-/// normalisation and Softmax2d: the Bayesian model's
+/// normalisation, Softmax2d and PixelShuffle: the Bayesian model's
 /// counterpart of each module computes exactly what TorchSharp's module computes, the recorded operation replays it,
 /// the shape it infers is the one LibTorch produces, and what cannot be deployed is refused by name.
 /// </summary>
@@ -40,6 +40,7 @@ public class ResamplingRecordingTests
         ["LocalResponseNorm(5)"] = (() => nn.LocalResponseNorm(5, alpha: 1e-3, beta: 0.75, k: 2), new long[] { 2, 7, 5, 6 }),
         ["LocalResponseNorm(4) on 1-D"] = (() => nn.LocalResponseNorm(4), new long[] { 2, 6, 9 }),
         ["Softmax2d"] = (() => nn.Softmax2d(), new long[] { 2, 3, 5, 6 }),
+        ["PixelShuffle(3)"] = (() => nn.PixelShuffle(3), new long[] { 2, 18, 4, 5 }),
         ["Upsample to 11 linear, corners"] = (() => nn.Upsample(size: new long[] { 11 }, mode: UpsampleMode.Linear, align_corners: true), new long[] { 2, 3, 7 }),
     };
 
@@ -175,6 +176,29 @@ public class ResamplingRecordingTests
         Assert.True(spaces.IsPinned(spaces.UnitsOf(1)!.Value.Space));
         Assert.All(spaces.KeptAt(2)!, Assert.True);
         Assert.All(spaces.LayerInputKept(5, layers["fc"]), Assert.True);
+    }
+
+    [Fact]
+    public void Pixel_shuffle_keeps_its_input_channels_and_its_output_channels_are_new()
+    {
+        var layers = new Dictionary<string, LayerUnits>
+        {
+            ["conv1"] = new(LayerKind.Conv2d, 1, 8, 1, new[] { true, false, true, true, false, true, true, true }),
+            ["conv2"] = new(LayerKind.Conv2d, 2, 3, 1, new[] { true, false, true }),
+        };
+        var graph = new NetworkGraph(new GraphNode[]
+        {
+            new(new InputOp(), Array.Empty<int>(), new long[] { 1, 1, 4, 4 }),
+            new(new LayerOp("conv1"), new[] { 0 }, new long[] { 1, 8, 4, 4 }),
+            new(new PixelShuffleOp(2), new[] { 1 }, new long[] { 1, 2, 8, 8 }),
+            new(new LayerOp("conv2"), new[] { 2 }, new long[] { 1, 3, 8, 8 }),
+            new(new ReduceOp(ReduceKind.Mean, new[] { 2, 3 }, false), new[] { 3 }, new long[] { 1, 3 }),
+        }, 4);
+        var spaces = ChannelSpaces.Analyze(graph, layers);
+        Assert.True(spaces.IsPinned(spaces.UnitsOf(1)!.Value.Space));
+        Assert.All(spaces.KeptAt(1)!, Assert.True);
+        Assert.Null(spaces.UnitsOf(2));
+        Assert.All(spaces.Kept(spaces.LayerInput(3).Space), Assert.True);
     }
 
     [Theory]
