@@ -122,7 +122,7 @@ public static class Ops
         var outputSize = result.shape.Skip(2).ToArray();
         var op = size is not null || recomputeScale
             ? new ResizeOp(kind.Value, alignCorners ?? false, outputSize, null)
-            : new ResizeOp(kind.Value, alignCorners ?? false, null, scale!.Length == 1 ? Enumerable.Repeat(scale[0], dims).ToArray() : scale);
+            : new ResizeOp(kind.Value, alignCorners ?? false, null, scale);   // LibTorch has already required one scale per resized dimension
         tracer.Record(op, result, x);
         return result;
     }
