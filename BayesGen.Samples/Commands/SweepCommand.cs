@@ -122,13 +122,16 @@ public static class SweepCommand
         using var _2 = test;
         var table = new Table().AddColumns("tau0", "test error %", "kept groups", "CR pruning", "CR precision", "compressed error %");
         var rows = new List<object>();
+        // Each network trains as `train --epochs N` would train it, the default schedule included.
+        var training = DefaultSchedule.Apply(new TrainingOptions { Epochs = epochs }, train.Count, logVarianceScale: null, dropEpochs: null);
+        AnsiConsole.MarkupLine($"[dim]schedule by default: {Markup.Escape(DefaultSchedule.Describe(null, null, epochs, DefaultSchedule.StepsPerEpoch(train.Count, training.BatchSize))!)}[/]");
         foreach (var tau in taus)
         {
             TorchSharp.torch.manual_seed(1);
             using var plain = entry.CreatePlain();
             using var bayesian = entry.CreateBayesian(plain, new BayesianOptions { InitGenerator = new TorchSharp.torch.Generator(1), HorseshoeTau0 = tau });
             var thresholds = model.ParsedThresholds(parse, bayesian);
-            var result = new BayesianTrainer(new TrainingOptions { Epochs = epochs }).Train(bayesian, train, test);
+            var result = new BayesianTrainer(training).Train(bayesian, train, test);
             using var masks = bayesian.ComputeMasks(thresholds, model.MaskRules(parse));
             var made = MeasuredChoices.MakeForRun(AnsiConsole.Console, bayesian, model.Means(parse, bayesian, train), train, null, 1, thresholds,
                 model.MaskRules(parse), model.Mode(parse), 0, model.Measured(parse));

@@ -27,15 +27,15 @@ public static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Seeds initialisation, shuffling and noise.", DefaultValueFactory = _ => 1 };
         var warmup = new Option<double>("--kl-warmup") { Description = "Epochs over which the KL weight rises from 0 to 1 (0: none).", DefaultValueFactory = _ => 0 };
         var pretrain = new Option<int>("--pretrain-epochs") { Description = "First train the plain network this many epochs and start from its weights (0: none).", DefaultValueFactory = _ => 0 };
-        var logVarScale = new Option<double>("--logvar-lr-scale")
+        var logVarScale = new Option<double?>("--logvar-lr-scale")
         {
-            Description = "The log-variances (weights', biases', group scales') step with this multiple of --lr; every other parameter with --lr itself. They start at -9 and climb about one learning rate a step: a larger multiple lets the posterior widen, and groups separate, in fewer epochs.",
-            DefaultValueFactory = _ => 1.0,
+            Description = "The log-variances (weights', biases', group scales') step with this multiple of --lr; every other parameter with --lr itself. They start at -9 and climb about one learning rate a step: a larger multiple lets the posterior widen, and groups separate, in fewer epochs. " +
+                          $"Default: {DefaultSchedule.LongRunLogVarianceScale:G} for a run of {DefaultSchedule.LongRunSteps:N0} steps or more (200 epochs of 55,000 images at batch 128), else 1 (the reference's single rate).",
         };
-        var dropEpochs = new Option<int>("--lr-drop-epochs")
+        var dropEpochs = new Option<int?>("--lr-drop-epochs")
         {
-            Description = "The last this many epochs train with --lr times --lr-drop-factor (0: a constant rate, as the reference). Counted from --epochs, so a resumed run with more epochs drops at its new end.",
-            DefaultValueFactory = _ => 0,
+            Description = "The last this many epochs train with --lr times --lr-drop-factor (0: a constant rate, as the reference). Counted from --epochs, so a resumed run with more epochs drops at its new end. " +
+                          "Default: the last tenth of the run (rounded down).",
         };
         var dropFactor = new Option<double>("--lr-drop-factor") { Description = "The learning rate's multiple in the last --lr-drop-epochs epochs, in (0, 1].", DefaultValueFactory = _ => 0.1 };
         var initLogVar = new Option<double>("--init-logvar") { Description = "Initial log-variance of weights and group scales (the reference uses -9; higher starts pruning sooner).", DefaultValueFactory = _ => -9.0 };
@@ -69,8 +69,8 @@ public static class TrainCommand
         lr.Must(v => v > 0 && double.IsFinite(v), "--lr must be a finite number above 0.");
         warmup.Must(v => v >= 0 && double.IsFinite(v), "--kl-warmup must be 0 or more.");
         pretrain.Must(v => v >= 0, "--pretrain-epochs cannot be negative.");
-        logVarScale.Must(v => v > 0 && double.IsFinite(v), "--logvar-lr-scale must be a finite number above 0, e.g. 10.");
-        dropEpochs.Must(v => v >= 0, "--lr-drop-epochs cannot be negative.");
+        logVarScale.Must(v => v is null || (v > 0 && double.IsFinite(v.Value)), "--logvar-lr-scale must be a finite number above 0, e.g. 10.");
+        dropEpochs.Must(v => v is null || v >= 0, "--lr-drop-epochs cannot be negative.");
         dropFactor.Must(v => v > 0 && v <= 1, "--lr-drop-factor must lie in (0, 1], e.g. 0.1.");
         initLogVar.Must(v => double.IsFinite(v) && v <= 0 && v >= -30, "--init-logvar must lie between -30 and 0.");
         holdout.Must(v => v is null or >= 0, "--holdout cannot be negative.");
@@ -94,7 +94,7 @@ public static class TrainCommand
                 throw new ArgumentException($"--resume: {outDir} has no checkpoint.bgck to continue from (drop --resume to start the run).");
             if (entry.Prior != "ghs" && (parse.GetValue(tau0) is not null || parse.GetValue(horseshoeScale) is not null))
                 throw new ArgumentException($"--tau0 and --horseshoe-scale set the horseshoe prior, and {entry.Name} is trained here with {entry.Prior}: add --prior ghs.");
-            if (parse.GetValue(dropEpochs) > parse.GetValue(epochs))
+            if (parse.GetValue(dropEpochs) is int drop && drop > parse.GetValue(epochs))
                 throw new ArgumentException($"--lr-drop-epochs {parse.GetValue(dropEpochs)} is longer than the run (--epochs {parse.GetValue(epochs)}): drop the rate for at most every epoch.");
             var computeOn = device.Resolve(parse);   // before any work: a GPU that is not there is an error now
             OutputDirectory.Prepare(outDir, "--out");
@@ -122,8 +122,6 @@ public static class TrainCommand
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
-                LogVarianceLearningRateScale = parse.GetValue(logVarScale),
-                LearningRateDropEpochs = parse.GetValue(dropEpochs),
                 LearningRateDropFactor = parse.GetValue(dropFactor),
                 Seed = parse.GetValue(seed),
                 KLWarmupEpochs = parse.GetValue(warmup),
@@ -132,6 +130,14 @@ public static class TrainCommand
                 Device = computeOn,
                 AdaptThreads = parse.GetValue(threads) == 0,
             };
+            // A resumed run goes on with the schedule it was trained with, unless told otherwise: a run started before the
+            // default depended on the length would otherwise change its climb halfway.
+            var resumedState = resumed ? Checkpoint.ReadState(options.CheckpointPath) : null;
+            double? scaleGiven = parse.GetValue(logVarScale) ?? resumedState?.LogVarianceLearningRateScale;
+            int? dropGiven = parse.GetValue(dropEpochs) ?? (resumedState is null ? null : Math.Min(resumedState.LearningRateDropEpochs, options.Epochs));
+            var schedule = DefaultSchedule.Describe(scaleGiven, dropGiven, options.Epochs, DefaultSchedule.StepsPerEpoch(train.Count, options.BatchSize));
+            options = DefaultSchedule.Apply(options, train.Count, scaleGiven, dropGiven);
+            if (schedule is not null) console.MarkupLine($"[dim]schedule by default: {Markup.Escape(schedule)}[/]");
             torch.manual_seed(options.Seed);
             using var init = new torch.Generator((ulong)options.Seed);
             using var plain = entry.CreatePlain();
@@ -188,6 +194,7 @@ public static class TrainCommand
                     Holdout = heldOutCount > 0 ? heldOutCount : null,
                     ClipBiases = parse.GetValue(clipBiases),
                     Horseshoe = HorseshoeReport.Of(bayesian),
+                    ScheduleByDefault = schedule,
                 };
             var reportPath = Path.Combine(outDir, "report.json");
             report.Save(reportPath);

@@ -46,6 +46,8 @@ public sealed record RunReport
     public int? LrDropEpochs { get; init; }
     /// <summary>The dropped rate's multiple of <c>--lr</c> (<c>--lr-drop-factor</c>); null when the rate was constant.</summary>
     public double? LrDropFactor { get; init; }
+    /// <summary>What the default schedule set where <c>--logvar-lr-scale</c> or <c>--lr-drop-epochs</c> was left out, and why; null when both were given, and in older reports.</summary>
+    public string? ScheduleByDefault { get; init; }
     public int? PretrainEpochs { get; init; }
     /// <summary>Size of the compressed artifact file in bytes (null when the network has no compressed model).</summary>
     public long? ArtifactBytes { get; init; }

@@ -104,6 +104,40 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void A_schedule_left_out_follows_the_length_is_said_and_recorded_and_a_resumed_run_keeps_its_own()
+    {
+        _ = Mnist.Test;
+        var run = Path.Combine(dir, "default-schedule");
+        var (code, output) = Run("train", "--epochs", "1", "--train-subset", "1000", "--holdout", "0", "--out", run);
+        Assert.True(code == 0, output);
+        var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
+        Assert.Equal((1.0, (int?)null), (report.LogvarLrScale, report.LrDropEpochs));   // a 1-epoch run: the single rate, no last tenth to drop
+        Assert.Equal(BayesGen.Training.DefaultSchedule.For(1, 8).Reason, report.ScheduleByDefault);   // 1,000 images: 8 steps
+        Assert.Contains("schedule by default: the log-variances at the single rate", output);
+
+        // Set by the user: nothing by default.
+        var given = Path.Combine(dir, "given-schedule");
+        (code, output) = Run("train", "--epochs", "1", "--logvar-lr-scale", "3", "--lr-drop-epochs", "0", "--train-subset", "1000", "--holdout", "0", "--out", given);
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain("schedule by default", output);
+        report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(given, "report.json"));
+        Assert.Equal((3.0, (string?)null), (report.LogvarLrScale, report.ScheduleByDefault));
+
+        // A τ0 sweep retrains each network as train would, with the same default schedule.
+        (code, output) = Run("sweep", "--model", "lenet300", "--prior", "ghs", "--tau0", "1e-5", "--epochs", "1", "--train-subset", "1000",
+            "--out", Path.Combine(dir, "tau0"));
+        Assert.True(code == 0, output);
+        Assert.Contains("schedule by default: the log-variances at the single rate", output);
+        Assert.Single(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tau0", "tau0-sweep.json")))!.AsArray());
+
+        // Resumed with nothing said: the checkpoint's own climb goes on (a new default must not change a run halfway).
+        (code, output) = Run("train", "--epochs", "2", "--train-subset", "1000", "--out", given, "--resume");
+        Assert.True(code == 0, output);
+        report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(given, "report.json"));
+        Assert.Equal((3.0, (int?)null, (string?)null), (report.LogvarLrScale, report.LrDropEpochs, report.ScheduleByDefault));
+    }
+
+    [Fact]
     public void Choosing_thresholds_on_held_out_data_needs_held_out_data_and_no_thresholds()
     {
         var (code, output) = Run("train", "--max-error-increase", "0.1", "--holdout", "0", "--out", dir);
