@@ -20,7 +20,8 @@ public static class DefaultSchedule
     /// <summary>
     /// The fewest optimiser steps of a run that gets the faster climb of the log-variances: 200 epochs of 55,000 images
     /// at batch 128 (430 steps an epoch), the paper's length. After 50 and 100 epochs the faster climb still cost the
-    /// unpruned network 0.4 to 0.9 points of held-out error on both data sets measured; after 200 it cost none there.
+    /// unpruned network 0.4 to 0.9 points of held-out error on both data sets measured; after 200, 0.2 on MNIST and none
+    /// on Fashion-MNIST, while it pruned 1.4 to 1.9 times as far at equal error.
     /// </summary>
     public const long LongRunSteps = 86_000;
 
