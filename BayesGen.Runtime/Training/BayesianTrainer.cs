@@ -65,7 +65,7 @@ public sealed class BayesianTrainer
         var previousNoise = model.NoiseGenerator;
         model.NoiseGenerator = noiseGenerator;
         long n = train.Count;
-        int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
+        int stepsPerEpoch = (int)DefaultSchedule.StepsPerEpoch(n, options.BatchSize);
         double trainSeconds = 0;
         long trainSamples = 0;
         try
