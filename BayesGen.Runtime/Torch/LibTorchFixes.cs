@@ -96,8 +96,14 @@ public static class LibTorchFixes
         OneDnnDisabled = !agrees;
         Decision = agrees
             ? $"oneDNN: on; its float32 convolutions agreed with float64 within {worst:G2} (checked in {clock.Elapsed.TotalMilliseconds:F0} ms; BAYESGEN_ONEDNN=off turns it off)."
-            : $"oneDNN: off; its float32 convolutions differed from float64 by {worst:G3} (relative) on this machine, so LibTorch's im2col convolution is used (BAYESGEN_ONEDNN=on keeps oneDNN).";
+            : $"oneDNN: off; its float32 convolutions {Disagreement(worst)} on this machine, so LibTorch's im2col convolution is used (BAYESGEN_ONEDNN=on keeps oneDNN).";
     }
+
+    /// <summary>How the float32 convolutions went wrong: by how much, or (a NaN or an infinity) that they broke.</summary>
+    internal static string Disagreement(double worst)
+        => double.IsFinite(worst)
+            ? $"differed from float64 by {worst:G3} (relative)"
+            : "gave NaN or infinity where float64 gave finite values";
 
     /// <summary>
     /// The largest relative difference between float32 convolutions (as the current setting computes them) and
