@@ -38,4 +38,36 @@ public static class Evaluation
         }
         return count == 0 ? 0 : 100.0 * wrong / count;
     }
+
+    /// <summary>
+    /// For every example of <paramref name="data"/>, in its order, whether the network's arg-max output differs from the
+    /// target class (evaluation mode, as <see cref="ErrorPercent"/>): what a paired comparison of two networks on the same
+    /// examples needs. Null when the targets are not class indices.
+    /// </summary>
+    public static bool[]? Mistakes(nn.Module<Tensor, Tensor> network, IBatchSource data, int batchSize = 500)
+    {
+        bool wasTraining = network.training;
+        network.eval();
+        var mistakes = new List<bool>();
+        try
+        {
+            using var _ = no_grad();
+            var device = network.parameters().FirstOrDefault()?.device ?? CPU;
+            foreach (var (source, sourceTarget) in data.Batches(batchSize, shuffle: null))
+            {
+                var (input, target) = Devices.Move(source, sourceTarget, device);
+                using var scope = NewDisposeScope();
+                using var __ = input;
+                using var ___ = target;
+                if (target.dim() != 1 || target.is_floating_point()) return null;
+                using var wrong = network.forward(input).argmax(1).ne(target).cpu();
+                mistakes.AddRange(wrong.data<bool>());
+            }
+        }
+        finally
+        {
+            if (wasTraining) network.train();
+        }
+        return mistakes.ToArray();
+    }
 }

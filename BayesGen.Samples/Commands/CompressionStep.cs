@@ -54,6 +54,17 @@ public static class CompressionStep
         finally { model.ClearMasks(); }
     }
 
+    /// <summary>
+    /// Per example of <paramref name="data"/>, whether <paramref name="model"/> pruned and set as in <see cref="ErrorPercent"/>
+    /// errs on it (null when the targets are not class indices); the model is left unmasked.
+    /// </summary>
+    public static bool[]? Mistakes(BayesianNetwork model, NetworkMasks masks, CompressionResult result, bool quantized, IBatchSource data)
+    {
+        NetworkCompression.ApplyTo(model, masks, result, quantized);
+        try { return Evaluation.Mistakes(model, data); }
+        finally { model.ClearMasks(); }
+    }
+
     /// <summary>Prints the per-layer table and the compression rates.</summary>
     public static void Print(IAnsiConsole console, CompressionOutcome outcome, double testError)
     {

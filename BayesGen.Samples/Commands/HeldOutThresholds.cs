@@ -33,24 +33,47 @@ public static class HeldOutThresholds
         foreach (var (name, layer) in model.BayesianLayers)
             layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
                 GroupCosts.Gain(model, name, goal.Objective)));
+        var keepAll = ThresholdSearch.ThresholdsOf(layers.Select(l => new ThresholdSearch.LayerChoice(l.Layer,
+            ThresholdSearch.Candidates(l.Values, l.Direction) is { Length: > 0 } c ? c[0] : double.PositiveInfinity, l.Values.LongLength, l.Values.LongLength)));
         long checkCount = CheckImages(heldOut.Count, goal.CheckShare);
         if (checkCount == 0)
         {
-            var alone = new ErrorOn(model, heldOut, rules, means);
-            return new Searched(Search(layers, alone.ErrorPct, goal, onMove), alone.Measured, heldOut.Count);
+            var alone = new ErrorOn(model, heldOut, rules, means, goal, keepAll);
+            RequireReachableTarget(alone, keepAll, goal);
+            var result = Search(layers, alone.JudgedPct, goal, onMove);
+            return new Searched(result, alone.Measured, heldOut.Count) { ErrorPct = alone.ErrorPct(result.Thresholds()), UnprunedErrorPct = alone.ErrorPct(keepAll) };
         }
         var (searchImages, checkImages) = heldOut.SplitOff(checkCount, CheckSeed);
         using (searchImages)
         using (checkImages)
         {
-            var onSearch = new ErrorOn(model, searchImages, rules, means);
-            var search = Search(layers, onSearch.ErrorPct, goal, onMove);
-            var onCheck = new ErrorOn(model, checkImages, rules, means);
+            var onSearch = new ErrorOn(model, searchImages, rules, means, goal, keepAll);
+            RequireReachableTarget(onSearch, keepAll, goal);
+            var search = Search(layers, onSearch.JudgedPct, goal, onMove);
+            var onCheck = new ErrorOn(model, checkImages, rules, means, goal, keepAll);
             var check = goal.MaxIncrease is double increase
-                ? SearchCheck.WithinErrorIncrease(search, onCheck.ErrorPct, increase)
-                : SearchCheck.WithinError(search, onCheck.ErrorPct, goal.TargetPct!.Value);
-            return new Searched(search, onSearch.Measured, searchImages.Count) { Check = check, CheckImages = checkImages.Count };
+                ? SearchCheck.WithinErrorIncrease(search, onCheck.JudgedPct, increase)
+                : SearchCheck.WithinError(search, onCheck.JudgedPct, goal.TargetPct!.Value);
+            return new Searched(search, onSearch.Measured, searchImages.Count)
+            {
+                Check = check, CheckImages = checkImages.Count, ErrorPct = onSearch.ErrorPct(search.Thresholds()), UnprunedErrorPct = onSearch.ErrorPct(keepAll),
+                CheckErrorPct = onCheck.ErrorPct(check.Thresholds()),
+            };
         }
+    }
+
+    /// <summary>
+    /// Refuses a target the unpruned network already misses once the noise margin is added, naming both its measured and
+    /// its judged error (the search itself sees only the judged one).
+    /// </summary>
+    private static void RequireReachableTarget(ErrorOn on, PruningThresholds keepAll, ThresholdGoal goal)
+    {
+        if (goal.TargetPct is not double target || goal.NoiseMargin == 0) return;
+        double measured = on.ErrorPct(keepAll), judged = on.JudgedPct(keepAll);
+        if (judged > target && measured <= target)
+            throw new ArgumentException($"The unpruned network errs on {measured:F2} % of the held-out images, {judged:F2} % judged with --noise-margin {goal.NoiseMargin:G3} " +
+                                        $"(its measured error plus {goal.NoiseMargin:G3} standard errors), above the target of {target:G4} %: nothing can be pruned within it. " +
+                                        "Aim higher, give a smaller --noise-margin, hold out more images (--holdout N), or train longer.");
     }
 
     private static ThresholdSearch.Result Search(List<ThresholdSearch.LayerStatistic> layers, Func<PruningThresholds, double> errorPct, ThresholdGoal goal,
@@ -80,16 +103,34 @@ public static class HeldOutThresholds
 
     /// <summary>
     /// The error of each candidate's network on one set of images, measured as it would be compressed (before rounding),
-    /// once per distinct network (<see cref="NetworkKey"/>).
+    /// once per distinct network (<see cref="NetworkKey"/>), and the error the bound judges: the measured one plus
+    /// <see cref="ThresholdGoal.NoiseMargin"/> standard errors, of the rise from <paramref name="keepAll"/>'s network on the
+    /// same images for an increase goal (<see cref="PairedErrors"/>), of the error itself for a target.
     /// </summary>
-    private sealed class ErrorOn(BayesianNetwork model, ImageDataset images, MaskRules rules, InputMeans? means)
+    private sealed class ErrorOn(BayesianNetwork model, ImageDataset images, MaskRules rules, InputMeans? means, ThresholdGoal goal,
+        PruningThresholds keepAll)
     {
-        private readonly Dictionary<string, double> measured = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (double Pct, bool[]? Mistakes)> measured = new(StringComparer.Ordinal);
+        private bool[]? unpruned;
 
         /// <summary>How many distinct networks were measured.</summary>
         public int Measured => measured.Count;
 
-        public double ErrorPct(PruningThresholds thresholds)
+        /// <summary>The measured error of the network <paramref name="thresholds"/> leave.</summary>
+        public double ErrorPct(PruningThresholds thresholds) => Get(thresholds).Pct;
+
+        /// <summary>The error the bound judges (the measured one when the margin is 0).</summary>
+        public double JudgedPct(PruningThresholds thresholds)
+        {
+            var (pct, mistakes) = Get(thresholds);
+            if (goal.NoiseMargin == 0 || mistakes is null) return pct;
+            return goal.MaxIncrease is not null
+                ? PairedErrors.JudgedForRise(unpruned ??= Get(keepAll).Mistakes ?? throw new InvalidOperationException("The unpruned network could not be measured."),
+                    mistakes, goal.NoiseMargin)
+                : PairedErrors.JudgedForTarget(mistakes, goal.NoiseMargin);
+        }
+
+        private (double Pct, bool[]? Mistakes) Get(PruningThresholds thresholds)
         {
             using var masks = model.ComputeMasks(thresholds, rules);
             var key = NetworkKey(masks);
@@ -97,12 +138,14 @@ public static class HeldOutThresholds
             return measured[key] = Measure(masks, thresholds);
         }
 
-        private double Measure(NetworkMasks masks, PruningThresholds thresholds)
+        private (double, bool[]?) Measure(NetworkMasks masks, PruningThresholds thresholds)
         {
             CompressionResult result;
             try { result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds, 0, means); }
-            catch (InvalidOperationException) { return double.PositiveInfinity; }   // a layer would keep no unit
-            return CompressionStep.ErrorPercent(model, masks, result, quantized: false, images);
+            catch (InvalidOperationException) { return (double.PositiveInfinity, null); }   // a layer would keep no unit
+            var mistakes = CompressionStep.Mistakes(model, masks, result, quantized: false, images)
+                ?? throw new InvalidOperationException("The held-out images' targets are not class indices, so no error can be measured on them.");
+            return mistakes.Length == 0 ? (0, null) : (PairedErrors.ErrorPct(mistakes), mistakes);
         }
     }
 
@@ -114,6 +157,21 @@ public static class HeldOutThresholds
     {
         public SearchCheck.Checked? Check { get; init; }
         public long CheckImages { get; init; }
+
+        /// <summary>
+        /// The search's answer's measured error on the search images (<see cref="ThresholdSearch.Result.ErrorPct"/> is what
+        /// the bound judged, larger by the noise margin).
+        /// </summary>
+        public double ErrorPct { get; init; } = double.NaN;
+
+        /// <summary>
+        /// The unpruned network's measured error on the search images (<see cref="ThresholdSearch.Result.BaseErrorPct"/> is
+        /// what the bound judged: the same for an increase, larger by the margin for a target).
+        /// </summary>
+        public double UnprunedErrorPct { get; init; } = double.NaN;
+
+        /// <summary>The check's kept step's measured error on the check images (NaN without a check).</summary>
+        public double CheckErrorPct { get; init; } = double.NaN;
 
         /// <summary>The chosen layers: the check's step where there is a check, else the search's answer.</summary>
         public IReadOnlyList<ThresholdSearch.LayerChoice> Layers => Check?.Layers ?? Result.Layers;
@@ -216,21 +274,25 @@ public static class HeldOutThresholds
     {
         var result = searched.Result;
         var measured = searched.NetworksMeasured < result.Evaluations ? $", {searched.NetworksMeasured} distinct networks measured" : "";
+        double unprunedPct = double.IsNaN(searched.UnprunedErrorPct) ? result.BaseErrorPct : searched.UnprunedErrorPct;
         var aim = goal.MaxIncrease is double d
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
-            : $"at or below {result.BoundPct:G4} % (unpruned: {result.BaseErrorPct:F2} %)";
+            : $"at or below {result.BoundPct:G4} % (unpruned: {unprunedPct:F2} %)";
         var most = goal.Objective == PruningObjective.Speed ? "the most multiply-adds removed (--prune-for speed)" : "the most pruning";
-        double standardError = StandardErrorPoints(result.BaseErrorPct, searched.SearchImages);
+        double standardError = StandardErrorPoints(unprunedPct, searched.SearchImages);
         var asked = goal.IsDefault ? " (by default; --threshold, or --holdout 0 when training, fixes them)" : "";
         var searchedOn = searched.Check is null ? $"{heldOutImages:N0} held-out training images"
             : $"{searched.SearchImages:N0} of {heldOutImages:N0} held-out training images";
-        console.MarkupLine($"thresholds chosen on {searchedOn}{asked}: {most} whose error stays {aim}; " +
-                           $"it errs on {result.ErrorPct:F2} % there ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
-                           $"{result.BaseErrorPct:F2} % to ±{standardError:F2} points, one standard error)");
-        if (searched.Check is { } check) console.MarkupLine("  " + Markup.Escape(CheckLine(check, searched.CheckImages, goal)));
+        var judged = goal.NoiseMargin > 0 ? $"{aim}, judged at {goal.NoiseMargin:G3} standard error{(goal.NoiseMargin == 1 ? "" : "s")} above its measured value (--noise-margin)" : aim;
+        var errs = double.IsNaN(searched.ErrorPct) ? result.ErrorPct : searched.ErrorPct;
+        var judgedAt = goal.NoiseMargin > 0 ? $", judged {result.ErrorPct:F2} %" : "";
+        console.MarkupLine($"thresholds chosen on {searchedOn}{asked}: {most} whose error stays {judged}; " +
+                           $"it errs on {errs:F2} % there{judgedAt} ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
+                           $"{unprunedPct:F2} % to ±{standardError:F2} points, one standard error)");
+        if (searched.Check is { } check) console.MarkupLine("  " + Markup.Escape(CheckLine(check, searched.CheckImages, goal, searched.CheckErrorPct)));
         // The note is about the choice as a whole, which a check makes on every held-out image: it is measured on all of them.
-        double wholeError = searched.Check is null ? standardError : StandardErrorPoints(result.BaseErrorPct, heldOutImages);
-        if (CoarseMeasureWarning(wholeError, Math.Max(0, result.BoundPct - result.BaseErrorPct)) is { } warning)
+        double wholeError = searched.Check is null ? standardError : StandardErrorPoints(unprunedPct, heldOutImages);
+        if (CoarseMeasureWarning(wholeError, Math.Max(0, result.BoundPct - unprunedPct)) is { } warning)
             console.MarkupLine($"  [yellow]{Markup.Escape(warning)}[/]");
         foreach (var l in searched.Layers)
         {
@@ -241,14 +303,15 @@ public static class HeldOutThresholds
     }
 
     /// <summary>What the check images said of the search's answer, as one line.</summary>
-    public static string CheckLine(SearchCheck.Checked check, long checkImages, ThresholdGoal goal)
+    public static string CheckLine(SearchCheck.Checked check, long checkImages, ThresholdGoal goal, double measuredPct = double.NaN)
     {
+        var errs = double.IsNaN(measuredPct) || measuredPct == check.ErrorPct ? $"{check.ErrorPct:F2} %" : $"{measuredPct:F2} % (judged {check.ErrorPct:F2} %)";
         var bound = goal.MaxIncrease is double d ? $"{check.BoundPct:F2} %, the unpruned {check.BaseErrorPct:F2} % + {d:G4}" : $"{check.BoundPct:G4} %";
         var verdict = check.StepsBack == 0 ? "kept the search's answer"
             : !check.WithinBound ? $"found no step of the search within the bound there and kept every group ({check.ErrorPct:F2} %)"
             : $"walked back {check.StepsBack} of the search's {check.Search.Path.Count - 1} moves to the most pruned step within the bound there";
         return $"checked on the other {checkImages:N0} (the search never saw them; bound {bound}): the choice errs on " +
-               $"{check.ErrorPct:F2} % there; the check {verdict} " +
+               $"{errs} there; the check {verdict} " +
                $"(--check-share {goal.CheckShare:G4}; 0 turns the check off)";
     }
 
@@ -256,17 +319,20 @@ public static class HeldOutThresholds
     public static ThresholdChoiceReport Report(Searched searched, ThresholdGoal goal, long heldOutImages)
     {
         var result = searched.Result;
-        return new(goal.MaxIncrease, heldOutImages, result.BaseErrorPct, result.BoundPct, result.ErrorPct, result.Evaluations,
+        double unprunedPct = double.IsNaN(searched.UnprunedErrorPct) ? result.BaseErrorPct : searched.UnprunedErrorPct;
+        return new(goal.MaxIncrease, heldOutImages, unprunedPct, result.BoundPct, double.IsNaN(searched.ErrorPct) ? result.ErrorPct : searched.ErrorPct, result.Evaluations,
             searched.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray())
         {
             NetworksMeasured = searched.NetworksMeasured,
             TargetErrorPct = goal.TargetPct,
-            StandardErrorPoints = Math.Round(StandardErrorPoints(result.BaseErrorPct, searched.SearchImages), 4),
+            StandardErrorPoints = Math.Round(StandardErrorPoints(unprunedPct, searched.SearchImages), 4),
             SearchImages = searched.Check is null ? null : searched.SearchImages,
-            Check = searched.Check is { } c ? new ThresholdCheckReport(searched.CheckImages, c.BaseErrorPct, c.BoundPct, c.ErrorPct,
+            Check = searched.Check is { } c ? new ThresholdCheckReport(searched.CheckImages, c.BaseErrorPct, c.BoundPct, double.IsNaN(searched.CheckErrorPct) ? c.ErrorPct : searched.CheckErrorPct,
                 c.Search.Path.Count - 1, c.StepsBack, c.WithinBound) : null,
             PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
             ByDefault = goal.IsDefault ? true : null,
+            NoiseMargin = goal.NoiseMargin > 0 ? goal.NoiseMargin : null,
+            JudgedErrorPct = goal.NoiseMargin > 0 ? Math.Round(result.ErrorPct, 4) : null,
         };
     }
 

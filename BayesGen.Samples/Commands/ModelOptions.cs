@@ -84,8 +84,21 @@ public sealed class ModelOptions
         },
     };
 
+    public Option<double> NoiseMargin { get; } = new("--noise-margin")
+    {
+        Description = "How many standard errors of the held-out measurement the threshold search adds to each candidate before comparing it with the bound: with --max-error-increase the standard error of the rise (paired: the images on which exactly one of the pruned and the unpruned network errs), with --target-error that of the error itself. 0 judges the measured value alone; 1 makes the bound hold at about 84 % one-sided confidence, so the search cannot keep a network whose rise only looks small by chance.",
+        DefaultValueFactory = _ => DefaultNoiseMargin,
+        CustomParser = r =>
+        {
+            if (double.TryParse(r.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var z)) return z;
+            r.AddError($"--noise-margin takes a number of standard errors from 0 to 5, e.g. 1 (got '{r.Tokens[^1].Value}').");
+            return 0;
+        },
+    };
+
     public ModelOptions()
     {
+        NoiseMargin.Must(v => v >= 0 && v <= 5, "--noise-margin must lie between 0 (the measured value alone) and 5 standard errors.");
         CheckShare.Must(v => v >= 0 && v <= 0.9, "--check-share must lie between 0 (no check) and 0.9.");
         PruneFor.AcceptOnlyFromAmong("size", "speed");
         WithinPercent(TargetError, "--target-error must be a percentage between 0 and 100.");
@@ -128,10 +141,14 @@ public sealed class ModelOptions
         command.Options.Add(TargetError);
         command.Options.Add(PruneFor);
         command.Options.Add(CheckShare);
+        command.Options.Add(NoiseMargin);
     }
 
     /// <summary>The share of the held-out images kept apart to check the search's answer when <c>--check-share</c> is not given.</summary>
     public const double DefaultCheckShare = 0;
+
+    /// <summary>The standard errors the threshold search adds to each measured candidate when <c>--noise-margin</c> is not given.</summary>
+    public const double DefaultNoiseMargin = 0;
 
     /// <summary>
     /// The bound of the held-out search when nothing else chooses the thresholds (no <c>--threshold</c>, no goal) and the
@@ -155,7 +172,7 @@ public sealed class ModelOptions
             throw new ArgumentException("Give --max-error-increase (points above the unpruned error) or --target-error (an error to stay under), not both.");
         if (ThresholdsGiven(parse))
             throw new ArgumentException($"{(increase is not null ? "--max-error-increase" : "--target-error")} chooses every layer's threshold; leave out --threshold, or drop it to give thresholds yourself.");
-        return new ThresholdGoal(increase, target, Objective(parse)) { CheckShare = parse.GetValue(CheckShare) };
+        return new ThresholdGoal(increase, target, Objective(parse)) { CheckShare = parse.GetValue(CheckShare), NoiseMargin = parse.GetValue(NoiseMargin) };
     }
 
     /// <summary>
@@ -167,8 +184,9 @@ public sealed class ModelOptions
     {
         if (RequestedGoal(parse) is { } requested) return requested;
         if (heldOutImages && !ThresholdsGiven(parse))
-            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true, CheckShare = parse.GetValue(CheckShare) };
+            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true, CheckShare = parse.GetValue(CheckShare), NoiseMargin = parse.GetValue(NoiseMargin) };
         if (parse.GetResult(CheckShare) is { Implicit: false }) throw NothingSearched(parse, "--check-share checks the held-out search's answer");
+        if (parse.GetResult(NoiseMargin) is { Implicit: false }) throw NothingSearched(parse, "--noise-margin widens the held-out search's judgement");
         if (parse.GetResult(PruneFor) is { Implicit: false }) throw NothingSearched(parse, "--prune-for chooses what the held-out search removes first");
         return null;
     }
@@ -227,6 +245,12 @@ public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct, Pruni
     /// search measures on all of them and nothing checks it.
     /// </summary>
     public double CheckShare { get; init; }
+
+    /// <summary>
+    /// How many standard errors of the held-out measurement are added to each candidate before it is compared with the
+    /// bound (<see cref="BayesGen.Compression.PairedErrors"/>); 0: the measured value alone.
+    /// </summary>
+    public double NoiseMargin { get; init; }
 
     /// <summary>The option that set it, for messages.</summary>
     public string Option => MaxIncrease is not null ? "--max-error-increase" : "--target-error";

@@ -154,6 +154,10 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public string? PruneFor { get; init; }
     /// <summary>True when nobody asked for the search: the default of a run with held-out images and no --threshold (null: it was asked for, or an older report).</summary>
     public bool? ByDefault { get; init; }
+    /// <summary>The standard errors added to each candidate before the bound judged it (<c>--noise-margin</c>); null: none (the measured value alone).</summary>
+    public double? NoiseMargin { get; init; }
+    /// <summary>With a noise margin, the answer's error as the bound judged it: <c>ErrorPct</c> (measured) plus the margin; null without one.</summary>
+    public double? JudgedErrorPct { get; init; }
     /// <summary>How many of the held-out images the search measured on when a share was kept apart to check it (null: it searched on all).</summary>
     public long? SearchImages { get; init; }
     /// <summary>The check of the search's answer on held-out images it never saw (<c>--check-share</c>); null without one. <c>Layers</c> is what it kept.</summary>

@@ -303,6 +303,41 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--check-share must lie between 0 (no check) and 0.9", output);
 
+        // A noise margin judges every candidate one standard error of its paired rise above its measured error: the answer
+        // as judged stays within the bound, its measured error is no higher than that, and both are printed and recorded.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--noise-margin", "1");
+        Assert.True(code == 0, output);
+        var margined = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
+        var marginWords = string.Join(' ', output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(1, margined.NoiseMargin);
+        Assert.NotNull(margined.JudgedErrorPct);
+        Assert.True(margined.ErrorPct <= margined.JudgedErrorPct && margined.JudgedErrorPct <= margined.BoundPct,
+            $"measured {margined.ErrorPct}, judged {margined.JudgedErrorPct}, bound {margined.BoundPct}");
+        Assert.Contains("judged at 1 standard error above its measured value (--noise-margin)", marginWords);
+        Assert.Contains($"it errs on {margined.ErrorPct:F2} % there, judged {margined.JudgedErrorPct:F2} %", marginWords);
+        Assert.Null(again.NoiseMargin);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", "40", "--noise-margin", "2");
+        Assert.True(code == 0, output);
+        var targeted = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
+        Assert.True(targeted.JudgedErrorPct <= 40 && targeted.ErrorPct < targeted.JudgedErrorPct, $"measured {targeted.ErrorPct}, judged {targeted.JudgedErrorPct}");
+        // A target the unpruned network meets only without the margin is refused with both of its errors.
+        // Judged, the unpruned network errs two binomial standard errors above its measured error: a target one standard error
+        // above it is met as measured and missed as judged.
+        Assert.True(targeted.StandardErrorPoints > 0.05, $"{targeted.StandardErrorPoints}");
+        var between = (targeted.BaseErrorPct + targeted.StandardErrorPoints!.Value).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", between, "--noise-margin", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("judged with --noise-margin 2 (its measured error plus 2 standard errors), above the target", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--noise-margin", "1", "--threshold", "*=-3");
+        Assert.Equal(2, code);
+        Assert.Contains("--noise-margin widens the held-out search's judgement", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--noise-margin", "-1");
+        Assert.Equal(2, code);
+        Assert.Contains("--noise-margin must lie between 0", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--noise-margin", "lots");
+        Assert.Equal(2, code);
+        Assert.Contains("--noise-margin takes a number of standard errors", output);
+
         // A later compression that keeps other groups rewrites every figure of the report, the multiply-adds too (they once
         // stayed those of the first compression): thresholds above every log α keep the whole network.
         Assert.True(sized.KeptMultiplyAdds < 266_200, $"{sized.KeptMultiplyAdds}");
