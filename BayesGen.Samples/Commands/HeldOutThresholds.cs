@@ -214,14 +214,16 @@ public static class HeldOutThresholds
     /// A progress line for the search at most every <paramref name="interval"/>: the evaluations so far, the held-out error
     /// of the thresholds it holds, and the groups each layer keeps.
     /// </summary>
-    public static Action<ThresholdSearch.Progress> ProgressPrinter(Action<string> print, TimeSpan interval)
+    /// <remarks>With a noise margin (<paramref name="judged"/>) the error the search holds is the judged one, and the line says so.</remarks>
+    public static Action<ThresholdSearch.Progress> ProgressPrinter(Action<string> print, TimeSpan interval, bool judged = false)
     {
+        var error = judged ? "held-out error as judged (--noise-margin)" : "held-out error";
         var since = System.Diagnostics.Stopwatch.StartNew();
         return p =>
         {
             if (since.Elapsed < interval) return;
             since.Restart();
-            print($"searching: {p.Evaluations} evaluations, held-out error {p.ErrorPct:F2} % (bound {p.BoundPct:F2} %), kept {string.Join("-", p.KeptGroups)}");
+            print($"searching: {p.Evaluations} evaluations, {error} {p.ErrorPct:F2} % (bound {p.BoundPct:F2} %), kept {string.Join("-", p.KeptGroups)}");
         };
     }
 
@@ -348,7 +350,7 @@ public static class HeldOutThresholds
         InputMeans? means, MeasuredChoices.What what, QuantizationMode mode, int extraBits)
     {
         void Say(string line) => console.MarkupLine("  " + Markup.Escape(line));
-        var searched = Choose(model, heldOut, goal, rules, means, ProgressPrinter(Say, ProgressInterval));
+        var searched = Choose(model, heldOut, goal, rules, means, ProgressPrinter(Say, ProgressInterval, judged: goal.NoiseMargin > 0));
         var thresholds = searched.Thresholds();
         using var masks = model.ComputeMasks(thresholds, rules);   // what every later choice and the print are about
         Print(console, searched, goal, heldOut.Count, KeptAfterCoupling(model, masks));

@@ -60,6 +60,10 @@ public sealed class HeldOutPrecisionTests
         Assert.Equal(2, lines.Count);
 
         lines.Clear();
+        HeldOutThresholds.ProgressPrinter(lines.Add, TimeSpan.Zero, judged: true)(progress);
+        Assert.Equal(["searching: 137 evaluations, held-out error as judged (--noise-margin) 1.13 % (bound 1.14 %), kept 5-14-88-12"], lines);
+
+        lines.Clear();
         var seldom = HeldOutThresholds.ProgressPrinter(lines.Add, TimeSpan.FromHours(1));
         for (int i = 0; i < 100; i++) seldom(progress);
         Assert.Empty(lines);
