@@ -63,6 +63,18 @@ public static class ThresholdSearch
     }
 
     /// <summary>
+    /// The thresholds that keep every group of every layer: the search's step 0, the network every rise is measured from.
+    /// A layer without a finite statistic is left out (the search refuses it).
+    /// </summary>
+    public static PruningThresholds KeepingEverything(IEnumerable<LayerStatistic> layers)
+    {
+        var t = new PruningThresholds();
+        foreach (var l in layers)
+            if (Candidates(l.Values, l.Direction) is { Length: > 0 } c) t.Set(l.Layer, c[0]);
+        return t;
+    }
+
+    /// <summary>
     /// The thresholds that change which groups a layer keeps, from keeping all to keeping one: above the largest value
     /// and then between neighbours (for a statistic pruned above), or the mirror image for one pruned below.
     /// </summary>

@@ -13,30 +13,9 @@ public static class Evaluation
     /// </summary>
     public static double ErrorPercent(nn.Module<Tensor, Tensor> network, IBatchSource data, int batchSize = 500)
     {
-        bool wasTraining = network.training;
-        network.eval();
-        long wrong = 0, count = 0;
-        try
-        {
-            using var _ = no_grad();
-            var device = network.parameters().FirstOrDefault()?.device ?? CPU;
-            foreach (var (source, sourceTarget) in data.Batches(batchSize, shuffle: null))
-            {
-                var (input, target) = Devices.Move(source, sourceTarget, device);
-                using var scope = NewDisposeScope();
-                using var __ = input;
-                using var ___ = target;
-                if (target.dim() != 1 || target.is_floating_point()) return double.NaN;
-                var predicted = network.forward(input).argmax(1);
-                wrong += predicted.ne(target).sum().item<long>();
-                count += target.shape[0];
-            }
-        }
-        finally
-        {
-            if (wasTraining) network.train();
-        }
-        return count == 0 ? 0 : 100.0 * wrong / count;
+        var mistakes = Mistakes(network, data, batchSize);
+        if (mistakes is null) return double.NaN;
+        return mistakes.Length == 0 ? 0 : 100.0 * mistakes.Count(m => m) / mistakes.Length;
     }
 
     /// <summary>

@@ -48,20 +48,20 @@ public static class CompressionStep
     /// weights (rounded or not) on <paramref name="data"/>; the model is left unmasked.
     /// </summary>
     public static double ErrorPercent(BayesianNetwork model, NetworkMasks masks, CompressionResult result, bool quantized, IBatchSource data)
-    {
-        NetworkCompression.ApplyTo(model, masks, result, quantized);
-        try { return Evaluation.ErrorPercent(model, data); }
-        finally { model.ClearMasks(); }
-    }
+        => Applied(model, masks, result, quantized, () => Evaluation.ErrorPercent(model, data));
 
     /// <summary>
     /// Per example of <paramref name="data"/>, whether <paramref name="model"/> pruned and set as in <see cref="ErrorPercent"/>
     /// errs on it (null when the targets are not class indices); the model is left unmasked.
     /// </summary>
     public static bool[]? Mistakes(BayesianNetwork model, NetworkMasks masks, CompressionResult result, bool quantized, IBatchSource data)
+        => Applied(model, masks, result, quantized, () => Evaluation.Mistakes(model, data));
+
+    /// <summary><paramref name="measure"/> run on <paramref name="model"/> set to <paramref name="result"/>'s network, unmasked afterwards.</summary>
+    private static T Applied<T>(BayesianNetwork model, NetworkMasks masks, CompressionResult result, bool quantized, Func<T> measure)
     {
         NetworkCompression.ApplyTo(model, masks, result, quantized);
-        try { return Evaluation.Mistakes(model, data); }
+        try { return measure(); }
         finally { model.ClearMasks(); }
     }
 

@@ -33,15 +33,14 @@ public static class HeldOutThresholds
         foreach (var (name, layer) in model.BayesianLayers)
             layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
                 GroupCosts.Gain(model, name, goal.Objective)));
-        var keepAll = ThresholdSearch.ThresholdsOf(layers.Select(l => new ThresholdSearch.LayerChoice(l.Layer,
-            ThresholdSearch.Candidates(l.Values, l.Direction) is { Length: > 0 } c ? c[0] : double.PositiveInfinity, l.Values.LongLength, l.Values.LongLength)));
+        var keepAll = ThresholdSearch.KeepingEverything(layers);
         long checkCount = CheckImages(heldOut.Count, goal.CheckShare);
         if (checkCount == 0)
         {
             var alone = new ErrorOn(model, heldOut, rules, means, goal, keepAll);
             RequireReachableTarget(alone, keepAll, goal);
             var result = Search(layers, alone.JudgedPct, goal, onMove);
-            return new Searched(result, alone.Measured, heldOut.Count) { ErrorPct = alone.ErrorPct(result.Thresholds()), UnprunedErrorPct = alone.ErrorPct(keepAll) };
+            return new Searched(result, alone.Measured, heldOut.Count, alone.ErrorPct(result.Thresholds()), alone.ErrorPct(keepAll));
         }
         var (searchImages, checkImages) = heldOut.SplitOff(checkCount, CheckSeed);
         using (searchImages)
@@ -54,10 +53,9 @@ public static class HeldOutThresholds
             var check = goal.MaxIncrease is double increase
                 ? SearchCheck.WithinErrorIncrease(search, onCheck.JudgedPct, increase)
                 : SearchCheck.WithinError(search, onCheck.JudgedPct, goal.TargetPct!.Value);
-            return new Searched(search, onSearch.Measured, searchImages.Count)
+            return new Searched(search, onSearch.Measured, searchImages.Count, onSearch.ErrorPct(search.Thresholds()), onSearch.ErrorPct(keepAll))
             {
-                Check = check, CheckImages = checkImages.Count, ErrorPct = onSearch.ErrorPct(search.Thresholds()), UnprunedErrorPct = onSearch.ErrorPct(keepAll),
-                CheckErrorPct = onCheck.ErrorPct(check.Thresholds()),
+                Check = check, CheckImages = checkImages.Count, CheckErrorPct = onCheck.ErrorPct(check.Thresholds()),
             };
         }
     }
@@ -150,25 +148,15 @@ public static class HeldOutThresholds
     }
 
     /// <summary>
-    /// A search's answer, how many distinct networks it measured (at most its evaluations) and on how many images; with a
-    /// check (<see cref="ThresholdGoal.CheckShare"/>), the step of its path the check images kept and how many they were.
+    /// A search's answer, how many distinct networks it measured (at most its evaluations) and on how many images, and the
+    /// measured errors of its answer and of the unpruned network there (<see cref="ThresholdSearch.Result"/> holds what the
+    /// bound judged: larger by the noise margin, <see cref="ThresholdGoal.NoiseMargin"/>); with a check
+    /// (<see cref="ThresholdGoal.CheckShare"/>), the step of its path the check images kept and how many they were.
     /// </summary>
-    public sealed record Searched(ThresholdSearch.Result Result, int NetworksMeasured, long SearchImages)
+    public sealed record Searched(ThresholdSearch.Result Result, int NetworksMeasured, long SearchImages, double ErrorPct, double UnprunedErrorPct)
     {
         public SearchCheck.Checked? Check { get; init; }
         public long CheckImages { get; init; }
-
-        /// <summary>
-        /// The search's answer's measured error on the search images (<see cref="ThresholdSearch.Result.ErrorPct"/> is what
-        /// the bound judged, larger by the noise margin).
-        /// </summary>
-        public double ErrorPct { get; init; } = double.NaN;
-
-        /// <summary>
-        /// The unpruned network's measured error on the search images (<see cref="ThresholdSearch.Result.BaseErrorPct"/> is
-        /// what the bound judged: the same for an increase, larger by the margin for a target).
-        /// </summary>
-        public double UnprunedErrorPct { get; init; } = double.NaN;
 
         /// <summary>The check's kept step's measured error on the check images (NaN without a check).</summary>
         public double CheckErrorPct { get; init; } = double.NaN;
@@ -276,7 +264,7 @@ public static class HeldOutThresholds
     {
         var result = searched.Result;
         var measured = searched.NetworksMeasured < result.Evaluations ? $", {searched.NetworksMeasured} distinct networks measured" : "";
-        double unprunedPct = double.IsNaN(searched.UnprunedErrorPct) ? result.BaseErrorPct : searched.UnprunedErrorPct;
+        double unprunedPct = searched.UnprunedErrorPct;
         var aim = goal.MaxIncrease is double d
             ? $"within {d:G4} points of the unpruned {result.BaseErrorPct:F2} % (≤ {result.BoundPct:F2} %)"
             : $"at or below {result.BoundPct:G4} % (unpruned: {unprunedPct:F2} %)";
@@ -286,10 +274,9 @@ public static class HeldOutThresholds
         var searchedOn = searched.Check is null ? $"{heldOutImages:N0} held-out training images"
             : $"{searched.SearchImages:N0} of {heldOutImages:N0} held-out training images";
         var judged = goal.NoiseMargin > 0 ? $"{aim}, judged at {goal.NoiseMargin:G3} standard error{(goal.NoiseMargin == 1 ? "" : "s")} above its measured value (--noise-margin)" : aim;
-        var errs = double.IsNaN(searched.ErrorPct) ? result.ErrorPct : searched.ErrorPct;
         var judgedAt = goal.NoiseMargin > 0 ? $", judged {result.ErrorPct:F2} %" : "";
         console.MarkupLine($"thresholds chosen on {searchedOn}{asked}: {most} whose error stays {judged}; " +
-                           $"it errs on {errs:F2} % there{judgedAt} ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
+                           $"it errs on {searched.ErrorPct:F2} % there{judgedAt} ({result.Evaluations} evaluations{measured}; these images measure the unpruned " +
                            $"{unprunedPct:F2} % to ±{standardError:F2} points, one standard error)");
         if (searched.Check is { } check) console.MarkupLine("  " + Markup.Escape(CheckLine(check, searched.CheckImages, goal, searched.CheckErrorPct)));
         // The note is about the choice as a whole, which a check makes on every held-out image: it is measured on all of them.
@@ -305,9 +292,9 @@ public static class HeldOutThresholds
     }
 
     /// <summary>What the check images said of the search's answer, as one line.</summary>
-    public static string CheckLine(SearchCheck.Checked check, long checkImages, ThresholdGoal goal, double measuredPct = double.NaN)
+    public static string CheckLine(SearchCheck.Checked check, long checkImages, ThresholdGoal goal, double measuredPct)
     {
-        var errs = double.IsNaN(measuredPct) || measuredPct == check.ErrorPct ? $"{check.ErrorPct:F2} %" : $"{measuredPct:F2} % (judged {check.ErrorPct:F2} %)";
+        var errs = measuredPct == check.ErrorPct ? $"{check.ErrorPct:F2} %" : $"{measuredPct:F2} % (judged {check.ErrorPct:F2} %)";
         var bound = goal.MaxIncrease is double d ? $"{check.BoundPct:F2} %, the unpruned {check.BaseErrorPct:F2} % + {d:G4}" : $"{check.BoundPct:G4} %";
         var verdict = check.StepsBack == 0 ? "kept the search's answer"
             : !check.WithinBound ? $"found no step of the search within the bound there and kept every group ({check.ErrorPct:F2} %)"
@@ -321,15 +308,15 @@ public static class HeldOutThresholds
     public static ThresholdChoiceReport Report(Searched searched, ThresholdGoal goal, long heldOutImages)
     {
         var result = searched.Result;
-        double unprunedPct = double.IsNaN(searched.UnprunedErrorPct) ? result.BaseErrorPct : searched.UnprunedErrorPct;
-        return new(goal.MaxIncrease, heldOutImages, unprunedPct, result.BoundPct, double.IsNaN(searched.ErrorPct) ? result.ErrorPct : searched.ErrorPct, result.Evaluations,
+        double unprunedPct = searched.UnprunedErrorPct;
+        return new(goal.MaxIncrease, heldOutImages, unprunedPct, result.BoundPct, searched.ErrorPct, result.Evaluations,
             searched.Layers.Select(l => new ThresholdChoiceLayer(l.Layer, l.Threshold, l.KeptGroups, l.Groups)).ToArray())
         {
             NetworksMeasured = searched.NetworksMeasured,
             TargetErrorPct = goal.TargetPct,
             StandardErrorPoints = Math.Round(StandardErrorPoints(unprunedPct, searched.SearchImages), 4),
             SearchImages = searched.Check is null ? null : searched.SearchImages,
-            Check = searched.Check is { } c ? new ThresholdCheckReport(searched.CheckImages, c.BaseErrorPct, c.BoundPct, double.IsNaN(searched.CheckErrorPct) ? c.ErrorPct : searched.CheckErrorPct,
+            Check = searched.Check is { } c ? new ThresholdCheckReport(searched.CheckImages, c.BaseErrorPct, c.BoundPct, searched.CheckErrorPct,
                 c.Search.Path.Count - 1, c.StepsBack, c.WithinBound) : null,
             PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
             ByDefault = goal.IsDefault ? true : null,

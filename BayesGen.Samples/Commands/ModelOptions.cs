@@ -75,25 +75,26 @@ public sealed class ModelOptions
     {
         Description = "The share of the held-out images the threshold search does not see: its answer is checked on them, and where it breaks the bound there the choice walks back along the search's moves to the most pruned network within the bound on both (0: no check, the search measures on all).",
         DefaultValueFactory = _ => DefaultCheckShare,
-        // The default parser would name the type (System.Double) to someone who typed a word.
-        CustomParser = r =>
-        {
-            if (double.TryParse(r.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var share)) return share;
-            r.AddError($"--check-share takes the share of the held-out images that checks the search, a number from 0 to 0.9, e.g. 0.5 (got '{r.Tokens[^1].Value}').");
-            return 0;
-        },
+        CustomParser = NumberParser("--check-share takes the share of the held-out images that checks the search, a number from 0 to 0.9, e.g. 0.5"),
     };
 
     public Option<double> NoiseMargin { get; } = new("--noise-margin")
     {
         Description = "How many standard errors of the held-out measurement the threshold search adds to each candidate before comparing it with the bound: with --max-error-increase the standard error of the rise (paired: the images on which exactly one of the pruned and the unpruned network errs), with --target-error that of the error itself. 0 (the default) judges the measured value alone; 1 judges each candidate at the top of a one-sided 84 % confidence interval, so the search cannot keep a network whose rise only looks small by chance; 0.5 kept the test error's mean rise within the bound on fifteen networks (docs/RESULTS.md).",
         DefaultValueFactory = _ => DefaultNoiseMargin,
-        CustomParser = r =>
-        {
-            if (double.TryParse(r.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var z)) return z;
-            r.AddError($"--noise-margin takes a number of standard errors from 0 to 5, e.g. 1 (got '{r.Tokens[^1].Value}').");
-            return 0;
-        },
+        CustomParser = NumberParser("--noise-margin takes a number of standard errors from 0 to 5, e.g. 1"),
+    };
+
+    /// <summary>
+    /// A number option's parser that answers a word with <paramref name="takes"/> and what was typed (the default parser
+    /// would name the type, System.Double, to someone who typed a word).
+    /// </summary>
+    private static Func<System.CommandLine.Parsing.ArgumentResult, double> NumberParser(string takes) => r =>
+    {
+        var typed = r.Tokens[^1].Value;
+        if (double.TryParse(typed, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)) return value;
+        r.AddError($"{takes} (got '{typed}').");
+        return 0;
     };
 
     public ModelOptions()
