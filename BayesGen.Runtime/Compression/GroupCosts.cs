@@ -33,12 +33,59 @@ public static class GroupCosts
     {
         ArgumentNullException.ThrowIfNull(model);
         var layer = model.Layer(name);
+        long positions = AppliedPositions(model, name);
+        if (positions == 0) throw new ArgumentException($"The network's graph never applies layer '{name}'.", nameof(name));
+        return Math.Max(1, Weights(layer) * positions);
+    }
+
+    /// <summary>
+    /// What the network <paramref name="masks"/> leave still costs under <paramref name="objective"/>: the weights every
+    /// Bayesian layer keeps (kept outputs × kept inputs × kernel, the block compression stores; a grouped convolution keeps
+    /// whole filters), or for speed those weights times the positions each is applied at.
+    /// </summary>
+    /// <remarks>
+    /// A threshold search weighs a move by how much this falls, because a group's own weights are not what its removal
+    /// saves once masks propagate: a convolution filter takes the next layer's input slice with it, and a Linear input
+    /// group holds only as many weights as the layer still has outputs (LeNet-5's fc1 input holds 500 weights dense and
+    /// 12 when fc2 keeps 12 inputs).
+    /// </remarks>
+    public static long Kept(BayesianNetwork model, NetworkMasks masks, PruningObjective objective)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(masks);
+        long total = 0;
+        foreach (var (name, layerMasks) in masks.Layers)
+        {
+            long weights = KeptWeights(model.Layer(name), layerMasks.KeptInputs, layerMasks.KeptOutputs);
+            total += objective == PruningObjective.Speed ? weights * AppliedPositions(model, name) : weights;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The weights <paramref name="layer"/> keeps with <paramref name="keptInputs"/> input and <paramref name="keptOutputs"/>
+    /// output units: a grouped convolution keeps each kept filter whole (its input slice is its group's), every other layer
+    /// the block of kept rows and columns.
+    /// </summary>
+    public static long KeptWeights(BayesianLayer layer, long keptInputs, long keptOutputs)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var shape = layer.WeightMu.shape;
+        bool grouped = layer is BayesianConvolution { Geometry.Groups: > 1 };
+        long kept = keptOutputs * (grouped ? shape[1] : keptInputs);
+        for (int i = 2; i < shape.Length; i++) kept *= shape[i];
+        return kept;
+    }
+
+    /// <summary>How many positions per example the graph applies layer <paramref name="name"/>'s weights at, over every place it is applied.</summary>
+    private static long AppliedPositions(BayesianNetwork model, string name)
+    {
+        var layer = model.Layer(name);
         long positions = 0;
         foreach (var node in model.Graph.Nodes)
             if (node.Op is LayerOp op && op.Layer == name)
                 positions += Positions(node.Shape, layer.OutputUnits);
-        if (positions == 0) throw new ArgumentException($"The network's graph never applies layer '{name}'.", nameof(name));
-        return Math.Max(1, Weights(layer) * positions);
+        return positions;
     }
 
     /// <summary>

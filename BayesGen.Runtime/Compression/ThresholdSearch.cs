@@ -10,7 +10,9 @@ namespace BayesGen.Compression;
 /// groups it still keeps), measures each move's held-out error, and takes the move that removes the most weights (or
 /// multiply-adds, <see cref="LayerStatistic.GainPerGroup"/>) per point of error it adds (moves that add none first,
 /// the largest of them); a layer whose move would break the bound tries a smaller step, and stops when a single group
-/// would break it.
+/// would break it. Given the network's kept cost (<c>keptCost</c>), what a move removes is how far that falls, which
+/// counts the weights its masks take from other layers; without it, each removed group's own
+/// <see cref="LayerStatistic.GainPerGroup"/>.
 /// </summary>
 /// <remarks>
 /// Taking layers one at a time to their limit would spend the whole error budget on the first layer visited;
@@ -107,11 +109,15 @@ public static class ThresholdSearch
     /// <param name="errorPct">The held-out error in percent for a set of thresholds (one per layer).</param>
     /// <param name="maxIncrease">How many points above the unpruned error the result may err (≥ 0).</param>
     /// <param name="onMove">Told after every move the search takes (<see cref="Progress"/>).</param>
+    /// <param name="keptCost">
+    /// What the network a set of thresholds leaves still holds (its kept weights or multiply-adds,
+    /// <see cref="GroupCosts.Kept"/>): a move removes the difference. Null: each removed group's own gain.
+    /// </param>
     public static Result WithinErrorIncrease(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double maxIncrease,
-        Action<Progress>? onMove = null)
+        Action<Progress>? onMove = null, Func<PruningThresholds, long>? keptCost = null)
     {
         RequireIncrease(maxIncrease);
-        return Search(layers, errorPct, unpruned => unpruned + maxIncrease, onMove);
+        return Search(layers, errorPct, unpruned => unpruned + maxIncrease, onMove, keptCost);
     }
 
     /// <summary>
@@ -119,12 +125,12 @@ public static class ThresholdSearch
     /// <paramref name="targetPct"/> percent. Throws <see cref="ArgumentException"/> when keeping every group already errs more.
     /// </summary>
     public static Result WithinError(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, double targetPct,
-        Action<Progress>? onMove = null)
+        Action<Progress>? onMove = null, Func<PruningThresholds, long>? keptCost = null)
     {
         RequireTarget(targetPct);
         return Search(layers, errorPct, unpruned => unpruned <= targetPct ? targetPct
             : throw new ArgumentException($"The unpruned network already errs on {unpruned:F2} % of the held-out images, above the target of {targetPct:G4} %: nothing can be pruned within it. Aim higher, or train longer."),
-            onMove);
+            onMove, keptCost);
     }
 
     /// <summary>Refuses an allowed error increase that is not a finite number of points ≥ 0.</summary>
@@ -142,7 +148,7 @@ public static class ThresholdSearch
     }
 
     private static Result Search(IReadOnlyList<LayerStatistic> layers, Func<PruningThresholds, double> errorPct, Func<double, double> boundFor,
-        Action<Progress>? onMove)
+        Action<Progress>? onMove, Func<PruningThresholds, long>? keptCost)
     {
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0) throw new ArgumentException("There are no layers to choose thresholds for.", nameof(layers));
@@ -152,17 +158,31 @@ public static class ThresholdSearch
 
         var position = new int[layers.Count];   // index into each layer's candidates; 0 keeps every group
         var seen = new Dictionary<string, double>(StringComparer.Ordinal);
+        var costs = new Dictionary<string, long>(StringComparer.Ordinal);
+        PruningThresholds ThresholdsAt(int[] at)
+        {
+            var thresholds = new PruningThresholds();
+            for (int i = 0; i < layers.Count; i++) thresholds.Set(layers[i].Layer, candidates[i][at[i]]);
+            return thresholds;
+        }
         double Evaluate(int[] at)
         {
             var key = string.Join(",", at);
             if (seen.TryGetValue(key, out var known)) return known;
-            var thresholds = new PruningThresholds();
-            for (int i = 0; i < layers.Count; i++) thresholds.Set(layers[i].Layer, candidates[i][at[i]]);
-            double e = errorPct(thresholds);
+            double e = errorPct(ThresholdsAt(at));
             if (double.IsNaN(e)) throw new InvalidOperationException("The held-out error was not a number.");
             return seen[key] = e;
         }
+        long CostAt(int[] at)
+        {
+            var key = string.Join(",", at);
+            return costs.TryGetValue(key, out var known) ? known : costs[key] = keptCost!(ThresholdsAt(at));
+        }
         long Kept(int layer, int at) => KeptGroups(layers[layer], candidates[layer][at]);
+        // What moving one layer from position to trial removes: the fall of the network's kept cost, or the removed groups' own gain.
+        double Gain(int layer, int[] trial) => keptCost is not null
+            ? CostAt(position) - CostAt(trial)
+            : (double)(Kept(layer, position[layer]) - Kept(layer, trial[layer])) * layers[layer].GainPerGroup;
 
         IReadOnlyList<LayerChoice> ChoicesAt(int[] at) => Enumerable.Range(0, layers.Count).Select(i =>
         {
@@ -185,13 +205,14 @@ public static class ThresholdSearch
                 var trial = (int[])position.Clone();
                 trial[layer] = Math.Min(candidates[layer].Length - 1, position[layer] + step[layer]);
                 double e = Evaluate(trial);
-                if (e > bound)
+                double gain = Gain(layer, trial);
+                if (e > bound || (gain <= 0 && e > current))
                 {
-                    // Too far: a smaller step next time; a single group too many ends this layer.
+                    // Too far, or error spent on nothing the network sheds (a vote on a channel another layer keeps): a
+                    // smaller step next time; a single group too many ends this layer.
                     if (step[layer] == 1) active[layer] = false; else step[layer] /= 2;
                     continue;
                 }
-                double gain = (double)(Kept(layer, position[layer]) - Kept(layer, trial[layer])) * layers[layer].GainPerGroup;
                 double added = Math.Max(e - current, 0);
                 double ratio = added == 0 ? double.PositiveInfinity : gain / added;
                 if (ratio > bestRatio || (ratio == bestRatio && gain > bestGain))

@@ -34,12 +34,13 @@ public static class HeldOutThresholds
             layers.Add(new ThresholdSearch.LayerStatistic(name, layer.Scale.PruningStatisticValues(), layer.Scale.Direction,
                 GroupCosts.Gain(model, name, goal.Objective)));
         var keepAll = ThresholdSearch.KeepingEverything(layers);
+        var keptCost = goal.NetworkGain ? KeptCost(model, rules, goal.Objective) : null;
         long checkCount = CheckImages(heldOut.Count, goal.CheckShare);
         if (checkCount == 0)
         {
             var alone = new ErrorOn(model, heldOut, rules, means, goal, keepAll);
             RequireReachableTarget(alone, keepAll, goal);
-            var result = Search(layers, alone.JudgedPct, goal, onMove);
+            var result = Search(layers, alone.JudgedPct, goal, onMove, keptCost);
             return new Searched(result, alone.Measured, heldOut.Count, alone.ErrorPct(result.Thresholds()), alone.ErrorPct(keepAll));
         }
         var (searchImages, checkImages) = heldOut.SplitOff(checkCount, CheckSeed);
@@ -48,7 +49,7 @@ public static class HeldOutThresholds
         {
             var onSearch = new ErrorOn(model, searchImages, rules, means, goal, keepAll);
             RequireReachableTarget(onSearch, keepAll, goal);
-            var search = Search(layers, onSearch.JudgedPct, goal, onMove);
+            var search = Search(layers, onSearch.JudgedPct, goal, onMove, keptCost);
             var onCheck = new ErrorOn(model, checkImages, rules, means, goal, keepAll);
             var check = goal.MaxIncrease is double increase
                 ? SearchCheck.WithinErrorIncrease(search, onCheck.JudgedPct, increase)
@@ -59,6 +60,13 @@ public static class HeldOutThresholds
             };
         }
     }
+
+    /// <summary>What the network a set of thresholds leaves still holds under the goal's objective, through the masks they propagate.</summary>
+    private static Func<PruningThresholds, long> KeptCost(BayesianNetwork model, MaskRules rules, PruningObjective objective) => thresholds =>
+    {
+        using var masks = model.ComputeMasks(thresholds, rules);
+        return GroupCosts.Kept(model, masks, objective);
+    };
 
     /// <summary>
     /// Refuses a target the unpruned network already misses once the noise margin is added, naming both its measured and
@@ -75,10 +83,10 @@ public static class HeldOutThresholds
     }
 
     private static ThresholdSearch.Result Search(List<ThresholdSearch.LayerStatistic> layers, Func<PruningThresholds, double> errorPct, ThresholdGoal goal,
-        Action<ThresholdSearch.Progress>? onMove)
+        Action<ThresholdSearch.Progress>? onMove, Func<PruningThresholds, long>? keptCost)
         => goal.MaxIncrease is double increase
-            ? ThresholdSearch.WithinErrorIncrease(layers, errorPct, increase, onMove)
-            : ThresholdSearch.WithinError(layers, errorPct, goal.TargetPct!.Value, onMove);
+            ? ThresholdSearch.WithinErrorIncrease(layers, errorPct, increase, onMove, keptCost)
+            : ThresholdSearch.WithinError(layers, errorPct, goal.TargetPct!.Value, onMove, keptCost);
 
     /// <summary>
     /// The seed that splits the held-out images into the search's and the check's. Fixed, so that a run compressed again
@@ -319,6 +327,7 @@ public static class HeldOutThresholds
             Check = searched.Check is { } c ? new ThresholdCheckReport(searched.CheckImages, c.BaseErrorPct, c.BoundPct, searched.CheckErrorPct,
                 c.Search.Path.Count - 1, c.StepsBack, c.WithinBound) : null,
             PruneFor = goal.Objective == PruningObjective.Speed ? "speed" : "size",
+            SearchGain = goal.NetworkGain ? "network" : "group",
             ByDefault = goal.IsDefault ? true : null,
             NoiseMargin = goal.NoiseMargin > 0 ? goal.NoiseMargin : null,
             JudgedErrorPct = goal.NoiseMargin > 0 ? Math.Round(result.ErrorPct, 4) : null,

@@ -71,6 +71,12 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => "size",
     };
 
+    public Option<string> SearchGain { get; } = new("--search-gain")
+    {
+        Description = "How the held-out search counts what a move saves: group (the default: each removed group's own weights, or multiply-adds with --prune-for speed, in the dense layer) or network (what the whole network sheds, the weights the move's masks take from neighbouring layers included: a convolution filter takes the next layer's input slice with it, and a Linear input holds only as many weights as the layer keeps outputs). Measured side by side on three networks, neither prunes more at the same error (docs/RESULTS.md, \"What a move saves\").",
+        DefaultValueFactory = _ => "group",
+    };
+
     public Option<double> CheckShare { get; } = new("--check-share")
     {
         Description = "The share of the held-out images the threshold search does not see: its answer is checked on them, and where it breaks the bound there the choice walks back along the search's moves to the most pruned network within the bound on both (0: no check, the search measures on all).",
@@ -102,6 +108,7 @@ public sealed class ModelOptions
         NoiseMargin.Must(v => v >= 0 && v <= 5, "--noise-margin must lie between 0 (the measured value alone) and 5 standard errors.");
         CheckShare.Must(v => v >= 0 && v <= 0.9, "--check-share must lie between 0 (no check) and 0.9.");
         PruneFor.AcceptOnlyFromAmong("size", "speed");
+        SearchGain.AcceptOnlyFromAmong("network", "group");
         WithinPercent(TargetError, "--target-error must be a percentage between 0 and 100.");
         WithinPercent(MaxErrorIncrease, "--max-error-increase must be a number of percentage points between 0 and 100.");
         Coupling.AcceptOnlyFromAmong("any-keeps", "any-removes");
@@ -141,6 +148,7 @@ public sealed class ModelOptions
         command.Options.Add(MaxErrorIncrease);
         command.Options.Add(TargetError);
         command.Options.Add(PruneFor);
+        command.Options.Add(SearchGain);
         command.Options.Add(CheckShare);
         command.Options.Add(NoiseMargin);
     }
@@ -173,7 +181,7 @@ public sealed class ModelOptions
             throw new ArgumentException("Give --max-error-increase (points above the unpruned error) or --target-error (an error to stay under), not both.");
         if (ThresholdsGiven(parse))
             throw new ArgumentException($"{(increase is not null ? "--max-error-increase" : "--target-error")} chooses every layer's threshold; leave out --threshold, or drop it to give thresholds yourself.");
-        return new ThresholdGoal(increase, target, Objective(parse)) { CheckShare = parse.GetValue(CheckShare), NoiseMargin = parse.GetValue(NoiseMargin) };
+        return new ThresholdGoal(increase, target, Objective(parse)) { CheckShare = parse.GetValue(CheckShare), NoiseMargin = parse.GetValue(NoiseMargin), NetworkGain = NetworkGain(parse) };
     }
 
     /// <summary>
@@ -185,10 +193,11 @@ public sealed class ModelOptions
     {
         if (RequestedGoal(parse) is { } requested) return requested;
         if (heldOutImages && !ThresholdsGiven(parse))
-            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true, CheckShare = parse.GetValue(CheckShare), NoiseMargin = parse.GetValue(NoiseMargin) };
+            return new ThresholdGoal(DefaultMaxErrorIncrease, null, Objective(parse)) { IsDefault = true, CheckShare = parse.GetValue(CheckShare), NoiseMargin = parse.GetValue(NoiseMargin), NetworkGain = NetworkGain(parse) };
         if (parse.GetResult(CheckShare) is { Implicit: false }) throw NothingSearched(parse, "--check-share checks the held-out search's answer");
         if (parse.GetResult(NoiseMargin) is { Implicit: false }) throw NothingSearched(parse, "--noise-margin widens the held-out search's judgement");
         if (parse.GetResult(PruneFor) is { Implicit: false }) throw NothingSearched(parse, "--prune-for chooses what the held-out search removes first");
+        if (parse.GetResult(SearchGain) is { Implicit: false }) throw NothingSearched(parse, "--search-gain counts what the held-out search's moves save");
         return null;
     }
 
@@ -199,6 +208,8 @@ public sealed class ModelOptions
         return new ArgumentException($"{optionDoes}, and nothing is searched here " +
                                      (ThresholdsGiven(parse) ? "(--threshold gives the thresholds): drop one of the two." : $"(the run holds no training images out): train with --holdout N, or drop {option}."));
     }
+
+    private bool NetworkGain(ParseResult parse) => parse.GetValue(SearchGain) == "network";
 
     private PruningObjective Objective(ParseResult parse) => parse.GetValue(PruneFor) == "speed" ? PruningObjective.Speed : PruningObjective.Size;
 
@@ -252,6 +263,12 @@ public sealed record ThresholdGoal(double? MaxIncrease, double? TargetPct, Pruni
     /// bound (<see cref="BayesGen.Compression.PairedErrors"/>); 0: the measured value alone.
     /// </summary>
     public double NoiseMargin { get; init; }
+
+    /// <summary>
+    /// Whether a move's gain is what the whole network sheds (<see cref="BayesGen.Compression.GroupCosts.Kept"/>,
+    /// <c>--search-gain network</c>) rather than the removed groups' own weights or multiply-adds (the default).
+    /// </summary>
+    public bool NetworkGain { get; init; }
 
     /// <summary>The option that set it, for messages.</summary>
     public string Option => MaxIncrease is not null ? "--max-error-increase" : "--target-error";

@@ -152,6 +152,8 @@ public sealed record ThresholdChoiceReport(double? MaxErrorIncrease, long HeldOu
     public int? NetworksMeasured { get; init; }
     /// <summary>What the search removed first: "size" (weights) or "speed" (multiply-adds); null in older reports (size).</summary>
     public string? PruneFor { get; init; }
+    /// <summary>How the search counted what a move saves: "network" (what the whole network shed) or "group" (the removed groups' own weights); null in older reports (group).</summary>
+    public string? SearchGain { get; init; }
     /// <summary>True when nobody asked for the search: the default of a run with held-out images and no --threshold (null: it was asked for, or an older report).</summary>
     public bool? ByDefault { get; init; }
     /// <summary>The standard errors added to each candidate before the bound judged it (<c>--noise-margin</c>); null: none (the measured value alone).</summary>

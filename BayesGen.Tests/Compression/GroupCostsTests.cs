@@ -37,6 +37,82 @@ public sealed class GroupCostsTests
         Assert.Throws<KeyNotFoundException>(() => GroupCosts.MultiplyAdds(bayesian, "fc9"));
     }
 
+    /// <summary>
+    /// What the network keeps, counted through the masks: a conv1 filter takes conv2's 5×5 input slice of every kept conv2
+    /// filter with it, and an fc1 input holds only as many weights as fc2 keeps inputs (hand-worked for LeNet-5).
+    /// </summary>
+    [Fact]
+    public void The_kept_cost_counts_what_a_removal_takes_from_the_neighbouring_layers()
+    {
+        using var bayesian = LeNet5(out var plain);
+        using var _ = plain;
+        Spread(bayesian);
+        long KeptWith(PruningObjective objective, params (string Layer, int Removed)[] removals)
+        {
+            var thresholds = ThresholdSearch.KeepingEverything(Statistics(bayesian));
+            foreach (var (name, removed) in removals)
+            {
+                var layer = bayesian.Layer(name);
+                thresholds.Set(name, ThresholdSearch.Candidates(layer.Scale.PruningStatisticValues(), layer.Scale.Direction)[removed]);
+            }
+            using var masks = bayesian.ComputeMasks(thresholds);
+            return GroupCosts.Kept(bayesian, masks, objective);
+        }
+        long dense = 20 * 25 + 50 * 20 * 25 + 800 * 500 + 500 * 10;
+        Assert.Equal(dense, KeptWith(PruningObjective.Size));
+        Assert.Equal(GroupCosts.DenseMultiplyAdds(bayesian), KeptWith(PruningObjective.Speed));
+        // One conv1 filter: its own 25 weights and a 5×5 slice of each of conv2's 50 filters.
+        Assert.Equal(dense - 25 - 50 * 25, KeptWith(PruningObjective.Size, ("conv1", 1)));
+        // ... at 24·24 and 8·8 positions.
+        Assert.Equal(GroupCosts.DenseMultiplyAdds(bayesian) - 25 * 576 - 50 * 25 * 64, KeptWith(PruningObjective.Speed, ("conv1", 1)));
+        // An fc1 input holds 500 weights while fc2 keeps its 500 inputs, and 12 once fc2 keeps 12 of them.
+        Assert.Equal(dense - 500, KeptWith(PruningObjective.Size, ("fc1", 1)));
+        long fc2At12 = KeptWith(PruningObjective.Size, ("fc2", 488));
+        Assert.Equal(20 * 25 + 50 * 20 * 25 + 800 * 12 + 12 * 10, fc2At12);
+        Assert.Equal(fc2At12 - 12, KeptWith(PruningObjective.Size, ("fc2", 488), ("fc1", 1)));
+    }
+
+    /// <summary>
+    /// The kept cost is what compression stores and the deployment computes, on LeNet-5, on a network with depthwise
+    /// convolutions and on one whose blocks share channels through skip connections: a third of every layer's groups
+    /// voted out, the masks propagated, and the compressed network's kept weights and multiply-adds counted.
+    /// </summary>
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("mobilenet")]
+    [InlineData("resnet")]
+    public void The_kept_cost_is_what_the_compressed_network_stores_and_computes(string model)
+    {
+        var entry = BayesGen.Samples.Models.ModelCatalog.Find(model, "gnj");
+        using var plain = entry.CreatePlain();
+        using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
+        Spread(bayesian);
+        var thresholds = new PruningThresholds();
+        foreach (var (name, layer) in bayesian.BayesianLayers)
+        {
+            var candidates = ThresholdSearch.Candidates(layer.Scale.PruningStatisticValues(), layer.Scale.Direction);
+            thresholds.Set(name, candidates[candidates.Length / 3]);
+        }
+        using var masks = bayesian.ComputeMasks(thresholds);
+        var compressed = NetworkCompression.Compress(bayesian, masks, thresholds: thresholds);
+        long stored = compressed.Layers.Sum(l => l.KeptWeights);
+        Assert.True(stored < compressed.Layers.Sum(l => l.TotalWeights));
+        Assert.Equal(stored, GroupCosts.Kept(bayesian, masks, PruningObjective.Size));
+        Assert.Equal(CompressedModel.From(bayesian, compressed).MultiplyAdds(), GroupCosts.Kept(bayesian, masks, PruningObjective.Speed));
+    }
+
+    private static List<ThresholdSearch.LayerStatistic> Statistics(BayesianNetwork bayesian)
+        => bayesian.BayesianLayers.Select(l => new ThresholdSearch.LayerStatistic(l.Name, l.Layer.Scale.PruningStatisticValues(), l.Layer.Scale.Direction)).ToList();
+
+    /// <summary>Spreads the group statistics (a fresh network's are all equal), so that thresholds between them pick groups one by one.</summary>
+    private static void Spread(BayesianNetwork bayesian)
+    {
+        using (TorchSharp.torch.no_grad())
+            foreach (var (_, layer) in bayesian.BayesianLayers)
+                foreach (var p in layer.Scale.parameters())
+                    p.add_(TorchSharp.torch.randn(p.shape, generator: new TorchSharp.torch.Generator(11)) * 0.5);
+    }
+
     [Fact]
     public void Positions_are_the_output_elements_of_one_example_per_unit()
     {
@@ -52,10 +128,7 @@ public sealed class GroupCostsTests
     {
         using var bayesian = LeNet5(out var plain);
         using var _ = plain;
-        using (TorchSharp.torch.no_grad())
-            foreach (var (_, layer) in bayesian.BayesianLayers)
-                foreach (var p in layer.Scale.parameters())
-                    p.add_(TorchSharp.torch.randn(p.shape, generator: new TorchSharp.torch.Generator(11)) * 0.5);   // spread the statistics
+        Spread(bayesian);
         var thresholds = new PruningThresholds();
         foreach (var (name, layer) in bayesian.BayesianLayers)
         {

@@ -85,6 +85,36 @@ public sealed class ThresholdSearchTests
         Assert.Equal(8, kept["narrow"]);
     }
 
+    /// <summary>
+    /// The same two layers, where the groups' own weights mislead: a group of "wide" holds 100 weights in the dense layer
+    /// but the network sheds 1 when it goes (its neighbours were pruned), one of "narrow" holds 1 and takes 100 from the
+    /// next layer with it. Given the network's kept cost, the search counts what the network sheds and spends the budget
+    /// on narrow; a move that sheds nothing and costs error ("idle") is never taken.
+    /// </summary>
+    [Fact]
+    public void Given_the_networks_kept_cost_the_search_counts_what_the_network_sheds()
+    {
+        float[] values = [-1f, 0f, 1f, 2f, 3f, 4f, 5f, 6f];
+        var wide = new ThresholdSearch.LayerStatistic("wide", values, PruneDirection.Above, GainPerGroup: 100);
+        var narrow = new ThresholdSearch.LayerStatistic("narrow", values, PruneDirection.Above, GainPerGroup: 1);
+        var idle = new ThresholdSearch.LayerStatistic("idle", values, PruneDirection.Above, GainPerGroup: 1000);
+        int Removed(PruningThresholds t, string layer) { t.TryGet(layer, out var v); return values.Count(x => x >= v); }
+        double Error(PruningThresholds t) => 1.0 + 0.1 * (Removed(t, "wide") + Removed(t, "narrow")) + 0.01 * Removed(t, "idle");
+        long Kept(PruningThresholds t) => 10_000 - 1 * Removed(t, "wide") - 100 * Removed(t, "narrow");
+        var layers = new[] { wide, narrow, idle };
+
+        var byNetwork = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.45, keptCost: Kept).Layers.ToDictionary(l => l.Layer, l => l.KeptGroups);
+        Assert.Equal((8, 4, 8), (byNetwork["wide"], byNetwork["narrow"], byNetwork["idle"]));
+        // Without it, each group's own weights: the budget goes to idle (1,000 a group) and wide, and the network keeps
+        // almost everything it could have shed.
+        var byGroup = ThresholdSearch.WithinErrorIncrease(layers, Error, maxIncrease: 0.45).Layers.ToDictionary(l => l.Layer, l => l.KeptGroups);
+        Assert.Equal(8, byGroup["narrow"]);
+        Assert.True(byGroup["idle"] < 8 && byGroup["wide"] < 8, $"idle {byGroup["idle"]}, wide {byGroup["wide"]}");
+        // The target form takes the same count.
+        var targeted = ThresholdSearch.WithinError(layers, Error, targetPct: 1.45, keptCost: Kept).Layers.ToDictionary(l => l.Layer, l => l.KeptGroups);
+        Assert.Equal(4, targeted["narrow"]);
+    }
+
     [Fact]
     public void A_target_error_is_an_absolute_bound_and_one_below_the_unpruned_error_is_refused()
     {

@@ -266,6 +266,7 @@ public sealed class CommandLineTests : IDisposable
         // before pruning, the kept weights after; and pruning for speed weighs every group as pruning for size does.
         var sized = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Equal("size", again.PruneFor);
+        Assert.Equal("group", again.SearchGain);   // a move's gain is the removed groups' own weights, unless told otherwise
         Assert.Equal(266_200, sized.DenseMultiplyAdds);
         Assert.Equal(sized.Layers.Sum(l => l.KeptWeights), sized.KeptMultiplyAdds);
         Assert.Contains($"multiply-adds per example in the layers: {sized.KeptMultiplyAdds:N0} of 266,200", output);
@@ -331,6 +332,19 @@ public sealed class CommandLineTests : IDisposable
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--noise-margin", "1", "--threshold", "*=-3");
         Assert.Equal(2, code);
         Assert.Contains("--noise-margin widens the held-out search's judgement", output);
+        // Counting what the whole network sheds is asked for by name and recorded, and the answer stays within the bound;
+        // where nothing is searched, or with a count it does not know, it is refused.
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--max-error-increase", "0.5", "--search-gain", "network");
+        Assert.True(code == 0, output);
+        var byNetwork = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
+        Assert.Equal("network", byNetwork.SearchGain);
+        Assert.True(byNetwork.ErrorPct <= byNetwork.BoundPct, $"{byNetwork.ErrorPct} > {byNetwork.BoundPct}");
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--search-gain", "network", "--threshold", "*=-3");
+        Assert.Equal(2, code);
+        Assert.Contains("--search-gain counts what the held-out search's moves save", output);
+        (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--search-gain", "layer");
+        Assert.Equal(2, code);
+        Assert.Contains("--search-gain", output);
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--noise-margin", "-1");
         Assert.Equal(2, code);
         Assert.Contains("--noise-margin must lie between 0", output);

@@ -138,6 +138,8 @@ public static class CommandLineCases
             new("train: --noise-margin of 6", Expectation.Refused, "--noise-margin must lie between 0", false, d => ["train", "--noise-margin", "6", "--out", d]),
             new("train: --noise-margin that is not a number", Expectation.Refused, "--noise-margin takes a number of standard errors", false, d => ["train", "--noise-margin", "NaNa", "--out", d]),
             new("train: --noise-margin with thresholds given", Expectation.Refused, "--noise-margin widens the held-out search's judgement", false, d => ["train", "--noise-margin", "1", "--threshold", "fc1=-3", "--out", d]),
+            new("train: --search-gain that it does not know", Expectation.Refused, "sideways", false, d => ["train", "--search-gain", "sideways", "--out", d]),
+            new("train: --search-gain with thresholds given", Expectation.Refused, "--search-gain counts what the held-out search's moves save", false, d => ["train", "--search-gain", "network", "--threshold", "fc1=-3", "--out", d]),
             new("train: --check-share of 1", Expectation.Refused, "--check-share must lie between 0 (no check) and 0.9", false, d => ["train", "--check-share", "1", "--out", d]),
             new("train: --check-share that is not a number", Expectation.Refused, "--check-share takes the share of the held-out images that checks the search", false, d => ["train", "--check-share", "half", "--out", d]),
             new("train: --check-share with thresholds given", Expectation.Refused, "--check-share checks the held-out search's answer", false, d => ["train", "--check-share", "0.5", "--threshold", "fc1=-3", "--out", d]),
