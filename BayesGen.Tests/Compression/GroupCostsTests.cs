@@ -46,7 +46,7 @@ public sealed class GroupCostsTests
     {
         using var bayesian = LeNet5(out var plain);
         using var _ = plain;
-        Spread(bayesian);
+        BayesianSetup.SpreadStatistics(bayesian, 11);
         long KeptWith(PruningObjective objective, params (string Layer, int Removed)[] removals)
         {
             var thresholds = ThresholdSearch.KeepingEverything(Statistics(bayesian));
@@ -86,7 +86,7 @@ public sealed class GroupCostsTests
         var entry = BayesGen.Samples.Models.ModelCatalog.Find(model, "gnj");
         using var plain = entry.CreatePlain();
         using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
-        Spread(bayesian);
+        BayesianSetup.SpreadStatistics(bayesian, 11);
         var thresholds = new PruningThresholds();
         foreach (var (name, layer) in bayesian.BayesianLayers)
         {
@@ -104,15 +104,6 @@ public sealed class GroupCostsTests
     private static List<ThresholdSearch.LayerStatistic> Statistics(BayesianNetwork bayesian)
         => bayesian.BayesianLayers.Select(l => new ThresholdSearch.LayerStatistic(l.Name, l.Layer.Scale.PruningStatisticValues(), l.Layer.Scale.Direction)).ToList();
 
-    /// <summary>Spreads the group statistics (a fresh network's are all equal), so that thresholds between them pick groups one by one.</summary>
-    private static void Spread(BayesianNetwork bayesian)
-    {
-        using (TorchSharp.torch.no_grad())
-            foreach (var (_, layer) in bayesian.BayesianLayers)
-                foreach (var p in layer.Scale.parameters())
-                    p.add_(TorchSharp.torch.randn(p.shape, generator: new TorchSharp.torch.Generator(11)) * 0.5);
-    }
-
     [Fact]
     public void Positions_are_the_output_elements_of_one_example_per_unit()
     {
@@ -128,7 +119,7 @@ public sealed class GroupCostsTests
     {
         using var bayesian = LeNet5(out var plain);
         using var _ = plain;
-        Spread(bayesian);
+        BayesianSetup.SpreadStatistics(bayesian, 11);
         var thresholds = new PruningThresholds();
         foreach (var (name, layer) in bayesian.BayesianLayers)
         {

@@ -23,9 +23,7 @@ public sealed class ArtifactFormatTests
         using (no_grad())
             foreach (var p in plain.parameters()) p.uniform_(-0.2, 0.2, new torch.Generator(40));
         using var model = new ConvBnNet.Bayesian(plain, new BayesianOptions { InitGenerator = new torch.Generator(41) });
-        using (no_grad())
-            foreach (var (_, layer) in model.BayesianLayers)
-                foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: new torch.Generator(42)) * 0.5);
+        BayesGen.Tests.Support.BayesianSetup.SpreadStatistics(model, 42);
         var thresholds = new PruningThresholds();
         foreach (var (name, layer) in model.BayesianLayers)
         {

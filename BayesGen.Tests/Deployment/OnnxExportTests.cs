@@ -15,9 +15,7 @@ public class OnnxExportTests
     private static CompressedModel Compressed(BayesianNetwork model)
     {
         // Spread the scale posteriors, then prune about a third of each layer so gathers and smaller layers appear.
-        using (no_grad())
-            foreach (var (_, layer) in model.BayesianLayers)
-                foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: new torch.Generator(7)) * 0.5);
+        BayesianSetup.SpreadStatistics(model, 7);
         var thresholds = new PruningThresholds();
         foreach (var (name, layer) in model.BayesianLayers)
         {

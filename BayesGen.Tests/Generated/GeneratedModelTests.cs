@@ -191,9 +191,7 @@ public sealed class GeneratedModelTests : IDisposable
         var (model, deploy, shape) = Create(name, 6);
         using var _ = model;
         // Spread the scale posteriors so that the statistics differ and a third of each layer goes.
-        using (no_grad())
-            foreach (var (_, layer) in model.BayesianLayers)
-                foreach (var p in layer.Scale.parameters()) p.add_(randn(p.shape, generator: new torch.Generator(7)) * 0.5);
+        BayesianSetup.SpreadStatistics(model, 7);
         var thresholds = PruneAThird(model);
         using var masks = model.ComputeMasks(thresholds);
         var result = NetworkCompression.Compress(model, masks, QuantizationMode.LayerScaled, thresholds);

@@ -515,10 +515,7 @@ public sealed class CommandLineTests : IDisposable
         var entry = BayesGen.Samples.Models.ModelCatalog.Find(model, "gnj");
         using var plain = entry.CreatePlain();
         using var bayesian = entry.CreateBayesian(plain, BayesianOptions.Default);
-        using (TorchSharp.torch.no_grad())
-            foreach (var (_, layer) in bayesian.BayesianLayers)
-                foreach (var p in layer.Scale.parameters())
-                    p.add_(TorchSharp.torch.randn(p.shape, generator: new TorchSharp.torch.Generator(7)) * 0.5);   // spread the statistics
+        BayesGen.Tests.Support.BayesianSetup.SpreadStatistics(bayesian, 7);
         var thresholds = new BayesGen.Compression.PruningThresholds();
         foreach (var (name, layer) in bayesian.BayesianLayers)
         {
