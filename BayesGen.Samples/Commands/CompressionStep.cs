@@ -10,8 +10,9 @@ namespace BayesGen.Samples.Commands;
 /// <summary>What compressing a trained network produced.</summary>
 /// <param name="DenseMultiplyAdds">The layers' multiply-adds per example before pruning.</param>
 /// <param name="KeptMultiplyAdds">The deployed layers' multiply-adds per example.</param>
+/// <param name="Statistics">Each layer's pruning statistic per group, by layer name: what the thresholds were set against.</param>
 public sealed record CompressionOutcome(CompressionResult Result, double PrunedErrorPct, double CompressedErrorPct, string? ArtifactPath, long? ArtifactBytes, long DenseBytes,
-    long DenseMultiplyAdds, long KeptMultiplyAdds);
+    long DenseMultiplyAdds, long KeptMultiplyAdds, IReadOnlyDictionary<string, GroupStatistics>? Statistics = null);
 
 /// <summary>
 /// Prunes a trained Bayesian network, reduces its precision, writes the compressed artifact, and measures
@@ -40,7 +41,7 @@ public static class CompressionStep
         if (Math.Abs(compressed - quantizedBayesian) > 0.05)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] the deployed network errs on {compressed:F2} % but the masked Bayesian model with the same weights on {quantizedBayesian:F2} %.");
         return new CompressionOutcome(result, pruned, compressed, artifact, new FileInfo(artifact).Length, dense,
-            GroupCosts.DenseMultiplyAdds(model), deployment.MultiplyAdds());
+            GroupCosts.DenseMultiplyAdds(model), deployment.MultiplyAdds(), GroupStatistics.Of(model));
     }
 
     /// <summary>
@@ -130,7 +131,7 @@ public static class CompressionStep
         var r = outcome.Result;
         return report with
         {
-            Layers = RunReport.LayersOf(r),
+            Layers = RunReport.LayersOf(r, outcome.Statistics),
             KeptWeightPct = r.KeptWeightPercent,
             ExponentBits = r.ExponentBits,
             CompressionPruning = r.PruningRate,
@@ -166,7 +167,7 @@ public static class CompressionStep
             TestErrorPct = testErrorPct,
             TrainSeconds = Math.Round(training?.TrainSeconds ?? 0, 2),
             TrainSamplesPerSecond = Math.Round(training?.SamplesPerSecond ?? 0, 1),
-            Layers = RunReport.LayersOf(r),
+            Layers = RunReport.LayersOf(r, outcome.Statistics),
             KeptWeightPct = r.KeptWeightPercent,
             ExponentBits = r.ExponentBits,
             CompressionPruning = r.PruningRate,

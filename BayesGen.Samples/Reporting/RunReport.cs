@@ -104,10 +104,16 @@ public sealed record RunReport
         }
     }
 
-    /// <summary>The per-layer part of the report from a compression result.</summary>
-    public static IReadOnlyList<LayerReport> LayersOf(CompressionResult result)
-        => result.Layers.Select(l => new LayerReport(l.Name, l.Kind.ToString(), l.Groups, l.KeptGroups, l.TotalWeights, l.KeptWeights,
-            l.SignificandBits, l.TotalBits, l.Threshold)).ToArray();
+    /// <summary>The per-layer part of the report from a compression result, with each layer's group statistics where given.</summary>
+    public static IReadOnlyList<LayerReport> LayersOf(CompressionResult result, IReadOnlyDictionary<string, GroupStatistics>? statistics = null)
+        => result.Layers.Select(l =>
+        {
+            var layer = new LayerReport(l.Name, l.Kind.ToString(), l.Groups, l.KeptGroups, l.TotalWeights, l.KeptWeights,
+                l.SignificandBits, l.TotalBits, l.Threshold);
+            return statistics?.GetValueOrDefault(l.Name) is { } g
+                ? layer with { Statistic = g.Name, PrunedAbove = g.PrunedAbove, GroupStatistics = g.Rounded() }
+                : layer;
+        }).ToArray();
 }
 
 /// <summary>Which data a run used.</summary>
@@ -132,7 +138,19 @@ public sealed record HorseshoeReport(double Tau0, string GlobalScale, string Ini
 
 /// <summary>One layer in the report.</summary>
 public sealed record LayerReport(string Name, string Kind, long Groups, long KeptGroups, long Weights, long KeptWeights,
-    int SignificandBits, int TotalBits, double Threshold);
+    int SignificandBits, int TotalBits, double Threshold)
+{
+    /// <summary>The pruning statistic's name ("log α", "E[log z]"); null in older reports.</summary>
+    public string? Statistic { get; init; }
+    /// <summary>Whether groups whose statistic lies above the threshold are removed (log α) rather than below (E[log z]); null in older reports.</summary>
+    public bool? PrunedAbove { get; init; }
+    /// <summary>
+    /// The statistic of every group, in the layer's group order (input features of a Linear layer, filters of a
+    /// convolution), rounded to 4 decimals: the exact values a histogram bins, for choosing a threshold by hand
+    /// (<c>compress --threshold</c>); null in older reports.
+    /// </summary>
+    public IReadOnlyList<double>? GroupStatistics { get; init; }
+}
 
 /// <summary>One epoch in the report's history.</summary>
 public sealed record EpochReport(int Epoch, double Loss, double CrossEntropy, double KL, double TestErrorPct, IReadOnlyList<long> KeptGroups, double Seconds);

@@ -93,6 +93,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, output);
         var report = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json"));
         Assert.Equal(new BayesGen.Samples.Reporting.HorseshoeReport(1e-4, "Exact", "PriorScale"), report.Horseshoe);
+        AssertGroupStatistics(report, "E[log z]", prunedAbove: false);
         Assert.Equal(3, report.LogvarLrScale);   // the run's other training settings, recorded with it
         Assert.Equal(1, report.LrDropEpochs);
         Assert.Equal(0.5, report.LrDropFactor);
@@ -101,6 +102,26 @@ public sealed class CommandLineTests : IDisposable
             "--epochs", "2", "--train-subset", "1000", "--out", run, "--resume");
         Assert.Equal(2, code);
         Assert.Contains("priors horseshoe(tau0=0.0001, Exact) (now horseshoe(tau0=0.001, Exact))", output);
+    }
+
+    /// <summary>
+    /// Every layer of <paramref name="report"/> records its statistic for each group, and the threshold it records
+    /// explains what it kept: no more groups than pass the threshold (masks propagated between layers remove more,
+    /// never fewer), and exactly those in the first layer, which nothing upstream prunes.
+    /// </summary>
+    private static void AssertGroupStatistics(BayesGen.Samples.Reporting.RunReport report, string statistic, bool prunedAbove)
+    {
+        foreach (var layer in report.Layers)
+        {
+            Assert.Equal((statistic, (bool?)prunedAbove), (layer.Statistic, layer.PrunedAbove));
+            var values = layer.GroupStatistics!;
+            Assert.Equal(layer.Groups, values.Count);
+            Assert.All(values, v => Assert.True(double.IsFinite(v) && Math.Round(v, 4) == v, $"{layer.Name}: {v}"));
+            Assert.True(values.Distinct().Count() > 1, $"{layer.Name}: every group has the same statistic");
+            long passing = values.Count(v => prunedAbove ? v < layer.Threshold : v > layer.Threshold);
+            if (layer == report.Layers[0]) Assert.Equal(passing, layer.KeptGroups);
+            else Assert.InRange(layer.KeptGroups, 0, passing);
+        }
     }
 
     [Fact]
@@ -114,6 +135,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal((1.0, (int?)null), (report.LogvarLrScale, report.LrDropEpochs));   // a 1-epoch run: the single rate, no last tenth to drop
         Assert.Equal(BayesGen.Training.DefaultSchedule.For(1, 8).Reason, report.ScheduleByDefault);   // 1,000 images: 8 steps
         Assert.Contains("schedule by default: the log-variances at the single rate", output);
+        AssertGroupStatistics(report, "log α", prunedAbove: true);
 
         // Set by the user: nothing by default.
         var given = Path.Combine(dir, "given-schedule");
