@@ -86,7 +86,7 @@ public sealed class ModelOptions
 
     public Option<double> NoiseMargin { get; } = new("--noise-margin")
     {
-        Description = "How many standard errors of the held-out measurement the threshold search adds to each candidate before comparing it with the bound: with --max-error-increase the standard error of the rise (paired: the images on which exactly one of the pruned and the unpruned network errs), with --target-error that of the error itself. 0 (the default) judges the measured value alone; 1 judges each candidate at the top of a one-sided 84 % confidence interval, so the search cannot keep a network whose rise only looks small by chance; 0.5 kept the test error's mean rise within the bound on fifteen networks (docs/RESULTS.md).",
+        Description = "How many standard errors of the held-out measurement the threshold search adds to each candidate before comparing it with the bound: with --max-error-increase the standard error of the rise (paired: the images on which exactly one of the pruned and the unpruned network errs), with --target-error that of the error itself. 0.5 (the default) kept the test error's mean rise within the bound on fifteen networks (docs/RESULTS.md); 0 judges the measured value alone (the default before 2026-12-02); 1 judges each candidate at the top of a one-sided 84 % confidence interval, so the search cannot keep a network whose rise only looks small by chance.",
         DefaultValueFactory = _ => DefaultNoiseMargin,
         CustomParser = NumberParser("--noise-margin takes a number of standard errors from 0 to 5, e.g. 1"),
     };
@@ -157,7 +157,7 @@ public sealed class ModelOptions
     public const double DefaultCheckShare = 0;
 
     /// <summary>The standard errors the threshold search adds to each measured candidate when <c>--noise-margin</c> is not given.</summary>
-    public const double DefaultNoiseMargin = 0;
+    public const double DefaultNoiseMargin = 0.5;
 
     /// <summary>
     /// The bound of the held-out search when nothing else chooses the thresholds (no <c>--threshold</c>, no goal) and the

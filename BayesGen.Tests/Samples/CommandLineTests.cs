@@ -338,7 +338,8 @@ public sealed class CommandLineTests : IDisposable
             $"measured {margined.ErrorPct}, judged {margined.JudgedErrorPct}, bound {margined.BoundPct}");
         Assert.Contains("judged at 1 standard error above its measured value (--noise-margin)", marginWords);
         Assert.Contains($"it errs on {margined.ErrorPct:F2} % there, judged {margined.JudgedErrorPct:F2} %", marginWords);
-        Assert.Null(again.NoiseMargin);
+        Assert.Equal(BayesGen.Samples.Commands.ModelOptions.DefaultNoiseMargin, again.NoiseMargin);   // left out: the default margin, recorded
+        Assert.Equal(0.5, BayesGen.Samples.Commands.ModelOptions.DefaultNoiseMargin);
         (code, output) = Run("compress", "--run", run, "--train-subset", "6000", "--target-error", "40", "--noise-margin", "2");
         Assert.True(code == 0, output);
         var targeted = BayesGen.Samples.Reporting.RunReport.Load(Path.Combine(run, "report.json")).ThresholdChoice!;
